@@ -1,0 +1,192 @@
+"""In-memory repositories and unit of work: the SQL contract without a database.
+
+One lock serializes units of work, so a booking decides on current data exactly as a locked
+show row does in SQL. Writes are staged and applied on commit, so a rollback leaves no trace.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import threading
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+import attrs
+
+from boxoffice.domain.errors import EmailTaken
+from boxoffice.domain.model import Booking, Movie, Show, User
+
+
+class _Entity(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+E = TypeVar("E", bound=_Entity)
+
+
+class _Table(Generic[E]):
+    """Committed rows of one kind, plus an id sequence that, like SQL's, never goes back."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, E] = {}
+        # Ids in ascending order, for keyset pages without sorting the table each time.
+        self.order: list[int] = []
+        self.ids = itertools.count(1)
+
+
+@attrs.define
+class InMemoryStore:
+    """The committed state, shared by every unit of work made from it."""
+
+    lock: threading.RLock = attrs.field(factory=threading.RLock)
+    users: _Table[User] = attrs.field(factory=_Table)
+    movies: _Table[Movie] = attrs.field(factory=_Table)
+    shows: _Table[Show] = attrs.field(factory=_Table)
+    bookings: _Table[Booking] = attrs.field(factory=_Table)
+    user_id_by_email: dict[str, int] = attrs.field(factory=dict)
+
+
+class _StagedRepository(Generic[E]):
+    def __init__(self, table: _Table[E]) -> None:
+        self._table = table
+        self._staged: dict[int, E] = {}
+        self._added: list[int] = []
+
+    def add(self, entity: E) -> E:
+        stored: E = attrs.evolve(entity, id=next(self._table.ids))  # type: ignore[misc]
+        self._staged[stored.id] = stored
+        self._added.append(stored.id)
+        return stored
+
+    def get(self, entity_id: int) -> E | None:
+        staged = self._staged.get(entity_id)
+        return staged if staged is not None else self._table.rows.get(entity_id)
+
+    def save(self, entity: E) -> None:
+        self._staged[entity.id] = entity
+
+    def _select(self, keep: Callable[[E], bool], after: int | None, limit: int) -> list[E]:
+        # Units of work run one at a time and ids only grow, so staged ids follow committed ones.
+        order, start = self._table.order, after or 0
+        committed = (order[k] for k in range(bisect.bisect_right(order, start), len(order)))
+        ids = itertools.chain(committed, (i for i in self._added if i > start))
+        rows = (self.get(i) for i in ids)
+        return list(itertools.islice((e for e in rows if e is not None and keep(e)), limit))
+
+    def apply(self) -> None:
+        self._table.rows.update(self._staged)
+        self._table.order.extend(self._added)
+        self.discard()
+
+    def discard(self) -> None:
+        self._staged.clear()
+        self._added.clear()
+
+
+class InMemoryUserRepository(_StagedRepository[User]):
+    def __init__(self, table: _Table[User], by_email: dict[str, int]) -> None:
+        super().__init__(table)
+        self._by_email = by_email
+        self._staged_emails: dict[str, int] = {}
+
+    def add(self, user: User) -> User:
+        key = user.email.casefold()
+        if key in self._by_email or key in self._staged_emails:
+            raise EmailTaken()
+        stored = super().add(user)
+        self._staged_emails[key] = stored.id
+        return stored
+
+    def get_by_email(self, email: str) -> User | None:
+        key = email.casefold()
+        user_id = self._staged_emails.get(key) or self._by_email.get(key)
+        return None if user_id is None else self.get(user_id)
+
+    def apply(self) -> None:
+        self._by_email.update(self._staged_emails)
+        super().apply()
+
+    def discard(self) -> None:
+        super().discard()
+        self._staged_emails.clear()
+
+
+class InMemoryMovieRepository(_StagedRepository[Movie]):
+    def list(self, *, after: int | None, limit: int) -> list[Movie]:
+        return self._select(lambda _: True, after, limit)
+
+
+class InMemoryShowRepository(_StagedRepository[Show]):
+    def get_for_update(self, show_id: int) -> Show | None:
+        # The unit of work already holds the store's lock.
+        return self.get(show_id)
+
+    def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]:
+        return self._select(lambda s: movie_id is None or s.movie_id == movie_id, after, limit)
+
+
+class InMemoryBookingRepository(_StagedRepository[Booking]):
+    def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]:
+        return self._select(lambda b: b.user_id == user_id, after, limit)
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self._users = InMemoryUserRepository(store.users, store.user_id_by_email)
+        self._movies = InMemoryMovieRepository(store.movies)
+        self._shows = InMemoryShowRepository(store.shows)
+        self._bookings = InMemoryBookingRepository(store.bookings)
+
+    @property
+    def users(self) -> InMemoryUserRepository:
+        return self._users
+
+    @property
+    def movies(self) -> InMemoryMovieRepository:
+        return self._movies
+
+    @property
+    def shows(self) -> InMemoryShowRepository:
+        return self._shows
+
+    @property
+    def bookings(self) -> InMemoryBookingRepository:
+        return self._bookings
+
+    def _repositories(self) -> Iterable[_StagedRepository[User | Movie | Show | Booking]]:
+        return (self._users, self._movies, self._shows, self._bookings)  # type: ignore[return-value]
+
+    def __enter__(self) -> Self:
+        self._store.lock.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._store.lock.release()
+
+    def commit(self) -> None:
+        for repository in self._repositories():
+            repository.apply()
+
+    def rollback(self) -> None:
+        for repository in self._repositories():
+            repository.discard()
+
+
+@attrs.frozen
+class InMemoryUnitOfWorkFactory:
+    store: InMemoryStore = attrs.field(factory=InMemoryStore)
+
+    def __call__(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store)

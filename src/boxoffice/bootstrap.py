@@ -1,0 +1,45 @@
+"""The composition root: settings in, a wired Boxoffice out. Nothing happens at import."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from boxoffice.adapters.clock import SystemClock
+from boxoffice.adapters.memory import InMemoryUnitOfWorkFactory
+from boxoffice.adapters.security import BcryptPasswordHasher, JwtTokenService
+from boxoffice.config import Settings
+from boxoffice.domain.ports import Clock, UnitOfWorkFactory
+from boxoffice.domain.rules import Limits
+from boxoffice.domain.service import Boxoffice
+from boxoffice.errors import ConfigurationError
+
+MEMORY_URL = "memory://"
+
+
+def bootstrap(database_url: str | None = None, **settings: Any) -> Boxoffice:
+    """A ready Boxoffice. Arguments win over BOXOFFICE_* variables, which win over defaults.
+
+    With no database URL anywhere the data lives in memory, for as long as the object does.
+    """
+    return build(Settings.from_env(database_url=database_url, **settings))
+
+
+def build(settings: Settings, *, clock: Clock | None = None) -> Boxoffice:
+    clock = clock or SystemClock()
+    # Without a configured secret, tokens are valid for this process only.
+    secret = settings.jwt_secret or secrets.token_urlsafe(48)
+    return Boxoffice.from_ports(
+        uow=unit_of_work_factory(settings.database_url or MEMORY_URL),
+        hasher=BcryptPasswordHasher(settings.bcrypt_rounds),
+        tokens=JwtTokenService(secret, timedelta(seconds=settings.jwt_ttl_seconds), clock),
+        clock=clock,
+        limits=Limits(max_seats_per_booking=settings.max_seats_per_booking),
+    )
+
+
+def unit_of_work_factory(database_url: str) -> UnitOfWorkFactory:
+    if database_url == MEMORY_URL:
+        return InMemoryUnitOfWorkFactory()
+    raise ConfigurationError(f"unsupported database URL scheme: {database_url.split(':', 1)[0]}")

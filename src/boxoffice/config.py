@@ -1,0 +1,72 @@
+"""Settings: the one place that reads BOXOFFICE_* environment variables.
+
+Precedence: explicit arguments (CLI flags, bootstrap keywords) over the environment over defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from boxoffice.errors import ConfigurationError
+
+ENV_PREFIX = "BOXOFFICE_"
+
+
+def _env_name(field: attrs.Attribute[Any]) -> str:
+    return f"{ENV_PREFIX}{field.name.upper()}"
+
+
+def _int_in(low: int, high: int) -> Any:
+    def check(_: object, field: attrs.Attribute[Any], value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigurationError(
+                f"{field.name} ({_env_name(field)}) must be an integer from {low} to {high}"
+            )
+
+    return check
+
+
+def _optional_text(_: object, field: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(f"{field.name} ({_env_name(field)}) must be a string")
+
+
+@attrs.frozen
+class Settings:
+    # None: in memory for the library; the CLI and service default to a SQLite file.
+    database_url: str | None = attrs.field(default=None, validator=_optional_text)
+    # None: a random secret (library) or one persisted beside the database (service).
+    jwt_secret: str | None = attrs.field(default=None, validator=_optional_text, repr=False)
+    jwt_ttl_seconds: int = attrs.field(default=3600, validator=_int_in(60, 30 * 24 * 3600))
+    bcrypt_rounds: int = attrs.field(default=12, validator=_int_in(4, 31))
+    max_seats_per_booking: int = attrs.field(default=10, validator=_int_in(1, 10_000))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from BOXOFFICE_* variables, with overrides (None means 'not given')."""
+        environ = os.environ if environ is None else environ
+        fields = attrs.fields_dict(cls)
+        unknown = set(overrides) - set(fields)
+        if unknown:
+            raise ConfigurationError(f"unknown settings: {', '.join(sorted(unknown))}")
+        values: dict[str, Any] = {}
+        for name, field in fields.items():
+            given = overrides.get(name)
+            if given is None:
+                given = _from_text(field, environ.get(_env_name(field)))
+            if given is not None:
+                values[name] = given
+        return cls(**values)
+
+
+def _from_text(field: attrs.Attribute[Any], text: str | None) -> Any:
+    """An environment string as the field's type; empty means unset. Validators judge the rest."""
+    if not text:
+        return None
+    if field.type in ("int", int) and text.strip().isdigit():
+        return int(text)
+    return text

@@ -1,0 +1,1 @@
+"""The booking domain: entities, rules, ports and use cases. Pure: attrs and the stdlib only."""

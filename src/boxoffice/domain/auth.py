@@ -1,0 +1,83 @@
+"""Accounts: sign up, log in, and turn a token back into an actor."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import attrs
+
+from boxoffice.domain import rules
+from boxoffice.domain.errors import InvalidCredentials, InvalidToken
+from boxoffice.domain.model import UNSAVED, Actor, User
+from boxoffice.domain.ports import Clock, PasswordHasher, TokenService, UnitOfWorkFactory
+
+
+@attrs.frozen
+class SignUp:
+    uow: UnitOfWorkFactory
+    hasher: PasswordHasher
+    clock: Clock
+
+    def __call__(self, *, name: Any, email: Any, password: Any, role: Any) -> User:
+        user = User(
+            id=UNSAVED,
+            name=rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS),
+            email=rules.require_email(email),
+            password_hash="",
+            role=rules.require_role(role),
+            created_at=self.clock.now(),
+        )
+        # Hash outside the transaction: bcrypt is slow and must not hold a database lock.
+        user = attrs.evolve(user, password_hash=self.hasher.hash(rules.require_password(password)))
+        with self.uow() as uow:
+            # The repository raises EmailTaken; the unique index decides races.
+            stored = uow.users.add(user)
+            uow.commit()
+        return stored
+
+
+@attrs.define
+class LogIn:
+    uow: UnitOfWorkFactory
+    hasher: PasswordHasher
+    tokens: TokenService
+    _decoy_hash: str | None = attrs.field(default=None, init=False)
+    _decoy_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
+
+    def __call__(self, *, email: Any, password: Any) -> str:
+        if not isinstance(email, str) or not isinstance(password, str):
+            raise InvalidCredentials()
+        with self.uow(read_only=True) as uow:
+            user = uow.users.get_by_email(email.strip())
+        if user is None:
+            # Spend the same bcrypt time as for a wrong password: timing must not tell
+            # which emails are registered.
+            self.hasher.verify(password, self._decoy())
+            raise InvalidCredentials()
+        if not self.hasher.verify(password, user.password_hash):
+            raise InvalidCredentials()
+        return self.tokens.issue(user.id)
+
+    def _decoy(self) -> str:
+        with self._decoy_lock:
+            if self._decoy_hash is None:
+                self._decoy_hash = self.hasher.hash("decoy password for unknown emails")
+            return self._decoy_hash
+
+
+@attrs.frozen
+class Authenticate:
+    uow: UnitOfWorkFactory
+    tokens: TokenService
+
+    def __call__(self, token: Any) -> Actor:
+        if not isinstance(token, str) or not token:
+            raise InvalidToken("a bearer token is required")
+        user_id = self.tokens.subject(token)
+        with self.uow(read_only=True) as uow:
+            user = uow.users.get(user_id)
+        if user is None:
+            # A token outlives a deleted account; it must not outlive its authority.
+            raise InvalidToken("the token's user no longer exists")
+        return Actor(id=user.id, role=user.role)

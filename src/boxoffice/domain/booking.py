@@ -1,0 +1,106 @@
+"""Booking seats, cancelling, and a user's own bookings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from boxoffice.domain import rules
+from boxoffice.domain.access import require_role
+from boxoffice.domain.errors import NotFound, ShowStarted
+from boxoffice.domain.model import UNSAVED, Actor, Booking, BookingStatus, Role
+from boxoffice.domain.paging import Page, fetch_page
+from boxoffice.domain.ports import Clock, UnitOfWorkFactory
+
+
+@attrs.frozen
+class BookSeats:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    limits: rules.Limits
+
+    def __call__(self, actor: Actor, *, show_id: Any, num_seats: Any) -> Booking:
+        require_role(actor, Role.USER, "book seats")
+        show_id = rules.require_id("show_id", show_id)
+        seats = rules.require_int(
+            "num_seats", num_seats, low=1, high=self.limits.max_seats_per_booking
+        )
+        with self.uow() as uow:
+            # The lock makes the seat count we decide on the current one: no oversell.
+            show = uow.shows.get_for_update(show_id)
+            if show is None:
+                raise NotFound("show", show_id)
+            now = self.clock.now()
+            if show.has_started(now):
+                raise ShowStarted()
+            uow.shows.save(show.reserve(seats))
+            booking = uow.bookings.add(
+                Booking(
+                    id=UNSAVED,
+                    user_id=actor.id,
+                    show_id=show.id,
+                    num_seats=seats,
+                    status=BookingStatus.ACTIVE,
+                    created_at=now,
+                )
+            )
+            uow.commit()
+        return booking
+
+
+@attrs.frozen
+class CancelBooking:
+    uow: UnitOfWorkFactory
+    clock: Clock
+
+    def __call__(self, actor: Actor, booking_id: Any) -> Booking:
+        require_role(actor, Role.USER, "cancel bookings")
+        booking_id = rules.require_id("booking_id", booking_id)
+        with self.uow() as uow:
+            found = uow.bookings.get(booking_id)
+            # Someone else's booking is reported as missing: its existence is not ours to reveal.
+            if found is None or found.user_id != actor.id:
+                raise NotFound("booking", booking_id)
+            show = uow.shows.get_for_update(found.show_id)
+            # Re-read under the show's lock, which every status change holds: a racing cancel
+            # has either finished (we see it cancelled) or waits for us.
+            booking = uow.bookings.get(booking_id)
+            if show is None or booking is None:
+                raise NotFound("booking", booking_id)
+            now = self.clock.now()
+            cancelled = booking.cancel(now)
+            if show.has_started(now):
+                raise ShowStarted()
+            uow.bookings.save(cancelled)
+            uow.shows.save(show.release(booking.num_seats))
+            uow.commit()
+        return cancelled
+
+
+@attrs.frozen
+class GetBooking:
+    uow: UnitOfWorkFactory
+
+    def __call__(self, actor: Actor, booking_id: Any) -> Booking:
+        require_role(actor, Role.USER, "read bookings")
+        booking_id = rules.require_id("booking_id", booking_id)
+        with self.uow(read_only=True) as uow:
+            booking = uow.bookings.get(booking_id)
+        if booking is None or booking.user_id != actor.id:
+            raise NotFound("booking", booking_id)
+        return booking
+
+
+@attrs.frozen
+class ListBookings:
+    uow: UnitOfWorkFactory
+    limits: rules.Limits
+
+    def __call__(self, actor: Actor, *, after: Any = None, limit: Any = None) -> Page[Booking]:
+        require_role(actor, Role.USER, "list bookings")
+        cursor, size = rules.require_page(self.limits, after, limit)
+        with self.uow(read_only=True) as uow:
+            return fetch_page(
+                lambda n: uow.bookings.list_for_user(actor.id, after=cursor, limit=n), size
+            )

@@ -1,0 +1,65 @@
+"""Typed domain errors. They name a condition, never an HTTP status."""
+
+from __future__ import annotations
+
+
+class BoxofficeError(Exception):
+    """Base of every error the booking core raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(BoxofficeError):
+    """An input broke a rule of its own (type, range, format)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class EmailTaken(BoxofficeError):
+    def __init__(self) -> None:
+        super().__init__("an account with this email already exists")
+
+
+class InvalidCredentials(BoxofficeError):
+    # One message for unknown email and wrong password, so neither is revealed.
+    def __init__(self) -> None:
+        super().__init__("email or password is incorrect")
+
+
+class InvalidToken(BoxofficeError):
+    def __init__(self, reason: str = "token is invalid or expired") -> None:
+        super().__init__(reason)
+
+
+class Forbidden(BoxofficeError):
+    """The actor is known but its role may not do this."""
+
+
+class NotFound(BoxofficeError):
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"{kind} {ident} not found")
+        self.kind = kind
+        self.ident = ident
+
+
+class NotEnoughSeats(BoxofficeError):
+    def __init__(self, requested: int, available: int) -> None:
+        super().__init__(f"requested {requested} seats but only {available} are available")
+        self.requested = requested
+        self.available = available
+
+
+class ShowStarted(BoxofficeError):
+    """The show has begun: it can no longer be booked or cancelled."""
+
+    def __init__(self) -> None:
+        super().__init__("the show has already started")
+
+
+class AlreadyCancelled(BoxofficeError):
+    def __init__(self) -> None:
+        super().__init__("the booking is already cancelled")

@@ -1,0 +1,92 @@
+"""Entities. Frozen values: a change is a new value, so nothing is shared by accident."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from boxoffice.domain.errors import AlreadyCancelled, NotEnoughSeats
+
+# Ids are assigned by the repository; an entity not yet stored carries this.
+UNSAVED = 0
+
+
+class Role(enum.StrEnum):
+    USER = "user"
+    OWNER = "owner"
+
+
+class BookingStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+@attrs.frozen
+class User:
+    id: int
+    name: str
+    email: str
+    password_hash: str = attrs.field(repr=False)
+    role: Role
+    created_at: datetime
+
+
+@attrs.frozen
+class Actor:
+    """Who is acting: an authenticated user, as use cases need it."""
+
+    id: int
+    role: Role
+
+
+@attrs.frozen
+class Movie:
+    id: int
+    title: str
+    genre: str
+    duration: int
+
+
+@attrs.frozen
+class Show:
+    id: int
+    movie_id: int
+    owner_id: int
+    timing: datetime
+    capacity: int
+    available_seats: int
+
+    def has_started(self, now: datetime) -> bool:
+        return self.timing <= now
+
+    def reserve(self, num_seats: int) -> Show:
+        if num_seats > self.available_seats:
+            raise NotEnoughSeats(num_seats, self.available_seats)
+        return attrs.evolve(self, available_seats=self.available_seats - num_seats)
+
+    def release(self, num_seats: int) -> Show:
+        # Never above capacity: a release is always of seats once reserved.
+        freed = min(self.capacity, self.available_seats + num_seats)
+        return attrs.evolve(self, available_seats=freed)
+
+
+@attrs.frozen
+class Booking:
+    id: int
+    user_id: int
+    show_id: int
+    num_seats: int
+    status: BookingStatus
+    created_at: datetime
+    cancelled_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is BookingStatus.ACTIVE
+
+    def cancel(self, now: datetime) -> Booking:
+        if not self.is_active:
+            raise AlreadyCancelled()
+        return attrs.evolve(self, status=BookingStatus.CANCELLED, cancelled_at=now)

@@ -1,0 +1,112 @@
+"""Ports: what the use cases need from the world, as typing.Protocols named by role.
+
+Adapters need not inherit from these; mypy checks conformance where bootstrap wires them.
+Repository attributes are read-only properties because a Protocol attribute is invariant.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from boxoffice.domain.model import Booking, Movie, Show, User
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> User:
+        """Store a new user and return it with its id. Raises EmailTaken on a duplicate."""
+
+    def get(self, user_id: int) -> User | None: ...
+
+    def get_by_email(self, email: str) -> User | None:
+        """Case-insensitive lookup."""
+
+
+class MovieRepository(Protocol):
+    def add(self, movie: Movie) -> Movie: ...
+
+    def get(self, movie_id: int) -> Movie | None: ...
+
+    def list(self, *, after: int | None, limit: int) -> list[Movie]:
+        """Movies with id > after, in id order, at most limit."""
+
+
+class ShowRepository(Protocol):
+    def add(self, show: Show) -> Show: ...
+
+    def get(self, show_id: int) -> Show | None: ...
+
+    def get_for_update(self, show_id: int) -> Show | None:
+        """Read the show and hold it locked until the unit of work ends."""
+
+    def save(self, show: Show) -> None:
+        """Persist a show read with get_for_update in this unit of work."""
+
+    def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]: ...
+
+
+class BookingRepository(Protocol):
+    def add(self, booking: Booking) -> Booking: ...
+
+    def get(self, booking_id: int) -> Booking | None: ...
+
+    def save(self, booking: Booking) -> None: ...
+
+    def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the block without commit() rolls back."""
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def movies(self) -> MovieRepository: ...
+
+    @property
+    def shows(self) -> ShowRepository: ...
+
+    @property
+    def bookings(self) -> BookingRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """A fresh unit of work per call; never share one between calls or threads.
+
+    read_only=True promises no writes, so an adapter may skip write locks.
+    """
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password: str, password_hash: str) -> bool: ...
+
+
+class TokenService(Protocol):
+    def issue(self, user_id: int) -> str: ...
+
+    def subject(self, token: str) -> int:
+        """The user id a valid token names. Raises InvalidToken otherwise."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""

@@ -1,0 +1,100 @@
+"""Input rules shared by the use cases. Library callers may pass anything, so types are checked."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from boxoffice.domain.errors import ValidationError
+from boxoffice.domain.model import Role
+
+MIN_PASSWORD_CHARS = 8
+# bcrypt reads only 72 bytes; a longer password would be silently truncated, so it is refused.
+MAX_PASSWORD_BYTES = 72
+MAX_NAME_CHARS = 100
+MAX_EMAIL_CHARS = 254
+MAX_TITLE_CHARS = 200
+MAX_GENRE_CHARS = 50
+MAX_DURATION_MINUTES = 24 * 60
+# Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is not our business.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@attrs.frozen
+class Limits:
+    """Configurable bounds of the booking rules."""
+
+    max_seats_per_booking: int = 10
+    max_show_capacity: int = 100_000
+    default_page_size: int = 100
+    max_page_size: int = 500
+
+
+def require_int(field: str, value: Any, *, low: int, high: int) -> int:
+    # bool is an int subclass; True seats is a bug, not a number.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, "must be an integer")
+    if not low <= value <= high:
+        raise ValidationError(field, f"must be between {low} and {high}")
+    return value
+
+
+def require_text(field: str, value: Any, *, max_chars: int) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(field, "must be a string")
+    text = value.strip()
+    if not text:
+        raise ValidationError(field, "must not be blank")
+    if len(text) > max_chars:
+        raise ValidationError(field, f"must be at most {max_chars} characters")
+    return text
+
+
+def require_email(value: Any) -> str:
+    email = require_text("email", value, max_chars=MAX_EMAIL_CHARS)
+    if not _EMAIL.match(email):
+        raise ValidationError("email", "is not a valid email address")
+    return email
+
+
+def require_password(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValidationError("password", "must be a string")
+    if len(value) < MIN_PASSWORD_CHARS:
+        raise ValidationError("password", f"must be at least {MIN_PASSWORD_CHARS} characters")
+    if len(value.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise ValidationError("password", f"must be at most {MAX_PASSWORD_BYTES} bytes in UTF-8")
+    return value
+
+
+def require_role(value: Any) -> Role:
+    if isinstance(value, Role):
+        return value
+    if isinstance(value, str) and value in Role._value2member_map_:
+        return Role(value)
+    raise ValidationError("role", "must be 'user' or 'owner'")
+
+
+def require_aware_datetime(field: str, value: Any) -> datetime:
+    if not isinstance(value, datetime):
+        raise ValidationError(field, "must be a datetime")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(field, "must include a timezone")
+    return value
+
+
+def require_page(limits: Limits, after: Any, limit: Any) -> tuple[int | None, int]:
+    page_size = (
+        limits.default_page_size
+        if limit is None
+        else require_int("limit", limit, low=1, high=limits.max_page_size)
+    )
+    cursor = None if after is None else require_int("after", after, low=0, high=2**63 - 1)
+    return cursor, page_size
+
+
+def require_id(field: str, value: Any) -> int:
+    return require_int(field, value, low=1, high=2**63 - 1)

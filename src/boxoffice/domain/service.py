@@ -1,0 +1,105 @@
+"""The booking service: every use case behind one object, the library's public surface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from boxoffice.domain.auth import Authenticate, LogIn, SignUp
+from boxoffice.domain.booking import BookSeats, CancelBooking, GetBooking, ListBookings
+from boxoffice.domain.catalog import AddMovie, AddShow, GetMovie, GetShow, ListMovies, ListShows
+from boxoffice.domain.model import Actor, Booking, Movie, Show, User
+from boxoffice.domain.paging import Page
+from boxoffice.domain.ports import Clock, PasswordHasher, TokenService, UnitOfWorkFactory
+from boxoffice.domain.rules import Limits
+
+
+@attrs.frozen
+class Boxoffice:
+    _sign_up: SignUp
+    _log_in: LogIn
+    _authenticate: Authenticate
+    _add_movie: AddMovie
+    _get_movie: GetMovie
+    _list_movies: ListMovies
+    _add_show: AddShow
+    _get_show: GetShow
+    _list_shows: ListShows
+    _book_seats: BookSeats
+    _cancel_booking: CancelBooking
+    _get_booking: GetBooking
+    _list_bookings: ListBookings
+    limits: Limits
+
+    @classmethod
+    def from_ports(
+        cls,
+        *,
+        uow: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        tokens: TokenService,
+        clock: Clock,
+        limits: Limits | None = None,
+    ) -> Boxoffice:
+        limits = limits or Limits()
+        return cls(
+            sign_up=SignUp(uow, hasher, clock),
+            log_in=LogIn(uow, hasher, tokens),
+            authenticate=Authenticate(uow, tokens),
+            add_movie=AddMovie(uow),
+            get_movie=GetMovie(uow),
+            list_movies=ListMovies(uow, limits),
+            add_show=AddShow(uow, clock, limits),
+            get_show=GetShow(uow),
+            list_shows=ListShows(uow, limits),
+            book_seats=BookSeats(uow, clock, limits),
+            cancel_booking=CancelBooking(uow, clock),
+            get_booking=GetBooking(uow),
+            list_bookings=ListBookings(uow, limits),
+            limits=limits,
+        )
+
+    def sign_up(self, *, name: Any, email: Any, password: Any, role: Any = "user") -> User:
+        return self._sign_up(name=name, email=email, password=password, role=role)
+
+    def log_in(self, *, email: Any, password: Any) -> str:
+        """A bearer token for the account. Raises InvalidCredentials."""
+        return self._log_in(email=email, password=password)
+
+    def authenticate(self, token: Any) -> Actor:
+        return self._authenticate(token)
+
+    def add_movie(self, actor: Actor, *, title: Any, genre: Any, duration: Any) -> Movie:
+        return self._add_movie(actor, title=title, genre=genre, duration=duration)
+
+    def get_movie(self, movie_id: Any) -> Movie:
+        return self._get_movie(movie_id)
+
+    def list_movies(self, *, after: Any = None, limit: Any = None) -> Page[Movie]:
+        return self._list_movies(after=after, limit=limit)
+
+    def add_show(self, actor: Actor, *, movie_id: Any, timing: Any, available_seats: Any) -> Show:
+        return self._add_show(
+            actor, movie_id=movie_id, timing=timing, available_seats=available_seats
+        )
+
+    def get_show(self, show_id: Any) -> Show:
+        return self._get_show(show_id)
+
+    def list_shows(
+        self, movie_id: Any = None, *, after: Any = None, limit: Any = None
+    ) -> Page[Show]:
+        return self._list_shows(movie_id, after=after, limit=limit)
+
+    def book_seats(self, actor: Actor, *, show_id: Any, num_seats: Any) -> Booking:
+        return self._book_seats(actor, show_id=show_id, num_seats=num_seats)
+
+    def cancel_booking(self, actor: Actor, booking_id: Any) -> Booking:
+        return self._cancel_booking(actor, booking_id)
+
+    def get_booking(self, actor: Actor, booking_id: Any) -> Booking:
+        return self._get_booking(actor, booking_id)
+
+    def list_bookings(self, actor: Actor, *, after: Any = None, limit: Any = None) -> Page[Booking]:
+        return self._list_bookings(actor, after=after, limit=limit)
