@@ -6,6 +6,7 @@ Precedence: explicit arguments (CLI flags, bootstrap keywords) over the environm
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,13 @@ import attrs
 from boxoffice.errors import ConfigurationError
 
 ENV_PREFIX = "BOXOFFICE_"
+
+
+def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """$XDG_DATA_HOME/boxoffice, else ~/.local/share/boxoffice."""
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "boxoffice"
 
 
 def _env_name(field: attrs.Attribute[Any]) -> str:
@@ -44,6 +52,20 @@ class Settings:
     jwt_ttl_seconds: int = attrs.field(default=3600, validator=_int_in(60, 30 * 24 * 3600))
     bcrypt_rounds: int = attrs.field(default=12, validator=_int_in(4, 31))
     max_seats_per_booking: int = attrs.field(default=10, validator=_int_in(1, 10_000))
+    # Where the service keeps its default SQLite file and generated JWT secret.
+    data_dir: str | None = attrs.field(default=None, validator=_optional_text)
+    host: str = attrs.field(default="127.0.0.1", validator=_optional_text)
+    port: int = attrs.field(default=8000, validator=_int_in(0, 65535))
+    workers: int = attrs.field(default=2, validator=_int_in(1, 64))
+
+    def resolved_data_dir(self) -> Path:
+        return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
+
+    def service_database_url(self) -> str:
+        """The service and CLI persist by default: a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir() / 'boxoffice.db'}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
