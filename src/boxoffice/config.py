@@ -6,8 +6,8 @@ Precedence: explicit arguments (CLI flags, bootstrap keywords) over the environm
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
