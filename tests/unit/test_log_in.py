@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+
+from boxoffice.domain.errors import InvalidCredentials, InvalidToken
+from boxoffice.domain.model import Actor, Role
+from boxoffice.domain.service import Boxoffice
+from tests.fakes import FakePasswordHasher, FakeTokenService
+
+
+@pytest.fixture
+def ada(app: Boxoffice) -> int:
+    return app.sign_up(name="Ada", email="ada@example.com", password="correct horse").id
+
+
+def test_log_in_returns_a_token_naming_the_user(app: Boxoffice, ada: int) -> None:
+    token = app.log_in(email="ada@example.com", password="correct horse")
+    assert app.authenticate(token) == Actor(id=ada, role=Role.USER)
+
+
+def test_log_in_ignores_email_case_and_surrounding_space(app: Boxoffice, ada: int) -> None:
+    token = app.log_in(email="  ADA@example.COM ", password="correct horse")
+    assert app.authenticate(token).id == ada
+
+
+def test_wrong_password_is_refused(app: Boxoffice, ada: int) -> None:
+    with pytest.raises(InvalidCredentials):
+        app.log_in(email="ada@example.com", password="Correct horse")
+
+
+def test_unknown_email_costs_a_password_check_like_a_wrong_password(
+    app: Boxoffice, hasher: FakePasswordHasher, ada: int
+) -> None:
+    hasher.verifies = 0
+    with pytest.raises(InvalidCredentials) as unknown:
+        app.log_in(email="nobody@example.com", password="correct horse")
+    assert hasher.verifies == 1
+    with pytest.raises(InvalidCredentials) as wrong:
+        app.log_in(email="ada@example.com", password="wrong password")
+    assert hasher.verifies == 2
+    assert str(unknown.value) == str(wrong.value)
+
+
+@pytest.mark.parametrize(("email", "password"), [(None, "x"), ("ada@example.com", None), (1, 2)])
+def test_non_text_credentials_are_refused(app: Boxoffice, email: object, password: object) -> None:
+    with pytest.raises(InvalidCredentials):
+        app.log_in(email=email, password=password)
+
+
+@pytest.mark.parametrize("token", ["", None, "garbage", 123])
+def test_authenticate_refuses_missing_or_invalid_tokens(app: Boxoffice, token: object) -> None:
+    with pytest.raises(InvalidToken):
+        app.authenticate(token)
+
+
+def test_a_token_for_a_user_that_does_not_exist_is_refused(
+    app: Boxoffice, tokens: FakeTokenService
+) -> None:
+    with pytest.raises(InvalidToken):
+        app.authenticate(tokens.issue(999))
+
+
+def test_the_role_comes_from_the_store_not_the_token(
+    app: Boxoffice, tokens: FakeTokenService
+) -> None:
+    owner = app.sign_up(name="O", email="o@example.com", password="correct horse", role="owner")
+    assert app.authenticate(tokens.issue(owner.id)).role is Role.OWNER

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from boxoffice.adapters.security import BcryptPasswordHasher, JwtTokenService
+from boxoffice.domain.errors import InvalidToken
+from boxoffice.errors import ConfigurationError
+from tests.fakes import FakeClock
+
+SECRET = "s" * 32
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # PyJWT checks iat and exp against the wall clock, so tokens are issued at real time.
+    return FakeClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def token_service(clock: FakeClock) -> JwtTokenService:
+    return JwtTokenService(SECRET, timedelta(hours=1), clock)
+
+
+def test_bcrypt_verifies_only_the_right_password() -> None:
+    hasher = BcryptPasswordHasher(rounds=4)
+    stored = hasher.hash("correct horse")
+    assert stored.startswith("$2b$04$")
+    assert hasher.verify("correct horse", stored)
+    assert not hasher.verify("correct horsE", stored)
+    assert hasher.hash("correct horse") != stored  # salted
+
+
+def test_bcrypt_treats_a_malformed_hash_as_a_failed_check() -> None:
+    assert not BcryptPasswordHasher(rounds=4).verify("correct horse", "not a bcrypt hash")
+
+
+@pytest.mark.parametrize("rounds", [3, 32])
+def test_bcrypt_rounds_are_bounded(rounds: int) -> None:
+    with pytest.raises(ConfigurationError):
+        BcryptPasswordHasher(rounds=rounds)
+
+
+def test_a_token_names_its_user(token_service: JwtTokenService) -> None:
+    assert token_service.subject(token_service.issue(42)) == 42
+
+
+def test_tokens_carry_sub_iat_exp(token_service: JwtTokenService, clock: FakeClock) -> None:
+    claims = jwt.decode(
+        token_service.issue(7), SECRET, algorithms=["HS256"], options={"verify_exp": False}
+    )
+    assert claims == {
+        "sub": "7",
+        "iat": int(clock.now().timestamp()),
+        "exp": int((clock.now() + timedelta(hours=1)).timestamp()),
+    }
+
+
+def test_an_expired_token_is_refused(clock: FakeClock) -> None:
+    clock.current = clock.current.replace(year=2000)  # issued long ago; PyJWT checks the wall
+    service = JwtTokenService(SECRET, timedelta(hours=1), clock)
+    with pytest.raises(InvalidToken, match="expired"):
+        service.subject(service.issue(1))
+
+
+def test_a_token_signed_with_another_key_is_refused(
+    token_service: JwtTokenService, clock: FakeClock
+) -> None:
+    forged = JwtTokenService("another secret of at least 32 bytes!", timedelta(hours=1), clock)
+    with pytest.raises(InvalidToken):
+        token_service.subject(forged.issue(1))
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_an_unsigned_alg_none_token_is_refused(
+    token_service: JwtTokenService, clock: FakeClock
+) -> None:
+    now = int(clock.now().timestamp())
+    claims = {"sub": "1", "iat": now, "exp": now + 3600}
+    unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+    with pytest.raises(InvalidToken):
+        token_service.subject(unsigned)
+
+
+@pytest.mark.parametrize("missing", ["sub", "iat", "exp"])
+def test_tokens_missing_a_required_claim_are_refused(
+    token_service: JwtTokenService, clock: FakeClock, missing: str
+) -> None:
+    now = clock.now()
+    claims = {"sub": "1", "iat": now, "exp": now + timedelta(hours=1)}
+    del claims[missing]
+    with pytest.raises(InvalidToken):
+        token_service.subject(jwt.encode(claims, SECRET, algorithm="HS256"))
+
+
+@pytest.mark.parametrize("subject", ["abc", "-1", "١٢", ""])
+def test_a_subject_that_is_not_a_user_id_is_refused(
+    token_service: JwtTokenService, clock: FakeClock, subject: str
+) -> None:
+    now = clock.now()
+    claims = {"sub": subject, "iat": now, "exp": now + timedelta(hours=1)}
+    with pytest.raises(InvalidToken):
+        token_service.subject(jwt.encode(claims, SECRET, algorithm="HS256"))
+
+
+def test_a_short_secret_is_a_clear_configuration_error(clock: FakeClock) -> None:
+    with pytest.raises(ConfigurationError, match="at least 32 bytes"):
+        JwtTokenService("short", timedelta(hours=1), clock)
+    assert "s" * 32 not in repr(JwtTokenService(SECRET, timedelta(hours=1), clock))
