@@ -1,0 +1,45 @@
+"""The Falcon application: routes, error handling and logging around a Boxoffice."""
+
+from __future__ import annotations
+
+import logging
+
+import falcon
+
+from boxoffice.domain.service import Boxoffice
+from boxoffice.entrypoints.http import errors, openapi
+from boxoffice.entrypoints.http.access_log import AccessLog
+from boxoffice.entrypoints.http.resources.accounts import LoginResource, SignupResource
+from boxoffice.entrypoints.http.resources.bookings import BookingResource, BookingsResource
+from boxoffice.entrypoints.http.resources.meta import HealthResource, OpenApiResource
+from boxoffice.entrypoints.http.resources.movies import MovieResource, MoviesResource
+from boxoffice.entrypoints.http.resources.shows import ShowResource, ShowsResource
+
+ACCESS_LOGGER = "boxoffice.access"
+
+
+def create_app(
+    boxoffice: Boxoffice,
+    *,
+    token_ttl_seconds: int,
+    access_logger: logging.Logger | None = None,
+) -> falcon.App[falcon.Request, falcon.Response]:
+    """The WSGI app over a wired Boxoffice. Reads no environment: the caller decides everything.
+
+    token_ttl_seconds is what login reports as expires_in; it must match the token service.
+    """
+    app = falcon.App(
+        middleware=[AccessLog(access_logger or logging.getLogger(ACCESS_LOGGER))],
+    )
+    errors.install(app)
+    app.add_route("/health", HealthResource())
+    app.add_route("/openapi.json", OpenApiResource(openapi.document(boxoffice.limits)))
+    app.add_route("/signup", SignupResource(boxoffice))
+    app.add_route("/login", LoginResource(boxoffice, token_ttl_seconds))
+    app.add_route("/movies", MoviesResource(boxoffice))
+    app.add_route("/movies/{movie_id}", MovieResource(boxoffice))
+    app.add_route("/shows", ShowsResource(boxoffice))
+    app.add_route("/shows/{show_id}", ShowResource(boxoffice))
+    app.add_route("/bookings", BookingsResource(boxoffice))
+    app.add_route("/bookings/{booking_id}", BookingResource(boxoffice))
+    return app

@@ -1,0 +1,58 @@
+"""Request bodies: a JSON object of at most 1 MiB, or a 4xx saying what is wrong."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import falcon
+
+from boxoffice.domain.errors import ValidationError
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def json_object(req: falcon.Request) -> Mapping[str, Any]:
+    if not _is_json(req.content_type):
+        raise falcon.HTTPUnsupportedMediaType(description="the body must be application/json")
+    if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
+        raise _too_large()
+    # Read one byte past the limit: a chunked body declares no length.
+    raw = req.bounded_stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise _too_large()
+    try:
+        parsed = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        # ValueError covers bad syntax, bad UTF-8 and integers too long to convert.
+        raise falcon.HTTPBadRequest(description="the body is not valid JSON") from None
+    if not isinstance(parsed, dict):
+        raise falcon.HTTPBadRequest(description="the body must be a JSON object")
+    return parsed
+
+
+def required(body: Mapping[str, Any], field: str) -> Any:
+    """The field's raw value; the domain judges its type and range."""
+    if field not in body:
+        raise ValidationError(field, "is required")
+    return body[field]
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media_type, _ = falcon.parse_header(content_type)
+    media_type = media_type.strip().lower()
+    return media_type == falcon.MEDIA_JSON or media_type.endswith("+json")
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON, whatever Python's json module tolerates.
+    raise ValueError(name)
+
+
+def _too_large() -> falcon.HTTPError:
+    return falcon.HTTPContentTooLarge(
+        description=f"the body must be at most {MAX_BODY_BYTES} bytes"
+    )

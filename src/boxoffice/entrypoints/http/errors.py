@@ -1,0 +1,121 @@
+"""The one table from domain errors to HTTP statuses, and the JSON shape of every error.
+
+Every error response is {"title", "description"} in JSON: domain errors, Falcon's own (404, 405,
+413, 415) and unexpected exceptions, whose details go to the server log, never to the client.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import falcon
+
+from boxoffice.domain.errors import (
+    AlreadyCancelled,
+    BoxofficeError,
+    EmailTaken,
+    Forbidden,
+    InvalidCredentials,
+    InvalidToken,
+    NotEnoughSeats,
+    NotFound,
+    ShowStarted,
+    ValidationError,
+)
+
+# Keyed by class name so adapter errors (StorageUnavailable lives with SQLAlchemy) need no import
+# here: the memory-only app never loads a database driver. Looked up along the error's MRO.
+STATUS_BY_ERROR: Mapping[str, int] = {
+    ValidationError.__name__: 400,
+    InvalidCredentials.__name__: 401,
+    InvalidToken.__name__: 401,
+    Forbidden.__name__: 403,
+    NotFound.__name__: 404,
+    EmailTaken.__name__: 409,
+    NotEnoughSeats.__name__: 409,
+    ShowStarted.__name__: 409,
+    AlreadyCancelled.__name__: 409,
+    "StorageUnavailable": 503,
+}
+
+# RFC 7235: a 401 names the scheme that would work.
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+_log = logging.getLogger("boxoffice.http")
+
+
+def status_for(error: BoxofficeError) -> int:
+    for cls in type(error).__mro__:
+        status = STATUS_BY_ERROR.get(cls.__name__)
+        if status is not None:
+            return status
+    return 500
+
+
+def install(app: falcon.App[falcon.Request, falcon.Response]) -> None:
+    app.add_error_handler(BoxofficeError, _handle_domain_error)
+    app.add_error_handler(Exception, _handle_unexpected)
+    app.set_error_serializer(_serialize_http_error)
+
+
+def error_body(title: str, description: str) -> dict[str, str]:
+    return {"title": title, "description": description}
+
+
+# Falcon raises these without a description of their own.
+_DEFAULT_DESCRIPTIONS = {
+    404: "no resource at this path",
+    405: "this method is not allowed here; the Allow header lists those that are",
+}
+
+
+def _title(status: int) -> str:
+    # "404 Not Found" -> "Not Found": the status code is already in the status line.
+    return str(falcon.code_to_http_status(status)).partition(" ")[2]
+
+
+def _write(resp: falcon.Response, status: int, description: str) -> None:
+    resp.status = status
+    resp.content_type = falcon.MEDIA_JSON
+    resp.media = error_body(_title(status), description)
+    if status == 401:
+        resp.set_headers(_CHALLENGE)
+
+
+def _handle_domain_error(
+    req: falcon.Request, resp: falcon.Response, error: BoxofficeError, params: dict[str, Any]
+) -> None:
+    status = status_for(error)
+    if status == 500:
+        _log.error("unmapped domain error on %s", req.method, exc_info=error)
+        _write(resp, 500, "an unexpected error occurred")
+        return
+    if status == 503:
+        # The cause may name a host; the client learns only that it should retry.
+        _log.warning("storage unavailable: %s", type(error).__name__)
+        resp.set_header("Retry-After", "1")
+        _write(resp, 503, "the service is temporarily unavailable; try again shortly")
+        return
+    _write(resp, status, error.message)
+
+
+def _handle_unexpected(
+    req: falcon.Request, resp: falcon.Response, error: Exception, params: dict[str, Any]
+) -> None:
+    # The stack trace goes to the server log only.
+    _log.error("unexpected error on %s", req.method, exc_info=error)
+    _write(resp, 500, "an unexpected error occurred")
+
+
+def _serialize_http_error(
+    req: falcon.Request, resp: falcon.Response, error: falcon.HTTPError
+) -> None:
+    # Always JSON, whatever the Accept header asks for: one error shape for every client.
+    status = error.status_code
+    title = _title(status)
+    description = error.description or _DEFAULT_DESCRIPTIONS.get(status, title)
+    resp.content_type = falcon.MEDIA_JSON
+    resp.text = json.dumps(error_body(title, description))

@@ -1,0 +1,344 @@
+"""The OpenAPI 3.1 document: every route, body and error, with the bounds the domain enforces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boxoffice.domain import rules
+from boxoffice.entrypoints.http.body import MAX_BODY_BYTES
+
+Json = dict[str, Any]
+
+MAX_ID = 2**63 - 1
+_ERRORS = {
+    400: "Invalid input: malformed JSON, a missing or invalid field, or a bad parameter.",
+    401: "Missing, invalid, expired or forged token, or a token whose user no longer exists.",
+    403: "The caller's role may not do this.",
+    404: "No such resource (someone else's booking is reported the same way).",
+    409: "Conflict with the current state.",
+    413: f"The body is larger than {MAX_BODY_BYTES} bytes.",
+    415: "The body is not application/json.",
+    503: "Storage is temporarily unavailable; retry.",
+}
+
+
+def _ref(name: str) -> Json:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: Json) -> Json:
+    return {"application/json": {"schema": schema}}
+
+
+def _integer(low: int, high: int, description: str | None = None) -> Json:
+    schema: Json = {"type": "integer", "minimum": low, "maximum": high}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _text(max_chars: int) -> Json:
+    # Surrounding whitespace is trimmed before the checks; the rest must not be blank.
+    return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": r"\S"}
+
+
+def _object(properties: Json, required: list[str] | None = None) -> Json:
+    return {"type": "object", "properties": properties, "required": required or list(properties)}
+
+
+def _schemas(limits: rules.Limits) -> Json:
+    identifier = _integer(1, MAX_ID)
+    instant = {"type": "string", "format": "date-time"}
+    return {
+        "Error": _object({"title": {"type": "string"}, "description": {"type": "string"}}),
+        "SignupRequest": _object(
+            {
+                "name": _text(rules.MAX_NAME_CHARS),
+                "email": {
+                    "type": "string",
+                    "maxLength": rules.MAX_EMAIL_CHARS,
+                    "description": "one @, no spaces, a dot in the domain",
+                },
+                "password": {
+                    "type": "string",
+                    "minLength": rules.MIN_PASSWORD_CHARS,
+                    "maxLength": rules.MAX_PASSWORD_BYTES,
+                    "description": f"at most {rules.MAX_PASSWORD_BYTES} bytes in UTF-8",
+                },
+                "role": {"type": "string", "enum": ["user", "owner"]},
+            }
+        ),
+        "User": _object(
+            {
+                "id": identifier,
+                "name": {"type": "string"},
+                "email": {"type": "string"},
+                "role": {"type": "string", "enum": ["user", "owner"]},
+            }
+        ),
+        "LoginRequest": _object({"email": {"type": "string"}, "password": {"type": "string"}}),
+        "Token": _object(
+            {
+                "access_token": {"type": "string"},
+                "token_type": {"type": "string", "const": "Bearer"},
+                "expires_in": {"type": "integer", "minimum": 1},
+            }
+        ),
+        "MovieRequest": _object(
+            {
+                "title": _text(rules.MAX_TITLE_CHARS),
+                "genre": _text(rules.MAX_GENRE_CHARS),
+                "duration": _integer(1, rules.MAX_DURATION_MINUTES, "minutes"),
+            }
+        ),
+        "Movie": _object(
+            {
+                "id": identifier,
+                "title": {"type": "string"},
+                "genre": {"type": "string"},
+                "duration": {"type": "integer"},
+            }
+        ),
+        "ShowRequest": _object(
+            {
+                "movie_id": identifier,
+                "timing": {
+                    **instant,
+                    "description": "ISO 8601 with a timezone, in the future",
+                },
+                "available_seats": _integer(1, limits.max_show_capacity),
+            }
+        ),
+        "Show": _object(
+            {
+                "id": identifier,
+                "movie_id": identifier,
+                "owner_id": identifier,
+                "timing": instant,
+                "capacity": {"type": "integer"},
+                "available_seats": {"type": "integer", "minimum": 0},
+            }
+        ),
+        "BookingRequest": _object(
+            {
+                "show_id": identifier,
+                "num_seats": _integer(1, limits.max_seats_per_booking),
+            }
+        ),
+        "Booking": _object(
+            {
+                "id": identifier,
+                "show_id": identifier,
+                "user_id": identifier,
+                "num_seats": {"type": "integer"},
+                "status": {"type": "string", "enum": ["active", "cancelled"]},
+                "created_at": instant,
+                "cancelled_at": {"type": ["string", "null"], "format": "date-time"},
+            }
+        ),
+    }
+
+
+def _error_responses(statuses: list[int]) -> Json:
+    responses: Json = {}
+    for status in statuses:
+        response: Json = {"description": _ERRORS[status], "content": _json(_ref("Error"))}
+        if status == 401:
+            response["headers"] = {
+                "WWW-Authenticate": {"schema": {"type": "string"}, "required": True}
+            }
+        responses[str(status)] = response
+    return responses
+
+
+def _operation(
+    summary: str,
+    *,
+    ok: int,
+    schema: Json | None,
+    errors: list[int],
+    body: str | None = None,
+    params: list[Json] | None = None,
+    secured: bool = False,
+) -> Json:
+    success: Json = {"description": summary}
+    if schema is not None:
+        success["content"] = _json(schema)
+    if ok == 201:
+        success["headers"] = {"Location": {"schema": {"type": "string"}, "required": True}}
+    operation: Json = {"summary": summary, "responses": {str(ok): success}}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": _json(_ref(body))}
+        errors = [*errors, 413, 415]
+    if secured:
+        operation["security"] = [{"bearer": []}]
+        errors = [*errors, 401]
+    operation["responses"].update(_error_responses(sorted(set(errors))))
+    if params:
+        operation["parameters"] = params
+    return operation
+
+
+def _path_id(name: str) -> Json:
+    return {"name": name, "in": "path", "required": True, "schema": _integer(1, MAX_ID)}
+
+
+def _page_params(limits: rules.Limits) -> list[Json]:
+    return [
+        {
+            "name": "limit",
+            "in": "query",
+            "description": f"page size, default {limits.default_page_size}",
+            "schema": _integer(1, limits.max_page_size),
+        },
+        {
+            "name": "after",
+            "in": "query",
+            "description": "keyset cursor: the last id of the previous page",
+            "schema": _integer(0, MAX_ID),
+        },
+    ]
+
+
+def _list(summary: str, item: str, limits: rules.Limits, **options: Any) -> Json:
+    operation = _operation(
+        summary,
+        ok=200,
+        schema={"type": "array", "items": _ref(item)},
+        params=[*options.pop("params", []), *_page_params(limits)],
+        **options,
+    )
+    operation["responses"]["200"]["headers"] = {
+        "Link": {"description": 'rel="next" while more remain', "schema": {"type": "string"}}
+    }
+    return operation
+
+
+def document(limits: rules.Limits) -> Json:
+    stored = [503]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "boxoffice",
+            "version": "1.0.0",
+            "description": "Cinema ticket booking. Errors are JSON {title, description}.",
+        },
+        "paths": {
+            "/health": {
+                "get": _operation(
+                    "liveness",
+                    ok=200,
+                    schema=_object({"status": {"type": "string", "const": "ok"}}),
+                    errors=[],
+                )
+            },
+            "/openapi.json": {
+                "get": _operation("this document", ok=200, schema={"type": "object"}, errors=[])
+            },
+            "/signup": {
+                "post": _operation(
+                    "create an account",
+                    ok=201,
+                    schema=_ref("User"),
+                    body="SignupRequest",
+                    errors=[400, 409, *stored],
+                )
+            },
+            "/login": {
+                "post": _operation(
+                    "exchange email and password for a bearer token",
+                    ok=200,
+                    schema=_ref("Token"),
+                    body="LoginRequest",
+                    errors=[400, 401, *stored],
+                )
+            },
+            "/movies": {
+                "get": _list("list movies", "Movie", limits, errors=[400, *stored]),
+                "post": _operation(
+                    "add a movie (owner)",
+                    ok=201,
+                    schema=_ref("Movie"),
+                    body="MovieRequest",
+                    errors=[400, 403, *stored],
+                    secured=True,
+                ),
+            },
+            "/movies/{movie_id}": {
+                "get": _operation(
+                    "one movie",
+                    ok=200,
+                    schema=_ref("Movie"),
+                    params=[_path_id("movie_id")],
+                    errors=[400, 404, *stored],
+                )
+            },
+            "/shows": {
+                "get": _list(
+                    "list shows, optionally of one movie",
+                    "Show",
+                    limits,
+                    params=[{"name": "movie_id", "in": "query", "schema": _integer(1, MAX_ID)}],
+                    errors=[400, *stored],
+                ),
+                "post": _operation(
+                    "schedule a show (owner)",
+                    ok=201,
+                    schema=_ref("Show"),
+                    body="ShowRequest",
+                    errors=[400, 403, 404, *stored],
+                    secured=True,
+                ),
+            },
+            "/shows/{show_id}": {
+                "get": _operation(
+                    "one show",
+                    ok=200,
+                    schema=_ref("Show"),
+                    params=[_path_id("show_id")],
+                    errors=[400, 404, *stored],
+                )
+            },
+            "/bookings": {
+                "get": _list(
+                    "the caller's bookings (user)",
+                    "Booking",
+                    limits,
+                    errors=[400, 403, *stored],
+                    secured=True,
+                ),
+                "post": _operation(
+                    "book seats (user)",
+                    ok=201,
+                    schema=_ref("Booking"),
+                    body="BookingRequest",
+                    errors=[400, 403, 404, 409, *stored],
+                    secured=True,
+                ),
+            },
+            "/bookings/{booking_id}": {
+                "get": _operation(
+                    "one of the caller's bookings (user)",
+                    ok=200,
+                    schema=_ref("Booking"),
+                    params=[_path_id("booking_id")],
+                    errors=[400, 403, 404, *stored],
+                    secured=True,
+                ),
+                "delete": _operation(
+                    "cancel one of the caller's bookings (user); returns it cancelled",
+                    ok=200,
+                    schema=_ref("Booking"),
+                    params=[_path_id("booking_id")],
+                    errors=[400, 403, 404, 409, *stored],
+                    secured=True,
+                ),
+            },
+        },
+        "components": {
+            "schemas": _schemas(limits),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }

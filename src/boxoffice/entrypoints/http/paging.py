@@ -1,0 +1,38 @@
+"""A page as a JSON array, with a `Link: <...>; rel="next"` header while more remain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import falcon
+
+from boxoffice.domain.paging import Page
+from boxoffice.entrypoints.http.params import query_integer
+
+T = TypeVar("T", bound=Any)
+
+
+def page_params(req: falcon.Request) -> dict[str, int | None]:
+    return {"after": query_integer(req, "after"), "limit": query_integer(req, "limit")}
+
+
+def write_page(
+    req: falcon.Request,
+    resp: falcon.Response,
+    page: Page[T],
+    represent: Callable[[T], dict[str, Any]],
+    *,
+    filters: Mapping[str, int | None] | None = None,
+) -> None:
+    resp.media = [represent(item) for item in page]
+    if page.next_after is None:
+        return
+    # Rebuilt from the parameters we understood, so nothing else the client sent is echoed.
+    query: dict[str, int] = {k: v for k, v in (filters or {}).items() if v is not None}
+    limit = query_integer(req, "limit")
+    if limit is not None:
+        query["limit"] = limit
+    query["after"] = page.next_after
+    resp.append_header("Link", f'<{req.root_path}{req.path}?{urlencode(query)}>; rel="next"')

@@ -1,0 +1,44 @@
+"""Shows: owners schedule them, anyone reads them."""
+
+from __future__ import annotations
+
+import falcon
+
+from boxoffice.domain.service import Boxoffice
+from boxoffice.entrypoints.http import representations
+from boxoffice.entrypoints.http.auth import caller
+from boxoffice.entrypoints.http.body import json_object, required
+from boxoffice.entrypoints.http.paging import page_params, write_page
+from boxoffice.entrypoints.http.params import integer, query_integer, timing
+
+
+class ShowsResource:
+    def __init__(self, boxoffice: Boxoffice) -> None:
+        self._boxoffice = boxoffice
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        movie_id = query_integer(req, "movie_id")
+        page = self._boxoffice.list_shows(movie_id, **page_params(req))
+        write_page(req, resp, page, representations.show, filters={"movie_id": movie_id})
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        actor = caller(self._boxoffice, req)
+        body = json_object(req)
+        show = self._boxoffice.add_show(
+            actor,
+            movie_id=required(body, "movie_id"),
+            timing=timing(required(body, "timing")),
+            available_seats=required(body, "available_seats"),
+        )
+        resp.status = falcon.HTTP_201
+        resp.location = f"/shows/{show.id}"
+        resp.media = representations.show(show)
+
+
+class ShowResource:
+    def __init__(self, boxoffice: Boxoffice) -> None:
+        self._boxoffice = boxoffice
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, show_id: str) -> None:
+        show = self._boxoffice.get_show(integer("show_id", show_id))
+        resp.media = representations.show(show)
