@@ -1,0 +1,75 @@
+"""`boxoffice serve`: the REST service under gunicorn, with N worker processes.
+
+The master migrates the schema once and settles the JWT secret before forking; each worker then
+builds its own Boxoffice (engine, connection pool) after the fork. SIGTERM is gunicorn's
+graceful shutdown: workers finish their requests, then exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import falcon
+from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+
+from boxoffice.config import Settings
+from boxoffice.entrypoints.wsgi import service_settings, worker_app
+
+_log = logging.getLogger("boxoffice.server")
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = self._settings
+        options: dict[str, Any] = {
+            "bind": [_bind_address(settings.host, settings.port)],
+            "workers": settings.workers,
+            "proc_name": "boxoffice",
+            # Workers build their app after the fork: no connection crosses a fork.
+            "preload_app": False,
+            # The app logs each request itself, without query strings.
+            "accesslog": None,
+            "errorlog": "-",
+        }
+        for name, value in options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> falcon.App[falcon.Request, falcon.Response]:
+        return worker_app(self._settings)
+
+
+def serve(settings: Settings) -> int:
+    # Imported here so the library and the memory-only app never load SQLAlchemy.
+    from boxoffice.adapters.sqlalchemy.migrations import upgrade
+
+    _configure_logging()
+    settings = service_settings(settings)
+    url = settings.service_database_url()
+    upgrade(url)
+    _log.info("database schema is up to date")
+    try:
+        _Gunicorn(settings).run()
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 1
+    return 0
+
+
+def _bind_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _configure_logging() -> None:
+    logger = logging.getLogger("boxoffice")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
+        )
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)

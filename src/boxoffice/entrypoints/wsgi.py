@@ -1,0 +1,36 @@
+"""The service as a WSGI app for any server.
+
+    boxoffice db upgrade
+    gunicorn --workers 4 --bind 127.0.0.1:8000 'boxoffice.entrypoints.wsgi:get_app()'
+
+Settings come from BOXOFFICE_* variables. Without --preload each worker calls get_app() after
+the fork, so no database connection is shared between processes. The schema is not migrated
+here (several workers would race to do it): run `boxoffice db upgrade` first, as `boxoffice
+serve` does for you.
+"""
+
+from __future__ import annotations
+
+import attrs
+import falcon
+
+from boxoffice.bootstrap import build
+from boxoffice.config import Settings
+from boxoffice.entrypoints import jwt_secret
+from boxoffice.entrypoints.http import create_app
+
+
+def service_settings(settings: Settings) -> Settings:
+    """Settings as the service runs them: a persistent database and a persistent JWT secret."""
+    secret = settings.jwt_secret or jwt_secret.load_or_create(settings.resolved_data_dir())
+    return attrs.evolve(settings, database_url=settings.service_database_url(), jwt_secret=secret)
+
+
+def worker_app(settings: Settings) -> falcon.App[falcon.Request, falcon.Response]:
+    """The app for one process; settings must already be service_settings()."""
+    boxoffice = build(settings, migrate=False)
+    return create_app(boxoffice, token_ttl_seconds=settings.jwt_ttl_seconds)
+
+
+def get_app() -> falcon.App[falcon.Request, falcon.Response]:
+    return worker_app(service_settings(Settings.from_env()))
