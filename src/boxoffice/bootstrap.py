@@ -13,7 +13,6 @@ from boxoffice.config import Settings
 from boxoffice.domain.ports import Clock, UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.service import Boxoffice
-from boxoffice.errors import ConfigurationError
 
 MEMORY_URL = "memory://"
 
@@ -26,12 +25,17 @@ def bootstrap(database_url: str | None = None, **settings: Any) -> Boxoffice:
     return build(Settings.from_env(database_url=database_url, **settings))
 
 
-def build(settings: Settings, *, clock: Clock | None = None) -> Boxoffice:
+def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Boxoffice:
+    """migrate=False skips the schema check: for processes whose parent already migrated."""
     clock = clock or SystemClock()
     # Without a configured secret, tokens are valid for this process only.
     secret = settings.jwt_secret or secrets.token_urlsafe(48)
     return Boxoffice.from_ports(
-        uow=unit_of_work_factory(settings.database_url or MEMORY_URL),
+        uow=unit_of_work_factory(
+            settings.database_url or MEMORY_URL,
+            migrate=migrate,
+            sqlite_synchronous=settings.sqlite_synchronous,
+        ),
         hasher=BcryptPasswordHasher(settings.bcrypt_rounds),
         tokens=JwtTokenService(secret, timedelta(seconds=settings.jwt_ttl_seconds), clock),
         clock=clock,
@@ -39,7 +43,22 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Boxoffice:
     )
 
 
-def unit_of_work_factory(database_url: str) -> UnitOfWorkFactory:
+def unit_of_work_factory(
+    database_url: str, *, migrate: bool = True, sqlite_synchronous: str = "full"
+) -> UnitOfWorkFactory:
+    """memory://, sqlite:///path or postgresql+psycopg://...; a SQL schema is brought up to date
+    first unless migrate is False.
+    """
     if database_url == MEMORY_URL:
         return InMemoryUnitOfWorkFactory()
-    raise ConfigurationError(f"unsupported database URL scheme: {database_url.split(':', 1)[0]}")
+    # Imported here so the in-memory library never pays for SQLAlchemy and Alembic.
+    from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+    from boxoffice.adapters.sqlalchemy.migrations import upgrade
+
+    # Built first: a bad URL or setting is a ConfigurationError before the database is touched.
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(
+        database_url, sqlite_synchronous=sqlite_synchronous
+    )
+    if migrate:
+        upgrade(database_url)
+    return factory

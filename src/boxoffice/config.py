@@ -38,6 +38,16 @@ def _int_in(low: int, high: int) -> Any:
     return check
 
 
+def _one_of(*choices: str) -> Any:
+    def check(_: object, field: attrs.Attribute[Any], value: Any) -> None:
+        if value not in choices:
+            raise ConfigurationError(
+                f"{field.name} ({_env_name(field)}) must be one of: {', '.join(choices)}"
+            )
+
+    return check
+
+
 def _optional_text(_: object, field: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not isinstance(value, str):
         raise ConfigurationError(f"{field.name} ({_env_name(field)}) must be a string")
@@ -57,6 +67,9 @@ class Settings:
     host: str = attrs.field(default="127.0.0.1", validator=_optional_text)
     port: int = attrs.field(default=8000, validator=_int_in(0, 65535))
     workers: int = attrs.field(default=2, validator=_int_in(1, 64))
+    # SQLite only. "full" (default): an acknowledged booking survives a power cut. "normal":
+    # faster commits, but a power cut (not a process crash) may lose the last ones.
+    sqlite_synchronous: str = attrs.field(default="full", validator=_one_of("full", "normal"))
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()

@@ -1,0 +1,69 @@
+"""Driver exceptions become typed errors here, so none leaves the adapter.
+
+StorageUnavailable and StorageError belong in boxoffice.domain.errors once the domain takes
+them; until then they live here and subclass BoxofficeError, so callers can already catch them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import exc
+
+from boxoffice.adapters.sqlalchemy.tables import EMAIL_INDEX
+from boxoffice.domain.errors import BoxofficeError, EmailTaken
+
+_PG_UNIQUE_VIOLATION = "23505"
+_PG_FOREIGN_KEY_VIOLATION = "23503"
+
+
+class StorageError(BoxofficeError):
+    """The database refused or failed an operation for a reason the domain does not name."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached or used right now (down, locked too long, not migrated)."""
+
+
+class MissingReference(StorageError):
+    """A foreign key names a row that does not exist."""
+
+    def __init__(self) -> None:
+        super().__init__("a referenced row does not exist")
+
+
+def translate(error: exc.SQLAlchemyError) -> BoxofficeError:
+    """The typed error a SQLAlchemy or driver exception stands for."""
+    if isinstance(error, exc.IntegrityError):
+        return _integrity(error.orig)
+    if isinstance(
+        error,
+        exc.OperationalError | exc.InterfaceError | exc.DisconnectionError | exc.TimeoutError,
+    ):
+        return StorageUnavailable(f"the database is unavailable: {_reason(error)}")
+    return StorageError(f"the database failed: {_reason(error)}")
+
+
+def _integrity(orig: BaseException | None) -> BoxofficeError:
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(orig, sqlite3.IntegrityError):
+        if orig.sqlite_errorname == "SQLITE_CONSTRAINT_FOREIGNKEY":
+            return MissingReference()
+        if orig.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE" and EMAIL_INDEX in str(orig):
+            return EmailTaken()
+    elif sqlstate == _PG_FOREIGN_KEY_VIOLATION:
+        return MissingReference()
+    elif sqlstate == _PG_UNIQUE_VIOLATION and _pg_constraint(orig) == EMAIL_INDEX:
+        return EmailTaken()
+    return StorageError(f"the database refused the change: {orig}")
+
+
+def _pg_constraint(orig: BaseException | None) -> str | None:
+    diag = getattr(orig, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+def _reason(error: exc.SQLAlchemyError) -> str:
+    # The driver's own message, without SQLAlchemy's statement dump and help link.
+    orig = getattr(error, "orig", None)
+    return str(orig if orig is not None else error).strip().splitlines()[0]

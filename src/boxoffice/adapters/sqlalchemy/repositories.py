@@ -1,0 +1,279 @@
+"""Repositories as explicit Core statements over one connection.
+
+Statements are built once, at import, with bound parameters: SQLAlchemy compiles each a single
+time per dialect and reuses it, so a call costs little more than the driver's own work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    Row,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from boxoffice.adapters.sqlalchemy.errors import MissingReference, translate
+from boxoffice.adapters.sqlalchemy.tables import bookings, movies, shows, users
+from boxoffice.domain.errors import NotFound
+from boxoffice.domain.model import Booking, BookingStatus, Movie, Role, Show, User
+
+
+class Statements:
+    """Runs statements on one connection; driver exceptions come out as typed errors."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def first(self, statement: Executable, parameters: Mapping[str, Any]) -> Row[Any] | None:
+        try:
+            return self._connection.execute(statement, parameters).first()
+        except SQLAlchemyError as error:
+            raise translate(error) from error
+
+    def all(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
+        try:
+            return self._connection.execute(statement, parameters).all()
+        except SQLAlchemyError as error:
+            raise translate(error) from error
+
+    def insert(self, statement: Executable, parameters: Mapping[str, Any]) -> int:
+        """Run an INSERT and return the new row's id."""
+        try:
+            key = self._connection.execute(statement, parameters).inserted_primary_key
+        except SQLAlchemyError as error:
+            raise translate(error) from error
+        assert key is not None
+        return int(key[0])
+
+    def write(self, statement: Executable, parameters: Mapping[str, Any]) -> None:
+        try:
+            self._connection.execute(statement, parameters)
+        except SQLAlchemyError as error:
+            raise translate(error) from error
+
+
+def _page(table: Table, *conditions: ColumnElement[bool]) -> Executable:
+    """A keyset page: ids after the cursor, in id order."""
+    return (
+        select(table)
+        .where(table.c.id > bindparam("after"), *conditions)
+        .order_by(table.c.id)
+        .limit(bindparam("limit"))
+    )
+
+
+_USER_BY_ID = select(users).where(users.c.id == bindparam("id"))
+# The same expression as the unique index, so the lookup uses it.
+_USER_BY_EMAIL = select(users).where(func.lower(users.c.email) == func.lower(bindparam("email")))
+_INSERT_USER = insert(users)
+
+
+def _user(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        password_hash=row.password,
+        role=Role(row.role),
+        created_at=row.created_at,
+    )
+
+
+class SqlAlchemyUserRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def add(self, user: User) -> User:
+        # A duplicate email, racing or not, fails on the unique index and comes out as EmailTaken.
+        user_id = self._sql.insert(
+            _INSERT_USER,
+            {
+                "name": user.name,
+                "email": user.email,
+                "password": user.password_hash,
+                "role": user.role.value,
+                "created_at": user.created_at,
+            },
+        )
+        return attrs.evolve(user, id=user_id)
+
+    def get(self, user_id: int) -> User | None:
+        row = self._sql.first(_USER_BY_ID, {"id": user_id})
+        return None if row is None else _user(row)
+
+    def get_by_email(self, email: str) -> User | None:
+        row = self._sql.first(_USER_BY_EMAIL, {"email": email})
+        return None if row is None else _user(row)
+
+
+_MOVIE_BY_ID = select(movies).where(movies.c.id == bindparam("id"))
+_MOVIES_PAGE = _page(movies)
+_INSERT_MOVIE = insert(movies)
+
+
+def _movie(row: Row[Any]) -> Movie:
+    return Movie(id=row.id, title=row.title, genre=row.genre, duration=row.duration)
+
+
+class SqlAlchemyMovieRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def add(self, movie: Movie) -> Movie:
+        movie_id = self._sql.insert(
+            _INSERT_MOVIE, {"title": movie.title, "genre": movie.genre, "duration": movie.duration}
+        )
+        return attrs.evolve(movie, id=movie_id)
+
+    def get(self, movie_id: int) -> Movie | None:
+        row = self._sql.first(_MOVIE_BY_ID, {"id": movie_id})
+        return None if row is None else _movie(row)
+
+    def list(self, *, after: int | None, limit: int) -> list[Movie]:
+        rows = self._sql.all(_MOVIES_PAGE, {"after": after or 0, "limit": limit})
+        return [_movie(row) for row in rows]
+
+
+_SHOW_BY_ID = select(shows).where(shows.c.id == bindparam("id"))
+# PostgreSQL locks the row until the transaction ends. SQLite renders no FOR UPDATE: its write
+# transactions began with BEGIN IMMEDIATE and already hold the database's write lock.
+_SHOW_FOR_UPDATE = _SHOW_BY_ID.with_for_update()
+_SHOWS_PAGE = _page(shows)
+_MOVIE_SHOWS_PAGE = _page(shows, shows.c.movie_id == bindparam("movie_id"))
+_INSERT_SHOW = insert(shows)
+# The parameters' keys name the columns to SET.
+_UPDATE_SHOW = update(shows).where(shows.c.id == bindparam("show_id"))
+
+
+def _show(row: Row[Any]) -> Show:
+    return Show(
+        id=row.id,
+        movie_id=row.movie_id,
+        owner_id=row.owner_id,
+        timing=row.timing,
+        capacity=row.capacity,
+        available_seats=row.available_seats,
+    )
+
+
+class SqlAlchemyShowRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def add(self, show: Show) -> Show:
+        try:
+            show_id = self._sql.insert(
+                _INSERT_SHOW,
+                {
+                    "movie_id": show.movie_id,
+                    "owner_id": show.owner_id,
+                    "timing": show.timing,
+                    "capacity": show.capacity,
+                    "available_seats": show.available_seats,
+                },
+            )
+        except MissingReference:
+            # AddShow found the movie in this transaction, so the owner is what is missing.
+            raise NotFound("user", show.owner_id) from None
+        return attrs.evolve(show, id=show_id)
+
+    def get(self, show_id: int) -> Show | None:
+        row = self._sql.first(_SHOW_BY_ID, {"id": show_id})
+        return None if row is None else _show(row)
+
+    def get_for_update(self, show_id: int) -> Show | None:
+        row = self._sql.first(_SHOW_FOR_UPDATE, {"id": show_id})
+        return None if row is None else _show(row)
+
+    def save(self, show: Show) -> None:
+        self._sql.write(
+            _UPDATE_SHOW,
+            {
+                "show_id": show.id,
+                "timing": show.timing,
+                "capacity": show.capacity,
+                "available_seats": show.available_seats,
+            },
+        )
+
+    def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]:
+        if movie_id is None:
+            rows = self._sql.all(_SHOWS_PAGE, {"after": after or 0, "limit": limit})
+        else:
+            rows = self._sql.all(
+                _MOVIE_SHOWS_PAGE, {"movie_id": movie_id, "after": after or 0, "limit": limit}
+            )
+        return [_show(row) for row in rows]
+
+
+_BOOKING_BY_ID = select(bookings).where(bookings.c.id == bindparam("id"))
+_USER_BOOKINGS_PAGE = _page(bookings, bookings.c.user_id == bindparam("user_id"))
+_INSERT_BOOKING = insert(bookings)
+_UPDATE_BOOKING = update(bookings).where(bookings.c.id == bindparam("booking_id"))
+
+
+def _booking(row: Row[Any]) -> Booking:
+    return Booking(
+        id=row.id,
+        user_id=row.user_id,
+        show_id=row.show_id,
+        num_seats=row.num_seats,
+        status=BookingStatus(row.status),
+        created_at=row.created_at,
+        cancelled_at=row.cancelled_at,
+    )
+
+
+class SqlAlchemyBookingRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def add(self, booking: Booking) -> Booking:
+        try:
+            booking_id = self._sql.insert(
+                _INSERT_BOOKING,
+                {
+                    "user_id": booking.user_id,
+                    "show_id": booking.show_id,
+                    "num_seats": booking.num_seats,
+                    "status": booking.status.value,
+                    "created_at": booking.created_at,
+                    "cancelled_at": booking.cancelled_at,
+                },
+            )
+        except MissingReference:
+            # BookSeats holds the show locked, so the user is what is missing.
+            raise NotFound("user", booking.user_id) from None
+        return attrs.evolve(booking, id=booking_id)
+
+    def get(self, booking_id: int) -> Booking | None:
+        row = self._sql.first(_BOOKING_BY_ID, {"id": booking_id})
+        return None if row is None else _booking(row)
+
+    def save(self, booking: Booking) -> None:
+        self._sql.write(
+            _UPDATE_BOOKING,
+            {
+                "booking_id": booking.id,
+                "status": booking.status.value,
+                "cancelled_at": booking.cancelled_at,
+            },
+        )
+
+    def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]:
+        rows = self._sql.all(
+            _USER_BOOKINGS_PAGE, {"user_id": user_id, "after": after or 0, "limit": limit}
+        )
+        return [_booking(row) for row in rows]

@@ -1,0 +1,127 @@
+"""The schema as SQLAlchemy Core tables: the original design's four tables plus what the core added.
+
+The database guards what the domain guards (checks, foreign keys, unique lower(email)), so a bug
+above it cannot oversell or corrupt. Migrations create exactly this; a test compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+    func,
+)
+
+# SQLite makes only INTEGER PRIMARY KEY an alias of its auto-assigned rowid.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out.
+
+    PostgreSQL stores timestamptz. SQLite has no time zones, so it stores naive UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    # The original design's column name; it holds the password hash, never the password.
+    Column("password", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("role IN ('user', 'owner')", name="role"),
+)
+# Emails are unique whatever their case; the index also serves log-in's lookup.
+EMAIL_INDEX = "uq_users_email_lower"
+Index(EMAIL_INDEX, func.lower(users.c.email), unique=True)
+
+movies = Table(
+    "movies",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("genre", Text, nullable=False),
+    Column("duration", Integer, nullable=False),
+    CheckConstraint("duration > 0", name="duration_positive"),
+)
+
+shows = Table(
+    "shows",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("movie_id", Id, ForeignKey("movies.id"), nullable=False),
+    Column("timing", UtcDateTime, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("available_seats", Integer, nullable=False),
+    Column("owner_id", Id, ForeignKey("users.id"), nullable=False),
+    CheckConstraint("capacity > 0", name="capacity_positive"),
+    CheckConstraint(
+        "available_seats >= 0 AND available_seats <= capacity", name="available_within_capacity"
+    ),
+    # Shows of one movie, page by page.
+    Index("ix_shows_movie_id_id", "movie_id", "id"),
+    Index("ix_shows_owner_id", "owner_id"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("show_id", Id, ForeignKey("shows.id"), nullable=False),
+    Column("num_seats", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    CheckConstraint("num_seats > 0", name="num_seats_positive"),
+    CheckConstraint("status IN ('active', 'cancelled')", name="status"),
+    CheckConstraint(
+        "(status = 'active' AND cancelled_at IS NULL)"
+        " OR (status = 'cancelled' AND cancelled_at IS NOT NULL)",
+        name="cancelled_at_iff_cancelled",
+    ),
+    # A user's bookings, page by page; a show's bookings (foreign key checks, audits).
+    Index("ix_bookings_user_id_id", "user_id", "id"),
+    Index("ix_bookings_show_id", "show_id"),
+)

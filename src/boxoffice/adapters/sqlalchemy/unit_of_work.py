@@ -1,0 +1,142 @@
+"""One unit of work = one connection from the pool and one transaction on it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from boxoffice.adapters.sqlalchemy.engine import READ_ONLY, create_engine
+from boxoffice.adapters.sqlalchemy.errors import translate
+from boxoffice.adapters.sqlalchemy.repositories import (
+    SqlAlchemyBookingRepository,
+    SqlAlchemyMovieRepository,
+    SqlAlchemyShowRepository,
+    SqlAlchemyUserRepository,
+    Statements,
+)
+
+
+class SqlAlchemyUnitOfWork:
+    """A transaction: rolled back on leaving the block unless commit() was called.
+
+    After commit() the unit of work may go on; its next statement begins a new transaction.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("a unit of work cannot be entered twice")
+        self._connection = self._open()
+        statements = Statements(self._connection)
+        self._users = SqlAlchemyUserRepository(statements)
+        self._movies = SqlAlchemyMovieRepository(statements)
+        self._shows = SqlAlchemyShowRepository(statements)
+        self._bookings = SqlAlchemyBookingRepository(statements)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            # Closing rolls back whatever was not committed and returns the connection to the pool.
+            connection.close()
+        except SQLAlchemyError as error:
+            # A dead connection cannot roll back, and needs not: the database discards the
+            # transaction. Only report that when no other error is already on its way out.
+            if exc is None:
+                raise translate(error) from error
+
+    @property
+    def users(self) -> SqlAlchemyUserRepository:
+        return self._users
+
+    @property
+    def movies(self) -> SqlAlchemyMovieRepository:
+        return self._movies
+
+    @property
+    def shows(self) -> SqlAlchemyShowRepository:
+        return self._shows
+
+    @property
+    def bookings(self) -> SqlAlchemyBookingRepository:
+        return self._bookings
+
+    def commit(self) -> None:
+        connection = self._active()
+        try:
+            connection.commit()
+        except SQLAlchemyError as error:
+            raise translate(error) from error
+
+    def rollback(self) -> None:
+        connection = self._active()
+        try:
+            connection.rollback()
+        except SQLAlchemyError as error:
+            raise translate(error) from error
+
+    def _open(self) -> Connection:
+        try:
+            connection = self._engine.connect()
+        except SQLAlchemyError as error:
+            raise translate(error) from error
+        try:
+            connection.begin()
+        except SQLAlchemyError as error:
+            connection.close()
+            raise translate(error) from error
+        return connection
+
+    def _active(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open: use it in a with block")
+        return self._connection
+
+
+class SqlAlchemyUnitOfWorkFactory:
+    """Units of work over one engine. Share it between threads; never across a fork unshared:
+    a child process gets a fresh pool rather than its parent's connections.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._read_only_engine = engine.execution_options(**{READ_ONLY: True})
+        self._pid = os.getpid()
+        self._fork_lock = threading.Lock()
+
+    @classmethod
+    def from_url(
+        cls, database_url: str, *, sqlite_synchronous: str = "full"
+    ) -> SqlAlchemyUnitOfWorkFactory:
+        return cls(create_engine(database_url, sqlite_synchronous=sqlite_synchronous))
+
+    def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
+        if os.getpid() != self._pid:
+            self._forget_parent_connections()
+        return SqlAlchemyUnitOfWork(self._read_only_engine if read_only else self.engine)
+
+    def dispose(self) -> None:
+        """Close every pooled connection (at shutdown, or before dropping the database)."""
+        self.engine.dispose()
+
+    def _forget_parent_connections(self) -> None:
+        with self._fork_lock:
+            if os.getpid() != self._pid:
+                # close=False: the parent still uses those connections; just stop sharing them.
+                self.engine.dispose(close=False)
+                self._pid = os.getpid()
