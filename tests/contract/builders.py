@@ -1,0 +1,53 @@
+"""Unsaved entities with sensible defaults, for tests that talk to repositories directly."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from boxoffice.domain.model import UNSAVED, Booking, BookingStatus, Movie, Role, Show, User
+from boxoffice.domain.ports import UnitOfWork
+from tests.fakes import START
+
+
+def user(email: str = "ada@example.com", role: Role = Role.USER) -> User:
+    return User(
+        id=UNSAVED,
+        name="Ada",
+        email=email,
+        password_hash="hashed:secret",
+        role=role,
+        created_at=START,
+    )
+
+
+def movie(title: str = "Metropolis") -> Movie:
+    return Movie(id=UNSAVED, title=title, genre="drama", duration=153)
+
+
+def show(movie_id: int, owner_id: int, seats: int = 10, timing: datetime | None = None) -> Show:
+    return Show(
+        id=UNSAVED,
+        movie_id=movie_id,
+        owner_id=owner_id,
+        timing=timing or START + timedelta(days=1),
+        capacity=seats,
+        available_seats=seats,
+    )
+
+
+def booking(user_id: int, show_id: int, seats: int = 2) -> Booking:
+    return Booking(
+        id=UNSAVED,
+        user_id=user_id,
+        show_id=show_id,
+        num_seats=seats,
+        status=BookingStatus.ACTIVE,
+        created_at=START,
+    )
+
+
+def stored_show(uow: UnitOfWork, seats: int = 10) -> tuple[User, Show]:
+    """An owner, a movie and a show of it, added (not committed) in uow."""
+    owner = uow.users.add(user("owner@example.com", Role.OWNER))
+    film = uow.movies.add(movie())
+    return owner, uow.shows.add(show(film.id, owner.id, seats))

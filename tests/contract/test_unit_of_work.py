@@ -1,0 +1,89 @@
+"""The unit of work: one transaction, committed only on request, isolated until then."""
+
+from __future__ import annotations
+
+import pytest
+
+from boxoffice.domain.ports import UnitOfWorkFactory
+from tests.contract import builders
+
+
+def test_committed_writes_are_seen_by_later_units_of_work(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        film = uow.movies.add(builders.movie())
+        uow.commit()
+    with uow_factory(read_only=True) as uow:
+        assert uow.movies.get(film.id) == film
+
+
+def test_leaving_without_commit_discards_the_writes(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        film = uow.movies.add(builders.movie())
+    with uow_factory() as uow:
+        assert uow.movies.get(film.id) is None
+        assert uow.movies.list(after=None, limit=10) == []
+
+
+def test_an_exception_in_the_block_rolls_back_and_propagates(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    class Boom(Exception):
+        pass
+
+    def add_then_fail() -> None:
+        with uow_factory() as uow:
+            uow.movies.add(builders.movie())
+            raise Boom
+
+    with pytest.raises(Boom):
+        add_then_fail()
+    with uow_factory() as uow:
+        assert uow.movies.list(after=None, limit=10) == []
+
+
+def test_rollback_discards_only_what_came_after_the_last_commit(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        kept = uow.movies.add(builders.movie("Kept"))
+        uow.commit()
+        dropped = uow.movies.add(builders.movie("Dropped"))
+        uow.rollback()
+        after = uow.movies.add(builders.movie("After"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.movies.get(kept.id) == kept
+        assert uow.movies.get(after.id) == after
+        assert [m.title for m in uow.movies.list(after=None, limit=10)] == ["Kept", "After"]
+    assert dropped.title == "Dropped"
+
+
+def test_a_unit_of_work_reads_its_own_writes(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        _, show = builders.stored_show(uow, seats=5)
+        uow.shows.save(show.reserve(2))
+        assert uow.shows.get(show.id) == show.reserve(2)
+        assert uow.shows.list(movie_id=show.movie_id, after=None, limit=10) == [show.reserve(2)]
+
+
+def test_uncommitted_writes_are_invisible_to_other_units_of_work(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as writer:
+        film = writer.movies.add(builders.movie())
+        with uow_factory(read_only=True) as reader:
+            assert reader.movies.get(film.id) is None
+        writer.commit()
+    with uow_factory(read_only=True) as reader:
+        assert reader.movies.get(film.id) == film
+
+
+def test_ids_are_assigned_in_increasing_order(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        first = uow.movies.add(builders.movie("First"))
+        second = uow.movies.add(builders.movie("Second"))
+        uow.commit()
+    with uow_factory() as uow:
+        third = uow.movies.add(builders.movie("Third"))
+        uow.commit()
+    assert 0 < first.id < second.id < third.id

@@ -1,0 +1,96 @@
+"""Fresh, migrated databases for any test: SQLite files and isolated PostgreSQL schemas.
+
+Each context manager yields a URL or a unit-of-work factory nobody else uses, and cleans up on
+exit, so tests run in any order and in parallel. The PostgreSQL helpers need
+BOXOFFICE_TEST_POSTGRES_URL (for example postgresql+psycopg://postgres@127.0.0.1:5432/test);
+`require_postgres_url()` skips the test without it, and a set but unreachable URL errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from boxoffice.adapters.sqlalchemy.migrations import upgrade
+
+POSTGRES_URL_VARIABLE = "BOXOFFICE_TEST_POSTGRES_URL"
+EXAMPLE_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(POSTGRES_URL_VARIABLE) or None
+
+
+def require_postgres_url() -> str:
+    url = postgres_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL leg: set {POSTGRES_URL_VARIABLE}, e.g. {EXAMPLE_POSTGRES_URL}")
+    return url
+
+
+@contextlib.contextmanager
+def sqlite_database(directory: Path | None = None) -> Iterator[str]:
+    """The URL of a new, migrated SQLite file in directory (a temporary one when None)."""
+    with contextlib.ExitStack() as stack:
+        if directory is None:
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        url = f"sqlite:///{directory / f'boxoffice-{secrets.token_hex(4)}.db'}"
+        upgrade(url)
+        yield url
+
+
+@contextlib.contextmanager
+def postgres_database(base_url: str | None = None) -> Iterator[str]:
+    """The URL of a new, migrated schema in the test database; the schema is dropped on exit.
+
+    The schema is the URL's search_path, so unqualified names (and alembic_version) live there.
+    """
+    base = make_url(base_url or require_postgres_url())
+    schema = f"test_{secrets.token_hex(6)}"
+    admin = sqlalchemy.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        try:
+            rendered = url.render_as_string(hide_password=False)
+            upgrade(rendered)
+            yield rendered
+        finally:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def sqlite_store(directory: Path | None = None) -> Iterator[SqlAlchemyUnitOfWorkFactory]:
+    """A unit-of-work factory over a new SQLite file."""
+    with sqlite_database(directory) as url:
+        factory = SqlAlchemyUnitOfWorkFactory.from_url(url)
+        try:
+            yield factory
+        finally:
+            factory.dispose()
+
+
+@contextlib.contextmanager
+def postgres_store(base_url: str | None = None) -> Iterator[SqlAlchemyUnitOfWorkFactory]:
+    """A unit-of-work factory over a new PostgreSQL schema."""
+    with postgres_database(base_url) as url:
+        factory = SqlAlchemyUnitOfWorkFactory.from_url(url)
+        try:
+            yield factory
+        finally:
+            # Before the schema is dropped: an open connection would hold its tables.
+            factory.dispose()
