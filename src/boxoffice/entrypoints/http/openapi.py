@@ -10,6 +10,10 @@ from boxoffice.entrypoints.http.body import MAX_BODY_BYTES
 Json = dict[str, Any]
 
 MAX_ID = 2**63 - 1
+# Python's whitespace (what str.strip() removes), spelled out: regex dialects disagree on \s.
+_SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_NOT_BLANK = f"[^{_SPACE}]"
+_EMAIL = f"^[{_SPACE}]*[^@{_SPACE}]+@[^@{_SPACE}]+\\.[^@{_SPACE}]+[{_SPACE}]*$"
 _ERRORS = {
     400: "Invalid input: malformed JSON, a missing or invalid field, or a bad parameter.",
     401: "Missing, invalid, expired or forged token, or a token whose user no longer exists.",
@@ -39,7 +43,7 @@ def _integer(low: int, high: int, description: str | None = None) -> Json:
 
 def _text(max_chars: int) -> Json:
     # Surrounding whitespace is trimmed before the checks; the rest must not be blank.
-    return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": r"\S"}
+    return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": _NOT_BLANK}
 
 
 def _object(properties: Json, required: list[str] | None = None) -> Json:
@@ -57,6 +61,7 @@ def _schemas(limits: rules.Limits) -> Json:
                 "email": {
                     "type": "string",
                     "maxLength": rules.MAX_EMAIL_CHARS,
+                    "pattern": _EMAIL,
                     "description": "one @, no spaces, a dot in the domain",
                 },
                 "password": {
@@ -160,11 +165,12 @@ def _operation(
     body: str | None = None,
     params: list[Json] | None = None,
     secured: bool = False,
+    located: bool = False,
 ) -> Json:
     success: Json = {"description": summary}
     if schema is not None:
         success["content"] = _json(schema)
-    if ok == 201:
+    if located:
         success["headers"] = {"Location": {"schema": {"type": "string"}, "required": True}}
     operation: Json = {"summary": summary, "responses": {str(ok): success}}
     if body is not None:
@@ -260,6 +266,7 @@ def document(limits: rules.Limits) -> Json:
                     ok=201,
                     schema=_ref("Movie"),
                     body="MovieRequest",
+                    located=True,
                     errors=[400, 403, *stored],
                     secured=True,
                 ),
@@ -286,6 +293,7 @@ def document(limits: rules.Limits) -> Json:
                     ok=201,
                     schema=_ref("Show"),
                     body="ShowRequest",
+                    located=True,
                     errors=[400, 403, 404, *stored],
                     secured=True,
                 ),
@@ -312,6 +320,7 @@ def document(limits: rules.Limits) -> Json:
                     ok=201,
                     schema=_ref("Booking"),
                     body="BookingRequest",
+                    located=True,
                     errors=[400, 403, 404, 409, *stored],
                     secured=True,
                 ),

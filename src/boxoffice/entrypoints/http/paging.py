@@ -9,12 +9,18 @@ from urllib.parse import urlencode
 import falcon
 
 from boxoffice.domain.paging import Page
-from boxoffice.entrypoints.http.params import query_integer
+from boxoffice.entrypoints.http.params import only_known_queries, query_integer
+
+PAGE_QUERIES = frozenset({"after", "limit"})
 
 T = TypeVar("T", bound=Any)
 
 
-def page_params(req: falcon.Request) -> dict[str, int | None]:
+def page_params(
+    req: falcon.Request, *, filters: frozenset[str] = frozenset()
+) -> dict[str, int | None]:
+    """The paging parameters, after refusing any query parameter but these and the filters."""
+    only_known_queries(req, PAGE_QUERIES | filters)
     return {"after": query_integer(req, "after"), "limit": query_integer(req, "limit")}
 
 

@@ -22,6 +22,12 @@ def integer(field: str, text: str) -> int:
     return int(text)
 
 
+def only_known_queries(req: falcon.Request, known: frozenset[str]) -> None:
+    """Refuse parameters we do not read: a misspelt ?movieid= must not list every show."""
+    for name in sorted(set(req.params) - known):
+        raise ValidationError(name, "is not a known query parameter")
+
+
 def query_integer(req: falcon.Request, name: str) -> int | None:
     text = req.get_param(name)
     return None if text is None else integer(name, text)

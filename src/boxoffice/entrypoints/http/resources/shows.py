@@ -18,7 +18,9 @@ class ShowsResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         movie_id = query_integer(req, "movie_id")
-        page = self._boxoffice.list_shows(movie_id, **page_params(req))
+        page = self._boxoffice.list_shows(
+            movie_id, **page_params(req, filters=frozenset({"movie_id"}))
+        )
         write_page(req, resp, page, representations.show, filters={"movie_id": movie_id})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -1,0 +1,64 @@
+"""One access log line per request, with no token, query or body in it."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+
+from tests.http.conftest import PASSWORD, Api
+
+LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) (?P<millis>\d+\.\d)ms$")
+
+
+@pytest.fixture
+def access_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO, logger="boxoffice.access")
+    return caplog
+
+
+def lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "boxoffice.access"]
+
+
+def test_each_request_logs_method_path_status_and_duration(
+    api: Api, access_log: pytest.LogCaptureFixture
+) -> None:
+    api.call("GET", "/health")
+    api.call("GET", "/nowhere")
+    api.call("GET", "/movies/abc")
+
+    logged = [LINE.match(line) for line in lines(access_log)]
+
+    assert [(m["method"], m["path"], m["status"]) for m in logged if m] == [
+        ("GET", "/health", "200"),
+        ("GET", "/nowhere", "404"),
+        ("GET", "/movies/abc", "400"),
+    ]
+
+
+def test_tokens_queries_and_bodies_stay_out_of_the_log(
+    api: Api, access_log: pytest.LogCaptureFixture
+) -> None:
+    token = api.account("user@example.com")
+    api.call("GET", "/bookings", token=token, params={"limit": 5})
+    api.call("GET", "/bookings", token=token, params={"access_token": "q-secret"})
+
+    text = "\n".join(lines(access_log))
+
+    assert PASSWORD not in text
+    assert token not in text
+    assert "q-secret" not in text
+    assert "limit" not in text
+    assert "GET /bookings 200" in text
+    assert "GET /bookings 400" in text
+    assert "POST /login 200" in text
+
+
+def test_a_hostile_path_stays_on_one_line(api: Api, access_log: pytest.LogCaptureFixture) -> None:
+    api.call("GET", "/movies/1%0AGET /forged 200 0.0ms")
+
+    (line,) = lines(access_log)
+    assert "\n" not in line
+    assert line.startswith("GET /movies/1\\nGET")

@@ -1,0 +1,101 @@
+"""GET /openapi.json and GET /health; the document covers every route the app serves."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import falcon
+import pytest
+
+from boxoffice.domain.service import Boxoffice
+from boxoffice.entrypoints.http import create_app
+from tests.http.conftest import Api
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture
+def document(api: Api) -> dict[str, Any]:
+    result = api.call("GET", "/openapi.json")
+    assert result.status_code == 200
+    body: dict[str, Any] = result.json
+    return body
+
+
+def _served_routes(app: falcon.App[falcon.Request, falcon.Response]) -> set[tuple[str, str]]:
+    served = set()
+    for node in _nodes(app._router._roots):  # Falcon offers no public listing
+        if node.resource is None:
+            continue
+        for method in METHODS:
+            if hasattr(node.resource, f"on_{method}"):
+                served.add((node.uri_template, method))
+    return served
+
+
+def _nodes(nodes: list[Any]) -> list[Any]:
+    found = []
+    for node in nodes:
+        found += [node, *_nodes(node.children)]
+    return found
+
+
+def test_health(api: Api) -> None:
+    result = api.call("GET", "/health")
+
+    assert result.status_code == 200
+    assert result.json == {"status": "ok"}
+
+
+def test_the_document_is_openapi_3(document: dict[str, Any]) -> None:
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"] == "boxoffice"
+
+
+def test_every_served_route_and_method_is_documented(
+    app: Boxoffice, document: dict[str, Any]
+) -> None:
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+
+    served = _served_routes(create_app(app, token_ttl_seconds=60))
+
+    assert served == documented
+
+
+def test_every_operation_documents_its_errors_as_json(document: dict[str, Any]) -> None:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Error"}, (path, method)
+            if "requestBody" in operation:
+                assert {"400", "413", "415"} <= set(operation["responses"]), (path, method)
+            if "security" in operation:
+                assert "401" in operation["responses"], (path, method)
+
+
+def test_documented_path_parameters_match_the_templates(document: dict[str, Any]) -> None:
+    for path, item in document["paths"].items():
+        names = set(re.findall(r"{(\w+)}", path))
+        for operation in item.values():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == names, path
+
+
+def test_the_document_carries_the_configured_limits(
+    document: dict[str, Any], app: Boxoffice
+) -> None:
+    seats = document["components"]["schemas"]["BookingRequest"]["properties"]["num_seats"]
+
+    assert seats["maximum"] == app.limits.max_seats_per_booking
+
+
+def test_the_document_is_valid_for_schemathesis(document: dict[str, Any]) -> None:
+    schemathesis = pytest.importorskip("schemathesis")
+
+    schema = schemathesis.openapi.from_dict(document)
+
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 14
