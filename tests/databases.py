@@ -39,19 +39,23 @@ def require_postgres_url() -> str:
 
 
 @contextlib.contextmanager
-def sqlite_database(directory: Path | None = None) -> Iterator[str]:
-    """The URL of a new, migrated SQLite file in directory (a temporary one when None)."""
+def sqlite_database(directory: Path | None = None, *, migrate: bool = True) -> Iterator[str]:
+    """The URL of a new SQLite file in directory (a temporary one when None), migrated unless
+    migrate is False (then the file does not exist yet).
+    """
     with contextlib.ExitStack() as stack:
         if directory is None:
             directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         url = f"sqlite:///{directory / f'boxoffice-{secrets.token_hex(4)}.db'}"
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
 
 
 @contextlib.contextmanager
-def postgres_database(base_url: str | None = None) -> Iterator[str]:
-    """The URL of a new, migrated schema in the test database; the schema is dropped on exit.
+def postgres_database(base_url: str | None = None, *, migrate: bool = True) -> Iterator[str]:
+    """The URL of a new schema in the test database, migrated unless migrate is False; the
+    schema is dropped on exit.
 
     The schema is the URL's search_path, so unqualified names (and alembic_version) live there.
     """
@@ -64,7 +68,8 @@ def postgres_database(base_url: str | None = None) -> Iterator[str]:
         url = base.update_query_dict({"options": f"-csearch_path={schema}"})
         try:
             rendered = url.render_as_string(hide_password=False)
-            upgrade(rendered)
+            if migrate:
+                upgrade(rendered)
             yield rendered
         finally:
             with admin.connect() as connection:

@@ -7,33 +7,14 @@ Figures print with `pytest -s`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
-from tests.databases import postgres_database, require_postgres_url, sqlite_database
 from tests.integration import load
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        with sqlite_database(tmp_path) as url:
-            yield url
-    else:
-        with postgres_database(require_postgres_url()) as url:
-            yield url
-
-
-@pytest.fixture
-def factory(database_url: str) -> Iterator[SqlAlchemyUnitOfWorkFactory]:
-    factory = SqlAlchemyUnitOfWorkFactory.from_url(database_url)
-    yield factory
-    factory.dispose()
 
 
 def test_processes_racing_for_one_show_never_oversell(

@@ -9,6 +9,7 @@ To write the next migration from a change to tables.py:
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -22,6 +23,8 @@ from boxoffice.adapters.sqlalchemy.errors import translate
 SCRIPT_LOCATION = Path(__file__).parent
 # Any constant will do: it names the lock concurrent PostgreSQL upgrades wait on.
 _PG_MIGRATION_LOCK = 0x626F786F6666
+# Alembic runs env.py through module-level proxies: one migration at a time per process.
+_IN_PROCESS = threading.Lock()
 
 
 def alembic_config(database_url: str | None = None) -> Config:
@@ -40,7 +43,7 @@ def upgrade(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         # A write transaction: BEGIN IMMEDIATE on SQLite, the migration lock on PostgreSQL.
-        with engine.begin() as connection:
+        with _IN_PROCESS, engine.begin() as connection:
             _serialize(connection)
             config = alembic_config()
             config.attributes["connection"] = connection

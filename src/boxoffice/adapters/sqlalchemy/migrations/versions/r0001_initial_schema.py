@@ -16,6 +16,7 @@ branch_labels = None
 depends_on = None
 
 # Frozen copies of the types in tables.py: a migration must not change when tables.py does.
+# Names are final (op.f): the metadata's naming convention must not prefix them again.
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TIMESTAMP = sa.DateTime(timezone=True)
 
@@ -30,7 +31,7 @@ def upgrade() -> None:
         sa.Column("role", sa.Text, nullable=False),
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
-        sa.CheckConstraint("role IN ('user', 'owner')", name="ck_users_role"),
+        sa.CheckConstraint("role IN ('user', 'owner')", name=op.f("ck_users_role")),
     )
     op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
 
@@ -41,7 +42,7 @@ def upgrade() -> None:
         sa.Column("genre", sa.Text, nullable=False),
         sa.Column("duration", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_movies"),
-        sa.CheckConstraint("duration > 0", name="ck_movies_duration_positive"),
+        sa.CheckConstraint("duration > 0", name=op.f("ck_movies_duration_positive")),
     )
 
     op.create_table(
@@ -55,10 +56,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_shows"),
         sa.ForeignKeyConstraint(["movie_id"], ["movies.id"], name="fk_shows_movie_id_movies"),
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name="fk_shows_owner_id_users"),
-        sa.CheckConstraint("capacity > 0", name="ck_shows_capacity_positive"),
+        sa.CheckConstraint("capacity > 0", name=op.f("ck_shows_capacity_positive")),
         sa.CheckConstraint(
             "available_seats >= 0 AND available_seats <= capacity",
-            name="ck_shows_available_within_capacity",
+            name=op.f("ck_shows_available_within_capacity"),
         ),
     )
     op.create_index("ix_shows_movie_id_id", "shows", ["movie_id", "id"])
@@ -76,12 +77,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_bookings"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_bookings_user_id_users"),
         sa.ForeignKeyConstraint(["show_id"], ["shows.id"], name="fk_bookings_show_id_shows"),
-        sa.CheckConstraint("num_seats > 0", name="ck_bookings_num_seats_positive"),
-        sa.CheckConstraint("status IN ('active', 'cancelled')", name="ck_bookings_status"),
+        sa.CheckConstraint("num_seats > 0", name=op.f("ck_bookings_num_seats_positive")),
+        sa.CheckConstraint("status IN ('active', 'cancelled')", name=op.f("ck_bookings_status")),
         sa.CheckConstraint(
             "(status = 'active' AND cancelled_at IS NULL)"
             " OR (status = 'cancelled' AND cancelled_at IS NOT NULL)",
-            name="ck_bookings_cancelled_at_iff_cancelled",
+            name=op.f("ck_bookings_cancelled_at_iff_cancelled"),
         ),
     )
     op.create_index("ix_bookings_user_id_id", "bookings", ["user_id", "id"])

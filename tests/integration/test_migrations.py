@@ -1,0 +1,107 @@
+"""Alembic builds the schema tables.py describes, on an empty SQLite file or PostgreSQL schema."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect
+from sqlalchemy.pool import NullPool
+
+from boxoffice.adapters.sqlalchemy.migrations import alembic_config, upgrade
+from boxoffice.adapters.sqlalchemy.tables import metadata
+from tests.integration.load import REPOSITORY
+
+TABLES = {"users", "movies", "shows", "bookings"}
+
+
+def head() -> str:
+    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert revision is not None
+    return revision
+
+
+@contextlib.contextmanager
+def connect(url: str) -> Iterator[Connection]:
+    engine = sqlalchemy.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_creates_every_table_on_an_empty_database(empty_database_url: str) -> None:
+    upgrade(empty_database_url)
+    with connect(empty_database_url) as connection:
+        assert set(inspect(connection).get_table_names()) == TABLES | {"alembic_version"}
+        assert MigrationContext.configure(connection).get_current_revision() == head()
+
+
+def test_upgrading_an_up_to_date_database_changes_nothing(database_url: str) -> None:
+    with connect(database_url) as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO movies (title, genre, duration) VALUES ('M', 'g', 1)"
+        )
+        connection.commit()
+    upgrade(database_url)
+    with connect(database_url) as connection:
+        assert connection.exec_driver_sql("SELECT title FROM movies").scalars().all() == ["M"]
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_the_migrated_schema_is_the_one_tables_py_describes(database_url: str) -> None:
+    with connect(database_url) as connection:
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), metadata
+        )
+        assert differences == []
+        # Autogenerate compares neither CHECK constraints nor functional indexes; names do.
+        assert _constraint_names(connection) == _declared_constraint_names()
+
+
+def _constraint_names(connection: Connection) -> set[str]:
+    inspector = inspect(connection)
+    names = set()
+    for table in TABLES:
+        names |= {str(c["name"]) for c in inspector.get_check_constraints(table)}
+    # SQLAlchemy cannot reflect SQLite's expression indexes; the catalogs can.
+    if connection.dialect.name == "sqlite":
+        indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    else:
+        indexes = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        # Primary keys are compared above; %% is psycopg's literal percent sign.
+        indexes += " AND tablename <> 'alembic_version' AND indexname NOT LIKE 'pk%%'"
+    return names | set(connection.exec_driver_sql(indexes).scalars())
+
+
+def _declared_constraint_names() -> set[str]:
+    names = set()
+    for table in metadata.tables.values():
+        names |= {
+            str(c.name) for c in table.constraints if isinstance(c, sqlalchemy.CheckConstraint)
+        }
+        names |= {str(i.name) for i in table.indexes}
+    return names
+
+
+@pytest.mark.slow
+def test_processes_upgrading_at_once_all_succeed(empty_database_url: str) -> None:
+    command = [sys.executable, "-m", "boxoffice.entrypoints.cli", "db", "upgrade"]
+    command += ["--database-url", empty_database_url]
+    runs = [
+        subprocess.Popen(command, cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    for run in runs:
+        _, errors = run.communicate(timeout=60)
+        assert run.returncode == 0, errors.decode()
+    with connect(empty_database_url) as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head()

@@ -1,0 +1,135 @@
+"""The database guards what the domain guards, and every lookup and listing has an index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert
+from sqlalchemy.exc import IntegrityError
+
+from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from boxoffice.adapters.sqlalchemy.tables import bookings, movies, shows, users
+from boxoffice.domain.ports import UnitOfWork
+from tests.contract import builders
+from tests.fakes import START
+
+USER = {"name": "A", "email": "a@example.com", "password": "h", "role": "user", "created_at": START}
+MOVIE = {"title": "M", "genre": "g", "duration": 90}
+SHOW = {"movie_id": 1, "owner_id": 1, "timing": START, "capacity": 5, "available_seats": 5}
+BOOKING = {
+    "user_id": 1,
+    "show_id": 1,
+    "num_seats": 1,
+    "status": "active",
+    "created_at": START,
+    "cancelled_at": None,
+}
+REFUSED = {
+    "unknown role": (users, {**USER, "email": "b@example.com", "role": "admin"}),
+    "email taken in another case": (users, {**USER, "email": "A@Example.COM"}),
+    "zero duration": (movies, {**MOVIE, "duration": 0}),
+    "zero capacity": (shows, {**SHOW, "capacity": 0, "available_seats": 0}),
+    "negative seats left": (shows, {**SHOW, "available_seats": -1}),
+    "more seats left than exist": (shows, {**SHOW, "available_seats": 6}),
+    "show of a missing movie": (shows, {**SHOW, "movie_id": 99}),
+    "show of a missing owner": (shows, {**SHOW, "owner_id": 99}),
+    "booking of no seats": (bookings, {**BOOKING, "num_seats": 0}),
+    "unknown status": (bookings, {**BOOKING, "status": "pending"}),
+    "cancelled without a time": (bookings, {**BOOKING, "status": "cancelled"}),
+    "active with a cancel time": (bookings, {**BOOKING, "cancelled_at": START}),
+    "booking of a missing show": (bookings, {**BOOKING, "show_id": 99}),
+    "booking by a missing user": (bookings, {**BOOKING, "user_id": 99}),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_the_database_refuses_rows_the_domain_would_never_make(
+    factory: SqlAlchemyUnitOfWorkFactory, case: str
+) -> None:
+    table, row = REFUSED[case]
+    with factory.engine.begin() as connection:
+        for valid_table, valid in [(users, USER), (movies, MOVIE), (shows, SHOW)]:
+            connection.execute(insert(valid_table), valid)
+        connection.execute(insert(bookings), BOOKING)
+    with pytest.raises(IntegrityError), factory.engine.begin() as connection:
+        connection.execute(insert(table), row)
+
+
+def populated(uow: UnitOfWork) -> tuple[int, int, int]:
+    owner, show = builders.stored_show(uow)
+    for n in range(20):
+        uow.movies.add(builders.movie(f"Film {n}"))
+        uow.shows.add(builders.show(show.movie_id, owner.id))
+        uow.bookings.add(builders.booking(owner.id, show.id, seats=1))
+    return owner.id, show.movie_id, show.id
+
+
+Lookup = Callable[[UnitOfWork, int, int, int], object]
+PRIMARY_KEY = "primary key"
+# What each repository read does, and the index it must use.
+LOOKUPS: dict[str, tuple[Lookup, str]] = {
+    "user by id": (lambda uow, user, movie, show: uow.users.get(user), PRIMARY_KEY),
+    "user by email": (
+        lambda uow, user, movie, show: uow.users.get_by_email("OWNER@example.com"),
+        "uq_users_email_lower",
+    ),
+    "movie by id": (lambda uow, user, movie, show: uow.movies.get(movie), PRIMARY_KEY),
+    "movies page": (lambda uow, user, movie, show: uow.movies.list(after=3, limit=5), PRIMARY_KEY),
+    "show by id": (lambda uow, user, movie, show: uow.shows.get(show), PRIMARY_KEY),
+    "show locked": (lambda uow, user, movie, show: uow.shows.get_for_update(show), PRIMARY_KEY),
+    "shows page": (
+        lambda uow, user, movie, show: uow.shows.list(movie_id=None, after=3, limit=5),
+        PRIMARY_KEY,
+    ),
+    "a movie's shows": (
+        lambda uow, user, movie, show: uow.shows.list(movie_id=movie, after=3, limit=5),
+        "ix_shows_movie_id_id",
+    ),
+    "booking by id": (lambda uow, user, movie, show: uow.bookings.get(1), PRIMARY_KEY),
+    "a user's bookings": (
+        lambda uow, user, movie, show: uow.bookings.list_for_user(user, after=3, limit=5),
+        "ix_bookings_user_id_id",
+    ),
+}
+
+
+@pytest.mark.parametrize("lookup", LOOKUPS)
+def test_every_lookup_and_listing_is_served_by_an_index(
+    factory: SqlAlchemyUnitOfWorkFactory, lookup: str
+) -> None:
+    with factory() as uow:
+        ids = populated(uow)
+        uow.commit()
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(factory.engine, "before_cursor_execute", capture)
+    read, index = LOOKUPS[lookup]
+    try:
+        with factory() as uow:
+            read(uow, *ids)
+    finally:
+        event.remove(factory.engine, "before_cursor_execute", capture)
+    queries = [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(queries) == 1
+    plan = query_plan(factory, *queries[0])
+    if index == PRIMARY_KEY:
+        index = "INTEGER PRIMARY KEY" if factory.engine.dialect.name == "sqlite" else "pk_"
+    assert any(index in line for line in plan), plan
+    # A full table scan: SCAN in SQLite's plans (SEARCH uses an index), Seq Scan in PostgreSQL's.
+    assert not any(line.startswith(("SCAN", "Seq Scan")) for line in plan), plan
+
+
+def query_plan(factory: SqlAlchemyUnitOfWorkFactory, statement: str, parameters: Any) -> list[str]:
+    with factory.engine.connect() as connection:
+        if factory.engine.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return [str(row[-1]) for row in rows]
+        # Tiny tables make a sequential scan cheapest; forbid it to see whether an index serves.
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        return [str(row[0]).replace("->", "").strip() for row in rows]
