@@ -37,6 +37,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no typ
             "accesslog": None,
             "errorlog": "-",
         }
+        # Gunicorn 25+ opens a control socket in $HOME, shared by every server of the user.
+        if "control_socket_disable" in self.cfg.settings:
+            options["control_socket_disable"] = True
         for name, value in options.items():
             self.cfg.set(name, value)
 

@@ -1,0 +1,134 @@
+"""The original flow, 60 clients racing for 20 seats, and a restart, against the real server."""
+
+from __future__ import annotations
+
+import stat
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.e2e.server import Reply, Server
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "correct horse battery"
+CLIENTS = 60
+SEATS = 20
+
+
+def sign_up_and_log_in(server: Server, email: str, role: str) -> str:
+    signed_up = server.call(
+        "POST", "/signup", {"name": email, "email": email, "password": PASSWORD, "role": role}
+    )
+    assert signed_up.status == 201, signed_up
+    logged_in = server.call("POST", "/login", {"email": email, "password": PASSWORD})
+    assert logged_in.status == 200, logged_in
+    token: str = logged_in.body["access_token"]
+    return token
+
+
+def add_show(server: Server, owner: str, seats: int) -> dict[str, Any]:
+    movie = server.call(
+        "POST", "/movies", {"title": "Alien", "genre": "sci-fi", "duration": 117}, owner
+    )
+    assert movie.status == 201, movie
+    timing = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    show = server.call(
+        "POST",
+        "/shows",
+        {"movie_id": movie.body["id"], "timing": timing, "available_seats": seats},
+        owner,
+    )
+    assert show.status == 201, show
+    body: dict[str, Any] = show.body
+    return body
+
+
+def test_the_original_flow(server: Server) -> None:
+    owner = sign_up_and_log_in(server, "owner@example.com", "owner")
+    user = sign_up_and_log_in(server, "user@example.com", "user")
+
+    show = add_show(server, owner, seats=50)
+    shows = server.call("GET", "/shows")
+    booked = server.call("POST", "/bookings", {"show_id": show["id"], "num_seats": 3}, user)
+    mine = server.call("GET", "/bookings", token=user)
+    cancelled = server.call("DELETE", f"/bookings/{booked.body['id']}", token=user)
+    after = server.call("GET", f"/shows/{show['id']}")
+
+    assert [s["id"] for s in shows.body] == [show["id"]]
+    assert booked.status == 201
+    assert booked.body["num_seats"] == 3
+    assert mine.body == [booked.body]
+    assert cancelled.body["status"] == "cancelled"
+    assert after.body["available_seats"] == 50
+    assert (
+        server.call("POST", "/bookings", {"show_id": show["id"], "num_seats": 1}, owner).status
+        == 403
+    )
+    assert server.call("GET", "/nowhere").body["title"] == "Not Found"
+
+
+def test_sixty_clients_race_for_twenty_seats(server: Server) -> None:
+    owner = sign_up_and_log_in(server, "owner@example.com", "owner")
+    show = add_show(server, owner, seats=SEATS)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        tokens = list(
+            pool.map(
+                lambda n: sign_up_and_log_in(server, f"u{n}@example.com", "user"), range(CLIENTS)
+            )
+        )
+    start = threading.Barrier(CLIENTS)
+
+    def book(token: str) -> Reply:
+        start.wait()
+        return server.call("POST", "/bookings", {"show_id": show["id"], "num_seats": 1}, token)
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        replies = list(pool.map(book, tokens))
+
+    statuses = Counter(reply.status for reply in replies)
+    print(f"\n{CLIENTS} clients for {SEATS} seats: {dict(statuses)}")
+    assert statuses == {201: SEATS, 409: CLIENTS - SEATS}
+    assert server.call("GET", f"/shows/{show['id']}").body["available_seats"] == 0
+    holders = [t for t in tokens if server.call("GET", "/bookings", token=t).body]
+    assert len(holders) == SEATS
+
+
+def test_data_and_tokens_survive_a_restart(server_factory: Callable[[], Server]) -> None:
+    first = server_factory()
+    owner = sign_up_and_log_in(first, "owner@example.com", "owner")
+    user = sign_up_and_log_in(first, "user@example.com", "user")
+    show = add_show(first, owner, seats=10)
+    booking = first.call("POST", "/bookings", {"show_id": show["id"], "num_seats": 4}, user).body
+    assert first.stop() == 0
+
+    second = server_factory()
+
+    assert second.call("GET", f"/shows/{show['id']}").body["available_seats"] == 6
+    assert second.call("GET", f"/bookings/{booking['id']}", token=user).body == booking
+    assert (
+        second.call("POST", "/movies", {"title": "B", "genre": "g", "duration": 90}, owner).status
+        == 201
+    )
+    assert (
+        second.call("POST", "/login", {"email": "user@example.com", "password": PASSWORD}).status
+        == 200
+    )
+
+
+def test_the_generated_secret_is_private_and_never_logged(server: Server) -> None:
+    sign_up_and_log_in(server, "user@example.com", "user")
+    secret_file = server.data_dir / "jwt_secret"
+
+    secret = secret_file.read_text().strip()
+
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert len(secret) >= 32
+    assert secret not in server.log()
+    assert PASSWORD not in server.log()
+    assert "POST /login 200" in server.log()
