@@ -1,0 +1,117 @@
+"""SQLite as configured: WAL, durable commits, foreign keys, and a write lock taken up front."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from boxoffice.adapters.sqlalchemy.engine import checked_url
+from boxoffice.errors import ConfigurationError
+from tests.contract import builders
+from tests.databases import sqlite_database
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> Iterator[str]:
+    with sqlite_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def factory(url: str) -> Iterator[SqlAlchemyUnitOfWorkFactory]:
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(url)
+    yield factory
+    factory.dispose()
+
+
+@pytest.fixture
+def other(url: str) -> Iterator[sqlite3.Connection]:
+    """Another connection to the file, which does not wait for locks: it reports them at once."""
+    path = url.removeprefix("sqlite:///")
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+    yield connection
+    connection.close()
+
+
+def pragmas(factory: SqlAlchemyUnitOfWorkFactory) -> dict[str, object]:
+    names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+    with factory.engine.connect() as connection:
+        return {n: connection.exec_driver_sql(f"PRAGMA {n}").scalar() for n in names}
+
+
+def test_connections_are_durable_by_default(factory: SqlAlchemyUnitOfWorkFactory) -> None:
+    full = 2
+    assert pragmas(factory) == {
+        "journal_mode": "wal",
+        "synchronous": full,
+        "foreign_keys": 1,
+        "busy_timeout": 30_000,
+    }
+
+
+def test_faster_commits_are_an_explicit_choice(url: str) -> None:
+    normal = 1
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(url, sqlite_synchronous="normal")
+    assert pragmas(factory)["synchronous"] == normal
+    factory.dispose()
+    with pytest.raises(ConfigurationError):
+        SqlAlchemyUnitOfWorkFactory.from_url(url, sqlite_synchronous="off")
+
+
+def test_a_write_unit_of_work_holds_the_write_lock_from_its_start(
+    other: sqlite3.Connection, factory: SqlAlchemyUnitOfWorkFactory
+) -> None:
+    with factory(), pytest.raises(sqlite3.OperationalError, match="locked"):
+        other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+
+
+def test_a_read_only_unit_of_work_blocks_no_writer(
+    other: sqlite3.Connection, factory: SqlAlchemyUnitOfWorkFactory
+) -> None:
+    with factory(read_only=True) as uow:
+        assert uow.movies.list(after=None, limit=1) == []
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO movies (title, genre, duration) VALUES ('M', 'g', 9)")
+        other.execute("COMMIT")
+        # A read-only unit of work reads one snapshot from start to end.
+        assert uow.movies.list(after=None, limit=1) == []
+
+
+def test_a_writer_waits_for_the_lock_instead_of_failing(
+    other: sqlite3.Connection, factory: SqlAlchemyUnitOfWorkFactory
+) -> None:
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, other.execute, args=("COMMIT",))
+    release.start()
+    started = time.monotonic()
+    with factory() as uow:
+        uow.movies.add(builders.movie())
+        uow.commit()
+    release.join()
+    assert time.monotonic() - started >= 0.25
+
+
+def test_a_new_file_gets_its_directory(tmp_path: Path) -> None:
+    nested = tmp_path / "a" / "b"
+    with sqlite_database(nested) as url:
+        assert Path(url.removeprefix("sqlite:///")).exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite://", "sqlite:///:memory:", "mysql://localhost/db", "not a url"]
+)
+def test_urls_boxoffice_cannot_store_in_are_configuration_errors(url: str) -> None:
+    with pytest.raises(ConfigurationError):
+        checked_url(url)
+
+
+def test_a_plain_postgresql_url_uses_psycopg() -> None:
+    assert checked_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
