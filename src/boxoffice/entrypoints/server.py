@@ -8,13 +8,14 @@ graceful shutdown: workers finish their requests, then exit.
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Any
 
 import falcon
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
 from boxoffice.config import Settings
+from boxoffice.domain.errors import BoxofficeError
+from boxoffice.entrypoints.logs import configure_service_logging
 from boxoffice.entrypoints.wsgi import service_settings, worker_app
 
 _log = logging.getLogger("boxoffice.server")
@@ -51,10 +52,14 @@ def serve(settings: Settings) -> int:
     # Imported here so the library and the memory-only app never load SQLAlchemy.
     from boxoffice.adapters.sqlalchemy.migrations import upgrade
 
-    _configure_logging()
+    configure_service_logging()
     settings = service_settings(settings)
-    url = settings.service_database_url()
-    upgrade(url)
+    try:
+        upgrade(settings.service_database_url())
+    except BoxofficeError as error:
+        # Unreachable or refusing: say why and stop, before any worker starts.
+        _log.error("cannot bring the database schema up to date: %s", error.message)
+        return 1
     _log.info("database schema is up to date")
     try:
         _Gunicorn(settings).run()
@@ -65,14 +70,3 @@ def serve(settings: Settings) -> int:
 
 def _bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _configure_logging() -> None:
-    logger = logging.getLogger("boxoffice")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
-        )
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)

@@ -18,6 +18,7 @@ from boxoffice.bootstrap import build
 from boxoffice.config import Settings
 from boxoffice.entrypoints import jwt_secret
 from boxoffice.entrypoints.http import create_app
+from boxoffice.entrypoints.logs import configure_service_logging
 
 
 def service_settings(settings: Settings) -> Settings:
@@ -33,4 +34,5 @@ def worker_app(settings: Settings) -> falcon.App[falcon.Request, falcon.Response
 
 
 def get_app() -> falcon.App[falcon.Request, falcon.Response]:
+    configure_service_logging()
     return worker_app(service_settings(Settings.from_env()))

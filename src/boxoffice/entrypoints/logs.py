@@ -1,0 +1,17 @@
+"""Service logging: boxoffice's loggers (access lines included) to stderr, as gunicorn's are."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def configure_service_logging() -> None:
+    logger = logging.getLogger("boxoffice")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
+        )
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)

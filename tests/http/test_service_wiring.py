@@ -1,0 +1,134 @@
+"""What `boxoffice serve` and the WSGI factory add around the app: secret, settings, wiring."""
+
+from __future__ import annotations
+
+import logging
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import falcon.testing
+import pytest
+
+from boxoffice.bootstrap import build
+from boxoffice.config import Settings
+from boxoffice.entrypoints import jwt_secret, server, wsgi
+from boxoffice.entrypoints.http import create_app
+from boxoffice.errors import ConfigurationError
+from tests.http.conftest import PASSWORD, Api
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    # serve() and get_app() set up service logging; the rest of the suite must not inherit it.
+    logger = logging.getLogger("boxoffice")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+
+
+def test_the_secret_is_created_once_with_0600(tmp_path: Path) -> None:
+    data_dir = tmp_path / "new" / "dir"
+
+    first = jwt_secret.load_or_create(data_dir)
+    second = jwt_secret.load_or_create(data_dir)
+
+    path = data_dir / jwt_secret.FILE_NAME
+    assert first == second
+    assert len(first) >= 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in data_dir.iterdir()] == [jwt_secret.FILE_NAME]
+
+
+def test_racing_processes_agree_on_one_secret(tmp_path: Path) -> None:
+    secrets: list[str] = []
+    start = threading.Barrier(8)
+
+    def create() -> None:
+        start.wait()
+        secrets.append(jwt_secret.load_or_create(tmp_path))
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(set(secrets)) == 1
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_an_empty_secret_file_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / jwt_secret.FILE_NAME).write_text("\n")
+
+    with pytest.raises(ConfigurationError, match="empty"):
+        jwt_secret.load_or_create(tmp_path)
+
+
+def test_service_settings_persist_by_default(tmp_path: Path) -> None:
+    settings = wsgi.service_settings(Settings(data_dir=str(tmp_path)))
+
+    assert settings.database_url == f"sqlite:///{tmp_path / 'boxoffice.db'}"
+    assert settings.jwt_secret == (tmp_path / jwt_secret.FILE_NAME).read_text().strip()
+
+
+def test_a_configured_secret_writes_no_file(tmp_path: Path) -> None:
+    settings = wsgi.service_settings(
+        Settings(data_dir=str(tmp_path), jwt_secret="k" * 40, database_url="sqlite:///x.db")
+    )
+
+    assert settings.jwt_secret == "k" * 40
+    assert settings.database_url == "sqlite:///x.db"
+    assert not (tmp_path / jwt_secret.FILE_NAME).exists()
+
+
+def test_get_app_reads_the_environment_and_tokens_outlive_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boxoffice.adapters.sqlalchemy.migrations import upgrade
+
+    monkeypatch.delenv("BOXOFFICE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BOXOFFICE_JWT_SECRET", raising=False)
+    monkeypatch.setenv("BOXOFFICE_DATA_DIR", str(tmp_path))
+    upgrade(f"sqlite:///{tmp_path / 'boxoffice.db'}")
+    first = Api(falcon.testing.TestClient(wsgi.get_app()))
+    first.sign_up("ada@example.com")
+    token = first.log_in("ada@example.com")
+
+    second = Api(falcon.testing.TestClient(wsgi.get_app()))
+
+    assert second.call("GET", "/bookings", token=token).status_code == 200
+    assert second.log_in("ada@example.com", PASSWORD)
+
+
+def test_an_unmigrated_database_is_503(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}", jwt_secret="k" * 40)
+    api = Api(
+        falcon.testing.TestClient(create_app(build(settings, migrate=False), token_ttl_seconds=60))
+    )
+
+    result = api.call("GET", "/movies")
+
+    assert result.status_code == 503
+    assert result.json["title"] == "Service Unavailable"
+    assert "empty.db" not in result.text
+
+
+def test_serve_stops_before_forking_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    unreachable = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
+
+    code = server.serve(
+        Settings(database_url=unreachable, data_dir=str(tmp_path), jwt_secret="k" * 40)
+    )
+
+    assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("host", "bind"),
+    [("127.0.0.1", "127.0.0.1:8000"), ("::1", "[::1]:8000"), ("localhost", "localhost:8000")],
+)
+def test_the_bind_address(host: str, bind: str) -> None:
+    assert server._bind_address(host, 8000) == bind
