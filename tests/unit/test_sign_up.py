@@ -27,9 +27,13 @@ def test_role_defaults_to_user(app: Boxoffice) -> None:
 
 
 def test_emails_are_unique_case_insensitively(app: Boxoffice) -> None:
-    app.sign_up(name="Ada", email="Ada@Example.com", password="correct horse")
+    ada = app.sign_up(name="Ada", email="Ada@Example.com", password="correct horse")
+    assert ada.email == "ada@example.com"
     with pytest.raises(EmailTaken):
         app.sign_up(name="Eve", email="ada@EXAMPLE.COM", password="another pass")
+    app.sign_up(name="Émile", email="Émile@example.com", password="correct horse")
+    with pytest.raises(EmailTaken):
+        app.sign_up(name="Emile", email="émile@EXAMPLE.com", password="correct horse")
 
 
 @pytest.mark.parametrize(

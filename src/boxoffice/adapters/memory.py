@@ -93,7 +93,7 @@ class InMemoryUserRepository(_StagedRepository[User]):
         self._staged_emails: dict[str, int] = {}
 
     def add(self, user: User) -> User:
-        key = user.email.casefold()
+        key = user.email.lower()
         if key in self._by_email or key in self._staged_emails:
             raise EmailTaken()
         stored = super().add(user)
@@ -101,7 +101,7 @@ class InMemoryUserRepository(_StagedRepository[User]):
         return stored
 
     def get_by_email(self, email: str) -> User | None:
-        key = email.casefold()
+        key = email.lower()
         user_id = self._staged_emails.get(key) or self._by_email.get(key)
         return None if user_id is None else self.get(user_id)
 

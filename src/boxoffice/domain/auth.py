@@ -49,7 +49,7 @@ class LogIn:
         if not isinstance(email, str) or not isinstance(password, str):
             raise InvalidCredentials()
         with self.uow(read_only=True) as uow:
-            user = uow.users.get_by_email(email.strip())
+            user = uow.users.get_by_email(rules.normalize_email(email))
         if user is None:
             # Spend the same bcrypt time as for a wrong password: timing must not tell
             # which emails are registered.

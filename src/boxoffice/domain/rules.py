@@ -57,7 +57,14 @@ def require_email(value: Any) -> str:
     email = require_text("email", value, max_chars=MAX_EMAIL_CHARS)
     if not _EMAIL.match(email):
         raise ValidationError("email", "is not a valid email address")
-    return email
+    return normalize_email(email)
+
+
+def normalize_email(email: str) -> str:
+    """Emails are unique regardless of case; storing them lower-cased makes every adapter agree
+    (SQLite's lower() folds only ASCII, so the database must not be the one to fold).
+    """
+    return email.strip().lower()
 
 
 def require_password(value: Any) -> str:
