@@ -9,6 +9,7 @@ BOXOFFICE_TEST_POSTGRES_URL (for example postgresql+psycopg://postgres@127.0.0.1
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import tempfile
@@ -18,7 +19,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from boxoffice.adapters.sqlalchemy.migrations import upgrade
@@ -61,21 +61,24 @@ def postgres_database(base_url: str | None = None, *, migrate: bool = True) -> I
     """
     base = make_url(base_url or require_postgres_url())
     schema = f"test_{secrets.token_hex(6)}"
-    admin = sqlalchemy.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    admin = _admin_engine(base.render_as_string(hide_password=False))
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = base.update_query_dict({"options": f"-csearch_path={schema}"})
     try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        try:
-            rendered = url.render_as_string(hide_password=False)
-            if migrate:
-                upgrade(rendered)
-            yield rendered
-        finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        rendered = url.render_as_string(hide_password=False)
+        if migrate:
+            upgrade(rendered)
+        yield rendered
     finally:
-        admin.dispose()
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@functools.cache
+def _admin_engine(url: str) -> sqlalchemy.Engine:
+    """One small pool per test process for creating and dropping schemas."""
+    return sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT", pool_size=1)
 
 
 @contextlib.contextmanager
@@ -99,3 +102,16 @@ def postgres_store(base_url: str | None = None) -> Iterator[SqlAlchemyUnitOfWork
         finally:
             # Before the schema is dropped: an open connection would hold its tables.
             factory.dispose()
+
+
+def empty(factory: SqlAlchemyUnitOfWorkFactory) -> None:
+    """Delete every row and restart ids: one database can then serve many examples quickly."""
+    with factory.engine.begin() as connection:
+        if factory.engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(
+                "TRUNCATE bookings, shows, movies, users RESTART IDENTITY CASCADE"
+            )
+        else:
+            # Without AUTOINCREMENT, SQLite numbers an empty table's rows from 1 again.
+            for table in ("bookings", "shows", "movies", "users"):
+                connection.exec_driver_sql(f"DELETE FROM {table}")

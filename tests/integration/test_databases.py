@@ -1,0 +1,22 @@
+"""The fresh-database helpers other suites build on."""
+
+from __future__ import annotations
+
+from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from tests.contract import builders
+from tests.databases import empty
+
+
+def test_emptying_a_store_removes_every_row_and_restarts_ids(
+    factory: SqlAlchemyUnitOfWorkFactory,
+) -> None:
+    with factory() as uow:
+        owner, show = builders.stored_show(uow)
+        uow.bookings.add(builders.booking(owner.id, show.id))
+        uow.commit()
+    empty(factory)
+    with factory() as uow:
+        assert uow.movies.list(after=None, limit=10) == []
+        assert uow.shows.list(movie_id=None, after=None, limit=10) == []
+        assert uow.users.get(owner.id) is None
+        assert uow.movies.add(builders.movie()).id == 1
