@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 from sqlalchemy.pool import NullPool
 
+from boxoffice.adapters.sqlalchemy import StorageError
 from boxoffice.adapters.sqlalchemy.migrations import alembic_config, upgrade
 from boxoffice.adapters.sqlalchemy.tables import metadata
 from tests.integration.load import REPOSITORY
@@ -54,6 +55,14 @@ def test_upgrading_an_up_to_date_database_changes_nothing(database_url: str) -> 
     upgrade(database_url)
     with connect(database_url) as connection:
         assert connection.exec_driver_sql("SELECT title FROM movies").scalars().all() == ["M"]
+
+
+def test_a_database_from_a_newer_release_is_a_storage_error(database_url: str) -> None:
+    with connect(database_url) as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'from-the-future'")
+        connection.commit()
+    with pytest.raises(StorageError, match="from-the-future"):
+        upgrade(database_url)
 
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index")

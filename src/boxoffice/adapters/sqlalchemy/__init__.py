@@ -2,7 +2,18 @@
 
     factory = SqlAlchemyUnitOfWorkFactory.from_url("sqlite:///boxoffice.db")
 
-The schema is Alembic's business: `boxoffice.adapters.sqlalchemy.migrations.upgrade(url)`.
+URLs: `sqlite:///path/to/file.db` or `postgresql+psycopg://user:password@host/database`
+(`postgresql://` means psycopg too). The service and CLI, given no URL, use the SQLite file
+`boxoffice.db` in the data directory: BOXOFFICE_DATA_DIR, else $XDG_DATA_HOME/boxoffice, else
+~/.local/share/boxoffice.
+
+Durability: an acknowledged commit survives a crash or a power cut (SQLite WAL with
+synchronous=FULL; PostgreSQL's synchronous_commit is left on). BOXOFFICE_SQLITE_SYNCHRONOUS=normal
+(Settings.sqlite_synchronous) trades that for faster SQLite commits: a power cut, never a crash
+of the process, may then lose the last ones.
+
+The schema is Alembic's business: `boxoffice.adapters.sqlalchemy.migrations.upgrade(url)`, which
+`boxoffice db upgrade` and bootstrap run.
 """
 
 from boxoffice.adapters.sqlalchemy.errors import StorageError, StorageUnavailable

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from boxoffice.adapters.sqlalchemy.engine import create_engine
-from boxoffice.adapters.sqlalchemy.errors import translate
+from boxoffice.adapters.sqlalchemy.errors import StorageError, translate
 
 SCRIPT_LOCATION = Path(__file__).parent
 # Any constant will do: it names the lock concurrent PostgreSQL upgrades wait on.
@@ -50,6 +51,9 @@ def upgrade(database_url: str) -> None:
             command.upgrade(config, "head")
     except SQLAlchemyError as error:
         raise translate(error) from error
+    except CommandError as error:
+        # Typically a database migrated by a newer boxoffice than this one.
+        raise StorageError(f"cannot migrate this database: {error}") from error
     finally:
         engine.dispose()
 
