@@ -22,7 +22,7 @@ class StorageError(BoxofficeError):
 
 
 class StorageUnavailable(StorageError):
-    """The database cannot be reached or used right now (down, locked too long, not migrated)."""
+    """The database cannot be reached or used right now (down, restarting, locked too long)."""
 
 
 class MissingReference(StorageError):

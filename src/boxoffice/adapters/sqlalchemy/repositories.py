@@ -6,13 +6,11 @@ time per dialect and reuses it, so a call costs little more than the driver's ow
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Executable,
     Row,
     Table,
@@ -22,46 +20,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
-from boxoffice.adapters.sqlalchemy.errors import MissingReference, translate
+from boxoffice.adapters.sqlalchemy.errors import MissingReference
+from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.tables import bookings, movies, shows, users
 from boxoffice.domain.errors import NotFound
 from boxoffice.domain.model import Booking, BookingStatus, Movie, Role, Show, User
-
-
-class Statements:
-    """Runs statements on one connection; driver exceptions come out as typed errors."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    def first(self, statement: Executable, parameters: Mapping[str, Any]) -> Row[Any] | None:
-        try:
-            return self._connection.execute(statement, parameters).first()
-        except SQLAlchemyError as error:
-            raise translate(error) from error
-
-    def all(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
-        try:
-            return self._connection.execute(statement, parameters).all()
-        except SQLAlchemyError as error:
-            raise translate(error) from error
-
-    def insert(self, statement: Executable, parameters: Mapping[str, Any]) -> int:
-        """Run an INSERT and return the new row's id."""
-        try:
-            key = self._connection.execute(statement, parameters).inserted_primary_key
-        except SQLAlchemyError as error:
-            raise translate(error) from error
-        assert key is not None
-        return int(key[0])
-
-    def write(self, statement: Executable, parameters: Mapping[str, Any]) -> None:
-        try:
-            self._connection.execute(statement, parameters)
-        except SQLAlchemyError as error:
-            raise translate(error) from error
 
 
 def _page(table: Table, *conditions: ColumnElement[bool]) -> Executable:

@@ -17,8 +17,8 @@ from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyMovieRepository,
     SqlAlchemyShowRepository,
     SqlAlchemyUserRepository,
-    Statements,
 )
+from boxoffice.adapters.sqlalchemy.statements import Statements
 
 
 class SqlAlchemyUnitOfWork:
