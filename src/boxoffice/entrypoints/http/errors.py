@@ -94,8 +94,8 @@ def _handle_domain_error(
         _write(resp, 500, "an unexpected error occurred")
         return
     if status == 503:
-        # The cause may name a host; the client learns only that it should retry.
-        _log.warning("storage unavailable: %s", type(error).__name__)
+        # The cause may name a host: it is for the operator's log, not for the client.
+        _log.warning("storage unavailable on %s: %s", req.method, error.message)
         resp.set_header("Retry-After", "1")
         _write(resp, 503, "the service is temporarily unavailable; try again shortly")
         return

@@ -152,6 +152,8 @@ def _error_responses(statuses: list[int]) -> Json:
             response["headers"] = {
                 "WWW-Authenticate": {"schema": {"type": "string"}, "required": True}
             }
+        if status == 503:
+            response["headers"] = {"Retry-After": {"schema": {"type": "string"}, "required": True}}
         responses[str(status)] = response
     return responses
 

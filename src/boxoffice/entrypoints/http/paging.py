@@ -8,12 +8,13 @@ from urllib.parse import urlencode
 
 import falcon
 
+from boxoffice.domain.model import Booking, Movie, Show
 from boxoffice.domain.paging import Page
 from boxoffice.entrypoints.http.params import only_known_queries, query_integer
 
 PAGE_QUERIES = frozenset({"after", "limit"})
 
-T = TypeVar("T", bound=Any)
+T = TypeVar("T", Movie, Show, Booking)
 
 
 def page_params(
