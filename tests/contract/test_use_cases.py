@@ -141,3 +141,18 @@ def test_bookings_are_private_to_their_user(app: Boxoffice, ada: Actor, show: Sh
     assert list(app.list_bookings(ada, after=first.next_after)) == adas[2:]
     assert list(app.list_bookings(bob)) == [bobs]
     assert app.get_show(show.id).available_seats == 1
+
+
+def test_an_actor_nobody_signed_up_is_not_found(app: Boxoffice, owner: Actor) -> None:
+    # Only a library caller can build an Actor nobody authenticated; storage refuses it alike.
+    film = app.add_movie(owner, title="M", genre="g", duration=9)
+    timing = START + timedelta(days=1)
+    with pytest.raises(NotFound, match="user"):
+        app.add_show(
+            Actor(owner.id + 99, Role.OWNER), movie_id=film.id, timing=timing, available_seats=5
+        )
+    show = app.add_show(owner, movie_id=film.id, timing=timing, available_seats=5)
+    with pytest.raises(NotFound, match="user"):
+        app.book_seats(Actor(owner.id + 99, Role.USER), show_id=show.id, num_seats=1)
+    assert app.get_show(show.id).available_seats == 5
+    assert len(app.list_shows()) == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import attrs
@@ -20,12 +19,10 @@ from boxoffice.adapters.sqlalchemy import (
     StorageUnavailable,
 )
 from boxoffice.adapters.sqlalchemy import engine as sqlalchemy_engine
-from boxoffice.domain.errors import NotFound
-from boxoffice.domain.model import Actor, Role
 from boxoffice.domain.service import Boxoffice
 from tests.contract import builders
 from tests.databases import postgres_database, require_postgres_url, sqlite_database
-from tests.fakes import START, FakeClock, FakePasswordHasher, FakeTokenService
+from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
 
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/test"
 
@@ -100,23 +97,6 @@ def test_a_connection_the_server_dropped_fails_once_then_the_pool_recovers() -> 
             app.list_movies()
         assert list(app.list_movies()) == []
         factory.dispose()
-
-
-def test_a_booking_by_a_user_who_does_not_exist_is_not_found(
-    factory: SqlAlchemyUnitOfWorkFactory,
-) -> None:
-    # Only a library caller can build an Actor nobody authenticated.
-    app = service(factory)
-    user = app.sign_up(name="O", email="o@example.com", password="password", role="owner")
-    owner, ghost = Actor(user.id, Role.OWNER), Actor(user.id + 99, Role.OWNER)
-    film = app.add_movie(owner, title="M", genre="g", duration=9)
-    timing = START + timedelta(days=1)
-    with pytest.raises(NotFound, match="user"):
-        app.add_show(ghost, movie_id=film.id, timing=timing, available_seats=5)
-    show = app.add_show(owner, movie_id=film.id, timing=timing, available_seats=5)
-    with pytest.raises(NotFound, match="user"):
-        app.book_seats(Actor(ghost.id, Role.USER), show_id=show.id, num_seats=1)
-    assert app.get_show(show.id).available_seats == 5
 
 
 def test_a_row_the_schema_refuses_is_a_storage_error(

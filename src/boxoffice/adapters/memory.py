@@ -11,11 +11,11 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from boxoffice.domain.errors import EmailTaken
+from boxoffice.domain.errors import EmailTaken, NotFound
 from boxoffice.domain.model import Booking, Movie, Show, User
 
 
@@ -119,7 +119,25 @@ class InMemoryMovieRepository(_StagedRepository[Movie]):
         return self._select(lambda _: True, after, limit)
 
 
+def _require(repository: _StagedRepository[Any], kind: str, entity_id: int) -> None:
+    """What a foreign key does in SQL, with the error the SQL adapter gives."""
+    if repository.get(entity_id) is None:
+        raise NotFound(kind, entity_id)
+
+
 class InMemoryShowRepository(_StagedRepository[Show]):
+    def __init__(
+        self, table: _Table[Show], users: InMemoryUserRepository, movies: InMemoryMovieRepository
+    ) -> None:
+        super().__init__(table)
+        self._users = users
+        self._movies = movies
+
+    def add(self, show: Show) -> Show:
+        _require(self._movies, "movie", show.movie_id)
+        _require(self._users, "user", show.owner_id)
+        return super().add(show)
+
     def get_for_update(self, show_id: int) -> Show | None:
         # The unit of work already holds the store's lock.
         return self.get(show_id)
@@ -129,6 +147,18 @@ class InMemoryShowRepository(_StagedRepository[Show]):
 
 
 class InMemoryBookingRepository(_StagedRepository[Booking]):
+    def __init__(
+        self, table: _Table[Booking], users: InMemoryUserRepository, shows: InMemoryShowRepository
+    ) -> None:
+        super().__init__(table)
+        self._users = users
+        self._shows = shows
+
+    def add(self, booking: Booking) -> Booking:
+        _require(self._shows, "show", booking.show_id)
+        _require(self._users, "user", booking.user_id)
+        return super().add(booking)
+
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]:
         return self._select(lambda b: b.user_id == user_id, after, limit)
 
@@ -138,8 +168,8 @@ class InMemoryUnitOfWork:
         self._store = store
         self._users = InMemoryUserRepository(store.users, store.user_id_by_email)
         self._movies = InMemoryMovieRepository(store.movies)
-        self._shows = InMemoryShowRepository(store.shows)
-        self._bookings = InMemoryBookingRepository(store.bookings)
+        self._shows = InMemoryShowRepository(store.shows, self._users, self._movies)
+        self._bookings = InMemoryBookingRepository(store.bookings, self._users, self._shows)
 
     @property
     def users(self) -> InMemoryUserRepository:
