@@ -67,6 +67,21 @@ def test_an_empty_secret_file_is_a_configuration_error(tmp_path: Path) -> None:
         jwt_secret.load_or_create(tmp_path)
 
 
+def test_a_secret_file_others_can_read_is_reported_not_printed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / jwt_secret.FILE_NAME
+    path.write_text("x" * 40)
+    path.chmod(0o644)
+
+    with caplog.at_level(logging.WARNING, logger="boxoffice.server"):
+        secret = jwt_secret.load_or_create(tmp_path)
+
+    assert secret == "x" * 40
+    assert "chmod 600" in caplog.text
+    assert secret not in caplog.text
+
+
 def test_service_settings_persist_by_default(tmp_path: Path) -> None:
     settings = wsgi.service_settings(Settings(data_dir=str(tmp_path)))
 

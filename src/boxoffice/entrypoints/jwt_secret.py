@@ -6,13 +6,17 @@ Tokens then survive restarts, and every worker process signs with the same key.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from boxoffice.errors import ConfigurationError
 
 FILE_NAME = "jwt_secret"
+
+_log = logging.getLogger("boxoffice.server")
 
 
 def load_or_create(data_dir: Path) -> str:
@@ -23,6 +27,9 @@ def load_or_create(data_dir: Path) -> str:
         secret = _read(path)
     if not secret:
         raise ConfigurationError(f"the JWT secret file is empty: {path}")
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        # Whoever can read it can sign tokens for any account; the path, never the content.
+        _log.warning("the JWT secret file is readable by others; chmod 600 %s", path)
     return secret
 
 
