@@ -12,7 +12,6 @@ Json = dict[str, Any]
 MAX_ID = 2**63 - 1
 # Python's whitespace (what str.strip() removes), spelled out: regex dialects disagree on \s.
 _SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_NOT_BLANK = f"[^{_SPACE}]"
 _EMAIL = f"^[{_SPACE}]*[^@{_SPACE}]+@[^@{_SPACE}]+\\.[^@{_SPACE}]+[{_SPACE}]*$"
 _ERRORS = {
     400: "Invalid input: malformed JSON, a missing or invalid field, or a bad parameter.",
@@ -42,8 +41,11 @@ def _integer(low: int, high: int, description: str | None = None) -> Json:
 
 
 def _text(max_chars: int) -> Json:
-    # Surrounding whitespace is trimmed before the checks; the rest must not be blank.
-    return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": _NOT_BLANK}
+    # The domain trims surrounding whitespace, then counts: 1 to max_chars characters that start
+    # and end with non-space. A regex says exactly that; maxLength would count the raw string.
+    edge = f"[^{_SPACE}]"
+    pattern = f"^[{_SPACE}]*{edge}(?:[\\s\\S]{{0,{max_chars - 2}}}{edge})?[{_SPACE}]*$"
+    return {"type": "string", "pattern": pattern, "description": f"1 to {max_chars} characters"}
 
 
 def _object(properties: Json, required: list[str] | None = None) -> Json:
@@ -60,9 +62,10 @@ def _schemas(limits: rules.Limits) -> Json:
                 "name": _text(rules.MAX_NAME_CHARS),
                 "email": {
                     "type": "string",
-                    "maxLength": rules.MAX_EMAIL_CHARS,
                     "pattern": _EMAIL,
-                    "description": "one @, no spaces, a dot in the domain",
+                    # Counted after trimming, which no JSON Schema keyword can say.
+                    "description": "one @, no spaces, a dot in the domain; at most "
+                    f"{rules.MAX_EMAIL_CHARS} characters",
                 },
                 "password": {
                     "type": "string",
