@@ -82,6 +82,8 @@ def test_json_with_a_charset_or_a_suffix_is_accepted(api: Api) -> None:
         ("[" * 100_000, "the body is not valid JSON"),
         ('{"a": 1' + "0" * 5000 + "}", "the body is not valid JSON"),
         (b"\xff\xfe{", "the body is not valid JSON"),
+        ('{"name": "\\udbcb"}', "the body holds an unpaired surrogate (\\ud800)"),
+        ('{"\\ud800": 1}', "the body holds an unpaired surrogate (\\ud800)"),
     ],
 )
 def test_a_malformed_body_is_400(api: Api, raw: str | bytes, description: str) -> None:

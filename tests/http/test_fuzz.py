@@ -9,14 +9,19 @@ operation is driven through a Hypothesis test of its own.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
+from boxoffice.bootstrap import build
+from boxoffice.config import Settings
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import create_app
 from tests.http.conftest import FUTURE, PASSWORD
@@ -26,39 +31,55 @@ from schemathesis.auths import AuthStorage  # noqa: E402
 from schemathesis.checks import positive_data_acceptance  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 
-EXAMPLES_PER_OPERATION_AND_MODE = 100
-# The seeded accounts: the fake token service names its user in the token.
-OWNER_TOKEN, USER_TOKEN = "token-for-1", "token-for-2"
+# BOXOFFICE_FUZZ_EXAMPLES=1000 for a longer hunt than CI's.
+EXAMPLES_PER_OPERATION_AND_MODE = int(os.environ.get("BOXOFFICE_FUZZ_EXAMPLES", "100"))
 OWNER_ONLY = {("POST", "/movies"), ("POST", "/shows")}
 # Rules a JSON Schema cannot state, so schema-valid input may still get a (documented) 400:
 # a show's timing must be in the future, a password at most 72 bytes of UTF-8.
 NOT_EVERY_VALID_INPUT_IS_ACCEPTED = {"POST /shows", "POST /signup"}
 
 
-class RoleAuth:
-    """The owner's token where only owners may act, the user's everywhere else."""
+def _seed(app: Boxoffice) -> dict[str, str]:
+    """An owner, a user, a movie and a large show; the two accounts' tokens by role."""
+    tokens = {}
+    for role in ("owner", "user"):
+        email = f"{role}@example.com"
+        app.sign_up(name=role, email=email, password=PASSWORD, role=role)
+        tokens[role] = app.log_in(email=email, password=PASSWORD)
+    owner = app.authenticate(tokens["owner"])
+    movie = app.add_movie(owner, title="Alien", genre="sci-fi", duration=117)
+    timing = datetime.fromisoformat(FUTURE)
+    app.add_show(owner, movie_id=movie.id, timing=timing, available_seats=100_000)
+    return tokens
 
-    def get(self, case: Any, ctx: Any) -> str:
-        return OWNER_TOKEN if (case.method.upper(), case.path) in OWNER_ONLY else USER_TOKEN
 
-    def set(self, case: Any, data: str, ctx: Any) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+def _auth_storage(tokens: dict[str, str]) -> Any:
+    class RoleAuth:
+        """The owner's token where only owners may act, the user's everywhere else."""
 
+        def get(self, case: Any, ctx: Any) -> str:
+            owner_only = (case.method.upper(), case.path) in OWNER_ONLY
+            return tokens["owner" if owner_only else "user"]
 
-def _auth_storage() -> Any:
+        def set(self, case: Any, data: str, ctx: Any) -> None:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
     storage = AuthStorage()
     # No caching: the token depends on the operation.
     storage.auth(refresh_interval=None)(RoleAuth)
     return storage
 
 
-def _seed(app: Boxoffice) -> None:
-    app.sign_up(name="O", email="owner@example.com", password=PASSWORD, role="owner")
-    app.sign_up(name="U", email="user@example.com", password=PASSWORD, role="user")
-    owner = app.authenticate(OWNER_TOKEN)
-    movie = app.add_movie(owner, title="Alien", genre="sci-fi", duration=117)
-    timing = datetime.fromisoformat(FUTURE)
-    app.add_show(owner, movie_id=movie.id, timing=timing, available_seats=100_000)
+@pytest.fixture(params=["memory", "sqlite"])
+def fuzzed(request: pytest.FixtureRequest, app: Boxoffice, tmp_path: Path) -> Iterator[Boxoffice]:
+    """The fakes-and-memory core, or the real one on SQLite (real bcrypt, JWT, text encoding)."""
+    if request.param == "memory":
+        yield app
+        return
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'fuzz.db'}", jwt_secret="f" * 48, bcrypt_rounds=4
+    )
+    yield build(settings)
 
 
 def _integral_float_fields(case: Any) -> bool:
@@ -88,13 +109,12 @@ def _fuzz(operation: Any, mode: Any, auth: Any, statuses: Counter[tuple[str, int
 
 
 @pytest.mark.slow
-def test_the_app_honours_its_openapi_document(app: Boxoffice) -> None:
-    _seed(app)
-    wsgi = create_app(app, token_ttl_seconds=900)
+def test_the_app_honours_its_openapi_document(fuzzed: Boxoffice) -> None:
+    auth = _auth_storage(_seed(fuzzed))
+    wsgi = create_app(fuzzed, token_ttl_seconds=900)
     schema = schemathesis.openapi.from_wsgi("/openapi.json", wsgi)
     statuses: Counter[tuple[str, int]] = Counter()
     without_negative_cases = []
-    auth = _auth_storage()
 
     for result in schema.get_all_operations():
         operation = result.ok()

@@ -131,6 +131,16 @@ def test_an_unmigrated_database_is_503(tmp_path: Path) -> None:
     assert "empty.db" not in result.text
 
 
+def test_text_sqlite_cannot_store_is_refused_before_it_gets_there(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", jwt_secret="k" * 40)
+    client = falcon.testing.TestClient(create_app(build(settings), token_ttl_seconds=60))
+    body = '{"name": "\\udbcb", "email": "a@b.io", "password": "password1", "role": "user"}'
+
+    result = client.simulate_post("/signup", body=body, content_type="application/json")
+
+    assert result.status_code == 400
+
+
 def test_serve_stops_before_forking_when_the_database_is_unreachable(tmp_path: Path) -> None:
     unreachable = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
 

@@ -29,6 +29,8 @@ def json_object(req: falcon.Request) -> Mapping[str, Any]:
         raise falcon.HTTPBadRequest(description="the body is not valid JSON") from None
     if not isinstance(parsed, dict):
         raise falcon.HTTPBadRequest(description="the body must be a JSON object")
+    if not _is_unicode(parsed):
+        raise falcon.HTTPBadRequest(description="the body holds an unpaired surrogate (\\ud800)")
     return parsed
 
 
@@ -45,6 +47,15 @@ def _is_json(content_type: str | None) -> bool:
     media_type, _ = falcon.parse_header(content_type)
     media_type = media_type.strip().lower()
     return media_type == falcon.MEDIA_JSON or media_type.endswith("+json")
+
+
+def _is_unicode(parsed: dict[str, Any]) -> bool:
+    # A JSON escape like \ud800 alone spells text no UTF-8 database (or log) can store.
+    try:
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _reject_constant(name: str) -> Any:
