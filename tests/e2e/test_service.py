@@ -71,6 +71,9 @@ def test_the_original_flow(server: Server) -> None:
         == 403
     )
     assert server.call("GET", "/nowhere").body["title"] == "Not Found"
+    # Text the database cannot store is refused up front, not failed on with a 500.
+    nul = {"name": "a\x00b", "email": "n@example.com", "password": PASSWORD, "role": "user"}
+    assert server.call("POST", "/signup", nul).status == 400
 
 
 def test_sixty_clients_race_for_twenty_seats(server: Server) -> None:

@@ -82,8 +82,9 @@ def test_json_with_a_charset_or_a_suffix_is_accepted(api: Api) -> None:
         ("[" * 100_000, "the body is not valid JSON"),
         ('{"a": 1' + "0" * 5000 + "}", "the body is not valid JSON"),
         (b"\xff\xfe{", "the body is not valid JSON"),
-        ('{"name": "\\udbcb"}', "the body holds an unpaired surrogate (\\ud800)"),
-        ('{"\\ud800": 1}', "the body holds an unpaired surrogate (\\ud800)"),
+        ('{"name": "\\udbcb"}', "the body holds an unpaired surrogate (\\ud800) in a string"),
+        ('{"\\ud800": 1}', "the body holds an unpaired surrogate (\\ud800) in a string"),
+        ('{"a": [{"b": "x\\u0000"}]}', "the body holds a NUL character (\\u0000) in a string"),
     ],
 )
 def test_a_malformed_body_is_400(api: Api, raw: str | bytes, description: str) -> None:

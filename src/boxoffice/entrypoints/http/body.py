@@ -29,8 +29,9 @@ def json_object(req: falcon.Request) -> Mapping[str, Any]:
         raise falcon.HTTPBadRequest(description="the body is not valid JSON") from None
     if not isinstance(parsed, dict):
         raise falcon.HTTPBadRequest(description="the body must be a JSON object")
-    if not _is_unicode(parsed):
-        raise falcon.HTTPBadRequest(description="the body holds an unpaired surrogate (\\ud800)")
+    unstorable = _unstorable_text(parsed)
+    if unstorable:
+        raise falcon.HTTPBadRequest(description=f"the body holds {unstorable} in a string")
     return parsed
 
 
@@ -49,13 +50,25 @@ def _is_json(content_type: str | None) -> bool:
     return media_type == falcon.MEDIA_JSON or media_type.endswith("+json")
 
 
-def _is_unicode(parsed: dict[str, Any]) -> bool:
-    # A JSON escape like \ud800 alone spells text no UTF-8 database (or log) can store.
-    try:
-        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+def _unstorable_text(parsed: dict[str, Any]) -> str | None:
+    """What makes a string in the body unstorable, if one is: databases keep UTF-8 text, which
+    has no unpaired surrogates (JSON can spell "\\ud800"), and PostgreSQL's has no NUL."""
+    pending: list[Any] = [parsed]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return "a NUL character (\\u0000)"
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "an unpaired surrogate (\\ud800)"
+    return None
 
 
 def _reject_constant(name: str) -> Any:
