@@ -35,8 +35,13 @@ def test_bcrypt_verifies_only_the_right_password() -> None:
     assert hasher.hash("correct horse") != stored  # salted
 
 
-def test_bcrypt_treats_a_malformed_hash_as_a_failed_check() -> None:
-    assert not BcryptPasswordHasher(rounds=4).verify("correct horse", "not a bcrypt hash")
+def test_bcrypt_treats_a_malformed_hash_or_password_as_a_failed_check() -> None:
+    hasher = BcryptPasswordHasher(rounds=4)
+    assert not hasher.verify("correct horse", "not a bcrypt hash")
+    stored = hasher.hash("correct horse")
+    assert not hasher.verify("correct horse\udfff", stored)
+    assert not hasher.verify("correct horse\x00", stored)
+    assert not hasher.verify("x" * 100, stored)
 
 
 @pytest.mark.parametrize("rounds", [3, 32])

@@ -48,8 +48,17 @@ def test_invalid_emails_are_refused(app: Boxoffice, email: object) -> None:
 
 @pytest.mark.parametrize(
     "password",
-    ["short", "1234567", "é" * 37, "x" * 73, 12345678, None],
-    ids=["5 chars", "7 chars", "74 bytes in 37 chars", "73 bytes", "int", "none"],
+    ["short", "1234567", "é" * 37, "x" * 73, 12345678, None, "password\x00", "password\udfff"],
+    ids=[
+        "5 chars",
+        "7 chars",
+        "74 bytes in 37 chars",
+        "73 bytes",
+        "int",
+        "none",
+        "nul",
+        "surrogate",
+    ],
 )
 def test_passwords_need_8_characters_and_at_most_72_bytes(
     app: Boxoffice, hasher: FakePasswordHasher, password: object
@@ -72,7 +81,7 @@ def test_unknown_roles_are_refused(app: Boxoffice, role: object) -> None:
     assert error.value.field == "role"
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 101, 7, None])
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101, 7, None, "Ada\x00", "Ada\ud800"])
 def test_names_must_be_non_blank_text_of_bounded_length(app: Boxoffice, name: object) -> None:
     with pytest.raises(ValidationError) as error:
         app.sign_up(name=name, email="ada@example.com", password="correct horse")

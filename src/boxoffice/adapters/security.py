@@ -33,7 +33,8 @@ class BcryptPasswordHasher:
         try:
             return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("ascii"))
         except ValueError:
-            # A malformed stored hash or an over-long password is a failed check, not a crash.
+            # A malformed hash, an over-long password or one that is not Unicode (a lone
+            # surrogate: UnicodeEncodeError is a ValueError) is a failed check, not a crash.
             return False
 
 

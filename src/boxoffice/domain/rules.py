@@ -42,9 +42,21 @@ def require_int(field: str, value: Any, *, low: int, high: int) -> int:
     return value
 
 
+def _require_storable(field: str, value: str) -> None:
+    # NUL fits no SQL text column, and a lone surrogate is not Unicode: both are refused here,
+    # once, rather than failing later in an adapter.
+    if "\x00" in value:
+        raise ValidationError(field, "must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(field, "must be valid Unicode text") from None
+
+
 def require_text(field: str, value: Any, *, max_chars: int) -> str:
     if not isinstance(value, str):
         raise ValidationError(field, "must be a string")
+    _require_storable(field, value)
     text = value.strip()
     if not text:
         raise ValidationError(field, "must not be blank")
@@ -70,6 +82,7 @@ def normalize_email(email: str) -> str:
 def require_password(value: Any) -> str:
     if not isinstance(value, str):
         raise ValidationError("password", "must be a string")
+    _require_storable("password", value)
     if len(value) < MIN_PASSWORD_CHARS:
         raise ValidationError("password", f"must be at least {MIN_PASSWORD_CHARS} characters")
     if len(value.encode("utf-8")) > MAX_PASSWORD_BYTES:
