@@ -12,7 +12,9 @@ Json = dict[str, Any]
 MAX_ID = 2**63 - 1
 # Python's whitespace (what str.strip() removes), spelled out: regex dialects disagree on \s.
 _SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_EMAIL = f"^[{_SPACE}]*[^@{_SPACE}]+@[^@{_SPACE}]+\\.[^@{_SPACE}]+[{_SPACE}]*$"
+# No string in a body may hold NUL: PostgreSQL cannot store it, so the service refuses it.
+_ANY_TEXT = r"^[^\x00]*$"
+_EMAIL = f"^[{_SPACE}]*[^@{_SPACE}\\x00]+@[^@{_SPACE}\\x00]+\\.[^@{_SPACE}\\x00]+[{_SPACE}]*$"
 _ERRORS = {
     400: "Invalid input: malformed JSON, a missing or invalid field, or a bad parameter.",
     401: "Missing, invalid, expired or forged token, or a token whose user no longer exists.",
@@ -43,8 +45,8 @@ def _integer(low: int, high: int, description: str | None = None) -> Json:
 def _text(max_chars: int) -> Json:
     # The domain trims surrounding whitespace, then counts: 1 to max_chars characters that start
     # and end with non-space. A regex says exactly that; maxLength would count the raw string.
-    edge = f"[^{_SPACE}]"
-    pattern = f"^[{_SPACE}]*{edge}(?:[\\s\\S]{{0,{max_chars - 2}}}{edge})?[{_SPACE}]*$"
+    edge = f"[^{_SPACE}\\x00]"
+    pattern = f"^[{_SPACE}]*{edge}(?:[^\\x00]{{0,{max_chars - 2}}}{edge})?[{_SPACE}]*$"
     return {"type": "string", "pattern": pattern, "description": f"1 to {max_chars} characters"}
 
 
@@ -69,6 +71,7 @@ def _schemas(limits: rules.Limits) -> Json:
                 },
                 "password": {
                     "type": "string",
+                    "pattern": _ANY_TEXT,
                     "minLength": rules.MIN_PASSWORD_CHARS,
                     "maxLength": rules.MAX_PASSWORD_BYTES,
                     "description": f"at most {rules.MAX_PASSWORD_BYTES} bytes in UTF-8",
@@ -84,7 +87,12 @@ def _schemas(limits: rules.Limits) -> Json:
                 "role": {"type": "string", "enum": ["user", "owner"]},
             }
         ),
-        "LoginRequest": _object({"email": {"type": "string"}, "password": {"type": "string"}}),
+        "LoginRequest": _object(
+            {
+                "email": {"type": "string", "pattern": _ANY_TEXT},
+                "password": {"type": "string", "pattern": _ANY_TEXT},
+            }
+        ),
         "Token": _object(
             {
                 "access_token": {"type": "string"},
