@@ -64,6 +64,9 @@ def serve(settings: Settings) -> int:
     try:
         _Gunicorn(settings).run()
     except SystemExit as stop:
+        # Gunicorn's master leaves through sys.exit(), with its own status.
+        if stop.code is None:
+            return 0
         return stop.code if isinstance(stop.code, int) else 1
     return 0
 
