@@ -38,7 +38,8 @@ EXAMPLES_PER_OPERATION_AND_MODE = int(os.environ.get("BOXOFFICE_FUZZ_EXAMPLES", 
 SQL_SHARE = 0.4
 OWNER_ONLY = {("POST", "/movies"), ("POST", "/shows")}
 # Rules a JSON Schema cannot state, so schema-valid input may still get a (documented) 400:
-# a show's timing must be in the future, a password at most 72 bytes of UTF-8.
+# a show's timing must be in the future; a password at most 72 bytes of UTF-8, an email at
+# most 254 characters once trimmed.
 NOT_EVERY_VALID_INPUT_IS_ACCEPTED = {"POST /shows", "POST /signup"}
 
 
