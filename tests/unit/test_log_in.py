@@ -41,7 +41,10 @@ def test_unknown_email_costs_a_password_check_like_a_wrong_password(
     assert str(unknown.value) == str(wrong.value)
 
 
-@pytest.mark.parametrize(("email", "password"), [(None, "x"), ("ada@example.com", None), (1, 2)])
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [(None, "x"), ("ada@example.com", None), (1, 2), ("ada@example.com\x00", "correct horse")],
+)
 def test_non_text_credentials_are_refused(app: Boxoffice, email: object, password: object) -> None:
     with pytest.raises(InvalidCredentials):
         app.log_in(email=email, password=password)

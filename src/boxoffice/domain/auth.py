@@ -48,6 +48,9 @@ class LogIn:
     def __call__(self, *, email: Any, password: Any) -> str:
         if not isinstance(email, str) or not isinstance(password, str):
             raise InvalidCredentials()
+        if not rules.is_storable(email):
+            # No account can have such an email; asking the database would only fail there.
+            raise InvalidCredentials()
         with self.uow(read_only=True) as uow:
             user = uow.users.get_by_email(rules.normalize_email(email))
         if user is None:

@@ -42,15 +42,22 @@ def require_int(field: str, value: Any, *, low: int, high: int) -> int:
     return value
 
 
-def _require_storable(field: str, value: str) -> None:
-    # NUL fits no SQL text column, and a lone surrogate is not Unicode: both are refused here,
-    # once, rather than failing later in an adapter.
+def is_storable(value: str) -> bool:
+    """NUL fits no SQL text column, and a lone surrogate is not Unicode: both are refused here,
+    once, rather than failing later in an adapter.
+    """
     if "\x00" in value:
-        raise ValidationError(field, "must not contain NUL characters")
+        return False
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValidationError(field, "must be valid Unicode text") from None
+        return False
+    return True
+
+
+def _require_storable(field: str, value: str) -> None:
+    if not is_storable(value):
+        raise ValidationError(field, "must be Unicode text without NUL characters")
 
 
 def require_text(field: str, value: Any, *, max_chars: int) -> str:
