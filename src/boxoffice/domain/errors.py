@@ -63,3 +63,11 @@ class ShowStarted(BoxofficeError):
 class AlreadyCancelled(BoxofficeError):
     def __init__(self) -> None:
         super().__init__("the booking is already cancelled")
+
+
+class StorageError(BoxofficeError):
+    """Storage refused or failed an operation for a reason the domain does not name."""
+
+
+class StorageUnavailable(StorageError):
+    """Storage cannot be reached or used right now (down, restarting, locked too long)."""

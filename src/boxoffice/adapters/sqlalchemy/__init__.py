@@ -16,11 +16,11 @@ The schema is Alembic's business: `boxoffice.adapters.sqlalchemy.migrations.upgr
 `boxoffice db upgrade` and bootstrap run.
 """
 
-from boxoffice.adapters.sqlalchemy.errors import StorageError, StorageUnavailable
 from boxoffice.adapters.sqlalchemy.unit_of_work import (
     SqlAlchemyUnitOfWork,
     SqlAlchemyUnitOfWorkFactory,
 )
+from boxoffice.domain.errors import StorageError, StorageUnavailable
 
 __all__ = [
     "SqlAlchemyUnitOfWork",

@@ -1,8 +1,4 @@
-"""Driver exceptions become typed errors here, so none leaves the adapter.
-
-StorageUnavailable and StorageError belong in boxoffice.domain.errors once the domain takes
-them; until then they live here and subclass BoxofficeError, so callers can already catch them.
-"""
+"""Driver exceptions become typed errors here, so none leaves the adapter."""
 
 from __future__ import annotations
 
@@ -11,18 +7,15 @@ import sqlite3
 from sqlalchemy import exc
 
 from boxoffice.adapters.sqlalchemy.tables import EMAIL_INDEX
-from boxoffice.domain.errors import BoxofficeError, EmailTaken
+from boxoffice.domain.errors import (
+    BoxofficeError,
+    EmailTaken,
+    StorageError,
+    StorageUnavailable,
+)
 
 _PG_UNIQUE_VIOLATION = "23505"
 _PG_FOREIGN_KEY_VIOLATION = "23503"
-
-
-class StorageError(BoxofficeError):
-    """The database refused or failed an operation for a reason the domain does not name."""
-
-
-class StorageUnavailable(StorageError):
-    """The database cannot be reached or used right now (down, restarting, locked too long)."""
 
 
 class MissingReference(StorageError):

@@ -23,22 +23,21 @@ from boxoffice.domain.errors import (
     NotEnoughSeats,
     NotFound,
     ShowStarted,
+    StorageUnavailable,
     ValidationError,
 )
 
-# Keyed by class name so adapter errors (StorageUnavailable lives with SQLAlchemy) need no import
-# here: the memory-only app never loads a database driver. Looked up along the error's MRO.
-STATUS_BY_ERROR: Mapping[str, int] = {
-    ValidationError.__name__: 400,
-    InvalidCredentials.__name__: 401,
-    InvalidToken.__name__: 401,
-    Forbidden.__name__: 403,
-    NotFound.__name__: 404,
-    EmailTaken.__name__: 409,
-    NotEnoughSeats.__name__: 409,
-    ShowStarted.__name__: 409,
-    AlreadyCancelled.__name__: 409,
-    "StorageUnavailable": 503,
+STATUS_BY_ERROR: Mapping[type[BoxofficeError], int] = {
+    ValidationError: 400,
+    InvalidCredentials: 401,
+    InvalidToken: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    EmailTaken: 409,
+    NotEnoughSeats: 409,
+    ShowStarted: 409,
+    AlreadyCancelled: 409,
+    StorageUnavailable: 503,
 }
 
 # RFC 7235: a 401 names the scheme that would work.
@@ -48,8 +47,9 @@ _log = logging.getLogger("boxoffice.http")
 
 
 def status_for(error: BoxofficeError) -> int:
+    """The status of the most specific mapped class; 500 for a domain error nobody mapped."""
     for cls in type(error).__mro__:
-        status = STATUS_BY_ERROR.get(cls.__name__)
+        status = STATUS_BY_ERROR.get(cls)
         if status is not None:
             return status
     return 500

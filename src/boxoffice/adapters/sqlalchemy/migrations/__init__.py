@@ -19,7 +19,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from boxoffice.adapters.sqlalchemy.engine import create_engine
-from boxoffice.adapters.sqlalchemy.errors import StorageError, translate
+from boxoffice.adapters.sqlalchemy.errors import translate
+from boxoffice.domain.errors import StorageError
 
 SCRIPT_LOCATION = Path(__file__).parent
 # Any constant will do: it names the lock concurrent PostgreSQL upgrades wait on.
