@@ -47,7 +47,7 @@ class Figures:
 def print_table(rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
-    columns = list(rows[0])
+    columns = list(dict.fromkeys(c for row in rows for c in row))
     widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
     print("  ".join(c.ljust(widths[c]) for c in columns))
     print("  ".join("-" * widths[c] for c in columns))

@@ -45,6 +45,7 @@ class Server:
     data_dir: Path
     database_url: str | None = None
     workers: int = 4
+    bcrypt_rounds: int = 4
     port: int = attrs.field(factory=free_port)
     log_path: Path = attrs.field(default=None)
     _process: subprocess.Popen[bytes] | None = None
@@ -73,7 +74,7 @@ class Server:
         if self.database_url:
             command += ["--database-url", self.database_url]
         env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
-        env["BOXOFFICE_BCRYPT_ROUNDS"] = "4"
+        env["BOXOFFICE_BCRYPT_ROUNDS"] = str(self.bcrypt_rounds)
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
         self._wait_until_healthy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 import time
@@ -12,6 +13,7 @@ import pytest
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from boxoffice.adapters.sqlalchemy.engine import checked_url
+from boxoffice.domain.errors import StorageError
 from boxoffice.errors import ConfigurationError
 from tests.contract import builders
 from tests.databases import sqlite_database
@@ -115,3 +117,57 @@ def test_urls_boxoffice_cannot_store_in_are_configuration_errors(url: str) -> No
 
 def test_a_plain_postgresql_url_uses_psycopg() -> None:
     assert checked_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+
+
+def _queue_is_free(url: str) -> bool:
+    """Whether another process could take the writers' queue now (a separate open file)."""
+    path = Path(url.removeprefix("sqlite:///") + ".writers")
+    with path.open("a") as probe:
+        try:
+            fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(probe.fileno(), fcntl.LOCK_UN)
+        return True
+
+
+def test_writers_queue_on_a_file_lock_for_the_whole_transaction(
+    url: str, factory: SqlAlchemyUnitOfWorkFactory
+) -> None:
+    with factory() as uow:
+        uow.users.add(builders.user("a@example.com"))
+        assert not _queue_is_free(url)
+        uow.commit()
+        assert not _queue_is_free(url)
+    assert _queue_is_free(url)
+    with factory(read_only=True) as uow:
+        uow.users.get(1)
+        assert _queue_is_free(url)
+
+
+def test_a_failed_start_gives_up_its_turn(tmp_path: Path) -> None:
+    # A file that is not a database: BEGIN fails, and the next writer must not wait forever.
+    path = tmp_path / "not-a-database.db"
+    path.write_bytes(b"x" * 4096)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(f"sqlite:///{path}")
+    try:
+        with pytest.raises(StorageError), factory():
+            pass
+        assert _queue_is_free(f"sqlite:///{path}")
+    finally:
+        factory.dispose()
+
+
+def test_threads_take_turns_writing(url: str, factory: SqlAlchemyUnitOfWorkFactory) -> None:
+    second_entered = threading.Event()
+
+    def second_writer() -> None:
+        with factory():
+            second_entered.set()
+
+    with factory():
+        worker = threading.Thread(target=second_writer)
+        worker.start()
+        assert not second_entered.wait(0.3)
+    assert second_entered.wait(5)
+    worker.join()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -19,6 +21,7 @@ from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyUserRepository,
 )
 from boxoffice.adapters.sqlalchemy.statements import Statements
+from boxoffice.adapters.sqlalchemy.writer_queue import SqliteWriterQueue
 
 
 class SqlAlchemyUnitOfWork:
@@ -27,14 +30,22 @@ class SqlAlchemyUnitOfWork:
     After commit() the unit of work may go on; its next statement begins a new transaction.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, writer_queue: SqliteWriterQueue | None = None) -> None:
         self._engine = engine
+        self._writer_queue = writer_queue
+        self._turn = contextlib.ExitStack()
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
-        self._connection = self._open()
+        if self._writer_queue is not None:
+            self._turn.enter_context(self._writer_queue.turn())
+        try:
+            self._connection = self._open()
+        except BaseException:
+            self._turn.close()
+            raise
         statements = Statements(self._connection)
         self._users = SqlAlchemyUserRepository(statements)
         self._movies = SqlAlchemyMovieRepository(statements)
@@ -59,6 +70,9 @@ class SqlAlchemyUnitOfWork:
             # transaction. Only report that when no other error is already on its way out.
             if exc is None:
                 raise translate(error) from error
+        finally:
+            # Only once the transaction is over may the next writer go.
+            self._turn.close()
 
     @property
     def users(self) -> SqlAlchemyUserRepository:
@@ -116,6 +130,12 @@ class SqlAlchemyUnitOfWorkFactory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._read_only_engine = engine.execution_options(**{READ_ONLY: True})
+        database = engine.url.database
+        self._writer_queue = (
+            SqliteWriterQueue(Path(database).expanduser())
+            if engine.dialect.name == "sqlite" and database
+            else None
+        )
         self._pid = os.getpid()
         self._fork_lock = threading.Lock()
 
@@ -128,7 +148,9 @@ class SqlAlchemyUnitOfWorkFactory:
     def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
         if os.getpid() != self._pid:
             self._forget_parent_connections()
-        return SqlAlchemyUnitOfWork(self._read_only_engine if read_only else self.engine)
+        if read_only:
+            return SqlAlchemyUnitOfWork(self._read_only_engine)
+        return SqlAlchemyUnitOfWork(self.engine, self._writer_queue)
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, or before dropping the database)."""

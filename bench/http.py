@@ -1,0 +1,121 @@
+"""Benchmark 2: the REST service under load from wrk, on SQLite and on PostgreSQL.
+
+    python -m bench.http [--databases sqlite,postgres] [--workers 4] [--seconds 10] [--smoke]
+
+Per database, against `boxoffice serve --workers N` with its durable defaults:
+  - GET /shows?limit=100 with 100 shows, 32 connections;
+  - POST /bookings of 1 seat spread over 100 shows, 32 connections;
+  - a contended sell-out: 64 connections booking 1 seat each of one 1,000-seat show.
+Afterwards the database is audited: for every show available + active booked == capacity
+(the oversell check), and the sell-out's pace is read from the bookings' own timestamps.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.common import postgres_url, print_json_line, print_table
+from bench.load import require_wrk, run_wrk
+from bench.service import add_shows, audit, running_service, token_for
+
+SPREAD_SHOWS = 100
+SELL_OUT_SEATS = 1000
+
+
+def bench_database(database: str, workers: int, seconds: float) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    with running_service(database, workers=workers) as server:
+        assert server.database_url is not None
+        owner = token_for(server, "owner@example.com", "owner")
+        user = token_for(server, "user@example.com", "user")
+        spread = add_shows(server, owner, SPREAD_SHOWS, seats=100_000)
+
+        def row(scenario: str, connections: int, result: object, **extra: object) -> None:
+            rows.append(
+                {
+                    "database": database,
+                    "workers": workers,
+                    "scenario": scenario,
+                    "clients": connections,
+                    **result.as_row(),  # type: ignore[attr-defined]
+                    **extra,
+                }
+            )
+
+        listing = run_wrk(
+            server.base_url, "get", "/shows?limit=100", connections=32, seconds=seconds
+        )
+        row("GET /shows?limit=100", 32, listing)
+
+        booking = run_wrk(
+            server.base_url,
+            "book",
+            user,
+            str(spread[0]),
+            str(SPREAD_SHOWS),
+            connections=32,
+            seconds=seconds,
+        )
+        checked = audit(server.database_url, spread)
+        row(
+            "POST /bookings (100 shows)",
+            32,
+            booking,
+            oversold=checked.oversold_shows,
+            booked=checked.seats_booked,
+        )
+
+        (sell_out_show,) = add_shows(server, owner, 1, seats=SELL_OUT_SEATS)
+        contended = run_wrk(
+            server.base_url,
+            "book",
+            user,
+            str(sell_out_show),
+            "1",
+            connections=64,
+            seconds=max(2.0, seconds / 2),
+        )
+        sold = audit(server.database_url, [sell_out_show])
+        pace = None
+        if sold.first_booking and sold.last_booking and sold.seats_booked > 1:
+            elapsed = (sold.last_booking - sold.first_booking).total_seconds()
+            pace = round((sold.seats_booked - 1) / elapsed, 1) if elapsed else None
+        row(
+            "sell-out 1,000 seats",
+            64,
+            contended,
+            oversold=sold.oversold_shows
+            + (contended.count(201) != sold.seats_booked)
+            + (sold.seats_booked > SELL_OUT_SEATS),
+            booked=sold.seats_booked,
+            left=sold.seats_left,
+            sell_out_bookings_per_s=pace,
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per load run")
+    parser.add_argument("--smoke", action="store_true", help="a few seconds in all, for CI")
+    args = parser.parse_args()
+    require_wrk()
+    seconds = 1.0 if args.smoke else args.seconds
+    databases = args.databases.split(",")
+    if "postgres" in databases and postgres_url() is None:
+        print("PostgreSQL leg skipped: set BOXOFFICE_BENCH_POSTGRES_URL")
+        databases.remove("postgres")
+    rows: list[dict[str, object]] = []
+    for database in databases:
+        rows.extend(bench_database(database, args.workers, seconds))
+        print_table(rows)
+        print()
+    print_json_line("http", rows, seconds_per_run=seconds)
+    if any(r.get("oversold") or r.get("errors") for r in rows):
+        raise SystemExit("FAILED: oversell or errors (see the table)")
+
+
+if __name__ == "__main__":
+    main()
