@@ -33,19 +33,18 @@ class Audit:
 @contextlib.contextmanager
 def running_service(database: str, *, workers: int, bcrypt_rounds: int = 12) -> Iterator[Server]:
     """`boxoffice serve` over a fresh database of the kind ('sqlite' or 'postgres')."""
-    with tempfile.TemporaryDirectory() as directory:
-        with scratch_database(database, directory) as url:
-            server = Server(
-                data_dir=Path(directory),
-                database_url=url,
-                workers=workers,
-                bcrypt_rounds=bcrypt_rounds,
-            )
-            server.start()
-            try:
-                yield server
-            finally:
-                server.stop()
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        scratch_database(database, directory) as url,
+    ):
+        server = Server(
+            data_dir=Path(directory), database_url=url, workers=workers, bcrypt_rounds=bcrypt_rounds
+        )
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 def token_for(server: Server, email: str, role: str) -> str:
