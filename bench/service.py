@@ -31,14 +31,20 @@ class Audit:
 
 
 @contextlib.contextmanager
-def running_service(database: str, *, workers: int, bcrypt_rounds: int = 12) -> Iterator[Server]:
+def running_service(
+    database: str, *, workers: int, threads: int = 1, bcrypt_rounds: int = 12
+) -> Iterator[Server]:
     """`boxoffice serve` over a fresh database of the kind ('sqlite' or 'postgres')."""
     with (
         tempfile.TemporaryDirectory() as directory,
         scratch_database(database, directory) as url,
     ):
         server = Server(
-            data_dir=Path(directory), database_url=url, workers=workers, bcrypt_rounds=bcrypt_rounds
+            data_dir=Path(directory),
+            database_url=url,
+            workers=workers,
+            threads=threads,
+            bcrypt_rounds=bcrypt_rounds,
         )
         server.start()
         try:

@@ -28,11 +28,12 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
 
 
 @pytest.fixture
-def server_factory(tmp_path: Path, database_url: str | None) -> Iterator[Callable[[], Server]]:
+def server_factory(tmp_path: Path, database_url: str | None) -> Iterator[Callable[..., Server]]:
     started: list[Server] = []
 
-    def start() -> Server:
-        server = Server(data_dir=tmp_path / "data", database_url=database_url, workers=4)
+    def start(**options: int) -> Server:
+        options.setdefault("workers", 4)
+        server = Server(data_dir=tmp_path / "data", database_url=database_url, **options)
         server.data_dir.mkdir(exist_ok=True)
         started.append(server.start())
         return server
@@ -43,5 +44,5 @@ def server_factory(tmp_path: Path, database_url: str | None) -> Iterator[Callabl
 
 
 @pytest.fixture
-def server(server_factory: Callable[[], Server]) -> Server:
+def server(server_factory: Callable[..., Server]) -> Server:
     return server_factory()

@@ -64,6 +64,8 @@ class Server:
             "serve",
             "--workers",
             str(self.workers),
+            "--threads",
+            str(self.threads),
             "--host",
             "127.0.0.1",
             "--port",

@@ -77,6 +77,16 @@ def test_the_original_flow(server: Server) -> None:
 
 
 def test_sixty_clients_race_for_twenty_seats(server: Server) -> None:
+    race_for_twenty_seats(server)
+
+
+def test_threaded_workers_race_for_twenty_seats_too(
+    server_factory: Callable[..., Server],
+) -> None:
+    race_for_twenty_seats(server_factory(workers=2, threads=4))
+
+
+def race_for_twenty_seats(server: Server) -> None:
     owner = sign_up_and_log_in(server, "owner@example.com", "owner")
     show = add_show(server, owner, seats=SEATS)
     with ThreadPoolExecutor(max_workers=16) as pool:

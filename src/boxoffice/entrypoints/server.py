@@ -31,6 +31,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no typ
         options: dict[str, Any] = {
             "bind": [_bind_address(settings.host, settings.port)],
             "workers": settings.workers,
+            "worker_class": "gthread" if settings.threads > 1 else "sync",
+            "threads": settings.threads,
             "proc_name": "boxoffice",
             # Workers build their app after the fork: no connection crosses a fork.
             "preload_app": False,
