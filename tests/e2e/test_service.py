@@ -112,7 +112,7 @@ def race_for_twenty_seats(server: Server) -> None:
     assert len(holders) == SEATS
 
 
-def test_data_and_tokens_survive_a_restart(server_factory: Callable[[], Server]) -> None:
+def test_data_and_tokens_survive_a_restart(server_factory: Callable[..., Server]) -> None:
     first = server_factory()
     owner = sign_up_and_log_in(first, "owner@example.com", "owner")
     user = sign_up_and_log_in(first, "user@example.com", "user")
