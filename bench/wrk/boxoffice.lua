@@ -1,6 +1,8 @@
 -- wrk script for boxoffice: one request shape per run, chosen by the first argument.
 --   wrk ... -s bench/wrk/boxoffice.lua URL -- get  "/shows?limit=100"
+--   wrk ... -s bench/wrk/boxoffice.lua URL -- get  "/bookings?after=800" TOKEN
 --   wrk ... -s bench/wrk/boxoffice.lua URL -- book TOKEN FIRST_SHOW SHOW_COUNT
+--   wrk ... -s bench/wrk/boxoffice.lua URL -- login EMAIL PASSWORD
 -- At the end it prints one line: "BOXOFFICE {json}" with statuses and latency percentiles.
 
 local threads = {}
@@ -16,6 +18,13 @@ function init(args)
   sent = 0
   if mode == "get" then
     path = args[2]
+    if args[3] then
+      headers = {["Authorization"] = "Bearer " .. args[3]}
+    end
+  elseif mode == "login" then
+    -- The email and password are the benchmark's own: plain ASCII, nothing to escape.
+    headers = {["Content-Type"] = "application/json"}
+    body = '{"email": "' .. args[2] .. '", "password": "' .. args[3] .. '"}'
   elseif mode == "book" then
     headers = {
       ["Content-Type"] = "application/json",
@@ -31,7 +40,9 @@ end
 function request()
   sent = sent + 1
   if mode == "get" then
-    return wrk.format("GET", path)
+    return wrk.format("GET", path, headers)
+  elseif mode == "login" then
+    return wrk.format("POST", "/login", headers, body)
   end
   -- Each thread walks the shows from its own offset, so load spreads over all of them.
   local show = first_show + (sent + thread_number * 37) % show_count
