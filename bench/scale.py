@@ -1,7 +1,7 @@
 """Benchmark 3: listing cost as the tables grow, over HTTP, on SQLite and on PostgreSQL.
 
     python -m bench.scale [--databases sqlite,postgres] [--sizes 1000,100000,1000000]
-                          [--seconds 2] [--connections 32] [--workers 4] [--threads 1]
+                          [--seconds 3] [--connections 32] [--workers 4] [--threads 1]
                           [--smoke]
 
 Per database, one `boxoffice serve --workers N` over a scratch database that grows through the
@@ -255,7 +255,7 @@ def _row(
 ) -> dict[str, Any]:
     return {
         "database": database,
-        "rows": size,
+        "table_rows": size,
         "scenario": scenario,
         "clients": connections,
         **result.as_row(),
@@ -268,7 +268,10 @@ def ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for key in dict.fromkeys((r["database"], r["scenario"]) for r in rows):
         mine = [r for r in rows if (r["database"], r["scenario"]) == key]
-        small, large = min(mine, key=lambda r: r["rows"]), max(mine, key=lambda r: r["rows"])
+        small, large = (
+            min(mine, key=lambda r: r["table_rows"]),
+            max(mine, key=lambda r: r["table_rows"]),
+        )
 
         def ratio(column: str, small: dict[str, Any] = small, large: dict[str, Any] = large) -> Any:
             return round(large[column] / small[column], 2) if small[column] else None
@@ -282,7 +285,7 @@ def ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "database": key[0],
                 "scenario": key[1],
-                "sizes": f"{large['rows']:,} / {small['rows']:,}",
+                "sizes": f"{large['table_rows']:,} / {small['table_rows']:,}",
                 "p50_ratio": p50,
                 "p99_ratio": p99,
                 "slowdown_req_per_s": throughput,
@@ -296,7 +299,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--sizes", default="1000,100000,1000000")
-    parser.add_argument("--seconds", type=float, default=2.0, help="per load run")
+    parser.add_argument("--seconds", type=float, default=3.0, help="per load run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="per worker; >1: gthread")
