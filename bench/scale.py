@@ -163,7 +163,8 @@ class Seeder:
                 .order_by(bookings.c.id)
                 .limit(DEEP_AFTER)
             ).scalars()
-            return list(ids)[-1]
+            cursor: int = list(ids)[-1]
+            return cursor
 
     def dispose(self) -> None:
         self.engine.dispose()
