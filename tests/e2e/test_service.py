@@ -80,10 +80,8 @@ def test_sixty_clients_race_for_twenty_seats(server: Server) -> None:
     race_for_twenty_seats(server)
 
 
-def test_threaded_workers_race_for_twenty_seats_too(
-    server_factory: Callable[..., Server],
-) -> None:
-    race_for_twenty_seats(server_factory(workers=2, threads=4))
+def test_sync_workers_race_for_twenty_seats_too(server_factory: Callable[..., Server]) -> None:
+    race_for_twenty_seats(server_factory(workers=4, threads=1))
 
 
 def race_for_twenty_seats(server: Server) -> None:

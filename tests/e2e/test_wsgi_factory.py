@@ -28,6 +28,8 @@ def test_gunicorn_runs_the_wsgi_factory(tmp_path: Path) -> None:
             bin_dir / "gunicorn",
             "--workers",
             "2",
+            "--threads",
+            "4",
             "--bind",
             f"127.0.0.1:{port}",
             "boxoffice.entrypoints.wsgi:get_app()",

@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
-    serve.add_argument("--threads", type=int, help="threads per worker (default 1: sync workers)")
+    serve.add_argument(
+        "--threads", type=int, help="threads per worker (default 4; 1: sync workers)"
+    )
     database_flags(serve)
 
     db = commands.add_parser("db", help="database schema")
