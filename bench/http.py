@@ -1,6 +1,6 @@
 """Benchmark 2: the REST service under load from wrk, on SQLite and on PostgreSQL.
 
-    python -m bench.http [--databases sqlite,postgres] [--workers 2] [--threads 4] [--seconds 10]
+    python -m bench.http [--databases sqlite,postgres] [--workers 2] [--threads 16] [--seconds 10]
                          [--smoke]
 
 Per database, against `boxoffice serve --workers N` with its durable defaults:
@@ -109,7 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4, help="per worker; 1: sync workers")
+    parser.add_argument("--threads", type=int, default=16, help="per worker; 1: sync workers")
     parser.add_argument("--seconds", type=float, default=10.0, help="per load run")
     parser.add_argument("--smoke", action="store_true", help="a few seconds in all, for CI")
     args = parser.parse_args()

@@ -32,7 +32,7 @@ class Audit:
 
 @contextlib.contextmanager
 def running_service(
-    database: str, *, workers: int, threads: int = 4, bcrypt_rounds: int = 12
+    database: str, *, workers: int, threads: int = 16, bcrypt_rounds: int = 12
 ) -> Iterator[Server]:
     """`boxoffice serve` over a fresh database of the kind ('sqlite' or 'postgres')."""
     with (

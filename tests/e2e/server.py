@@ -45,7 +45,7 @@ class Server:
     data_dir: Path
     database_url: str | None = None
     workers: int = 4
-    threads: int = 4
+    threads: int = 16
     bcrypt_rounds: int = 4
     port: int = attrs.field(factory=free_port)
     log_path: Path = attrs.field(default=None)

@@ -29,7 +29,7 @@ def test_gunicorn_runs_the_wsgi_factory(tmp_path: Path) -> None:
             "--workers",
             "2",
             "--threads",
-            "4",
+            "16",
             "--bind",
             f"127.0.0.1:{port}",
             "boxoffice.entrypoints.wsgi:get_app()",

@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to bind (default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
     serve.add_argument(
-        "--threads", type=int, help="threads per worker (default 4; 1: sync workers)"
+        "--threads", type=int, help="threads per worker (default 16; 1: sync workers)"
     )
     database_flags(serve)
 

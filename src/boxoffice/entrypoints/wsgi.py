@@ -1,7 +1,7 @@
 """The service as a WSGI app for any server.
 
     boxoffice db upgrade
-    gunicorn --workers 2 --threads 4 --bind 127.0.0.1:8000 'boxoffice.entrypoints.wsgi:get_app()'
+    gunicorn --workers 2 --threads 16 --bind 127.0.0.1:8000 'boxoffice.entrypoints.wsgi:get_app()'
 
 Settings come from BOXOFFICE_* variables. Without --preload each worker calls get_app() after
 the fork, so no database connection is shared between processes. The schema is not migrated
