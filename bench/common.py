@@ -8,6 +8,7 @@ import os
 import statistics
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -73,15 +74,13 @@ def scratch_database(kind: str, directory: str) -> Iterator[str]:
     from tests.databases import postgres_database, sqlite_database
 
     if kind == "sqlite":
-        from pathlib import Path
-
         with sqlite_database(Path(directory)) as url:
             yield url
     elif kind == "postgres":
-        url = postgres_url()
-        if url is None:
+        base = postgres_url()
+        if base is None:
             raise SystemExit(f"set one of {POSTGRES_URL_VARIABLES} for the PostgreSQL leg")
-        with postgres_database(url) as scratch:
+        with postgres_database(base) as scratch:
             yield scratch
     else:
         raise ValueError(kind)

@@ -7,7 +7,8 @@
 Per database, one `boxoffice serve --workers N` over a scratch database that grows through the
 sizes: at each size the shows table and the bookings table both hold that many rows, seeded
 straight into the database with set-based SQLAlchemy Core inserts (INSERT ... SELECT from a
-recursive CTE, one transaction per table and size), not through the API. Then wrk measures, at that size:
+recursive CTE, one transaction per table and size), not through the API. Then wrk measures,
+at that size:
   - GET /shows?limit=100 (the first page of all shows);
   - GET /bookings, the measured user's first page, and a page deep into them (?after=).
 
