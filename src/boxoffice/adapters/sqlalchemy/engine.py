@@ -61,7 +61,22 @@ def create_engine(text: str, *, sqlite_synchronous: str = "full") -> Engine:
     url = checked_url(text)
     if url.drivername == "sqlite":
         return _sqlite_engine(url, sqlite_synchronous)
-    return sqlalchemy.create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    return _postgres_engine(url)
+
+
+def _postgres_engine(url: URL) -> Engine:
+    engine = sqlalchemy.create_engine(
+        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    )
+
+    @event.listens_for(engine, "connect")
+    def configure(connection: Any, _record: Any) -> None:
+        # Whatever the server's configuration says, a commit we acknowledge waits for the WAL
+        # to reach disk. Committed, so the pool's rollback on check-in does not undo it.
+        connection.execute("SET synchronous_commit TO on")
+        connection.commit()
+
+    return engine
 
 
 def _sqlite_engine(url: URL, synchronous: str) -> Engine:
