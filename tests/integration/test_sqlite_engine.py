@@ -18,16 +18,19 @@ from boxoffice.errors import ConfigurationError
 from tests.contract import builders
 from tests.databases import sqlite_database
 
+
 @pytest.fixture
 def url(tmp_path: Path) -> Iterator[str]:
     with sqlite_database(tmp_path) as url:
         yield url
+
 
 @pytest.fixture
 def factory(url: str) -> Iterator[SqlAlchemyUnitOfWorkFactory]:
     factory = SqlAlchemyUnitOfWorkFactory.from_url(url)
     yield factory
     factory.dispose()
+
 
 @pytest.fixture
 def other(url: str) -> Iterator[sqlite3.Connection]:
@@ -37,10 +40,12 @@ def other(url: str) -> Iterator[sqlite3.Connection]:
     yield connection
     connection.close()
 
+
 def pragmas(factory: SqlAlchemyUnitOfWorkFactory) -> dict[str, object]:
     names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
     with factory.engine.connect() as connection:
         return {n: connection.exec_driver_sql(f"PRAGMA {n}").scalar() for n in names}
+
 
 def test_connections_are_durable_by_default(factory: SqlAlchemyUnitOfWorkFactory) -> None:
     full = 2
@@ -51,6 +56,7 @@ def test_connections_are_durable_by_default(factory: SqlAlchemyUnitOfWorkFactory
         "busy_timeout": 30_000,
     }
 
+
 def test_faster_commits_are_an_explicit_choice(url: str) -> None:
     normal = 1
     factory = SqlAlchemyUnitOfWorkFactory.from_url(url, sqlite_synchronous="normal")
@@ -59,6 +65,7 @@ def test_faster_commits_are_an_explicit_choice(url: str) -> None:
     with pytest.raises(ConfigurationError):
         SqlAlchemyUnitOfWorkFactory.from_url(url, sqlite_synchronous="off")
 
+
 def test_a_write_unit_of_work_holds_the_write_lock_from_its_start(
     other: sqlite3.Connection, factory: SqlAlchemyUnitOfWorkFactory
 ) -> None:
@@ -66,6 +73,7 @@ def test_a_write_unit_of_work_holds_the_write_lock_from_its_start(
         other.execute("BEGIN IMMEDIATE")
     other.execute("BEGIN IMMEDIATE")
     other.execute("ROLLBACK")
+
 
 def test_a_read_only_unit_of_work_blocks_no_writer(
     other: sqlite3.Connection, factory: SqlAlchemyUnitOfWorkFactory
@@ -77,6 +85,7 @@ def test_a_read_only_unit_of_work_blocks_no_writer(
         other.execute("COMMIT")
         # A read-only unit of work reads one snapshot from start to end.
         assert uow.movies.list(after=None, limit=1) == []
+
 
 def test_a_writer_waits_for_the_lock_instead_of_failing(
     other: sqlite3.Connection, factory: SqlAlchemyUnitOfWorkFactory
@@ -91,10 +100,12 @@ def test_a_writer_waits_for_the_lock_instead_of_failing(
     release.join()
     assert time.monotonic() - started >= 0.25
 
+
 def test_a_new_file_gets_its_directory(tmp_path: Path) -> None:
     nested = tmp_path / "a" / "b"
     with sqlite_database(nested) as url:
         assert Path(url.removeprefix("sqlite:///")).exists()
+
 
 @pytest.mark.parametrize(
     "url", ["sqlite://", "sqlite:///:memory:", "mysql://localhost/db", "not a url"]
@@ -103,8 +114,10 @@ def test_urls_boxoffice_cannot_store_in_are_configuration_errors(url: str) -> No
     with pytest.raises(ConfigurationError):
         checked_url(url)
 
+
 def test_a_plain_postgresql_url_uses_psycopg() -> None:
     assert checked_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+
 
 def _queue_is_free(url: str) -> bool:
     """Whether another process could take the writers' queue now (a separate open file)."""
@@ -116,6 +129,7 @@ def _queue_is_free(url: str) -> bool:
             return False
         fcntl.flock(probe.fileno(), fcntl.LOCK_UN)
         return True
+
 
 def test_writers_queue_on_a_file_lock_for_the_whole_transaction(
     url: str, factory: SqlAlchemyUnitOfWorkFactory
@@ -130,6 +144,7 @@ def test_writers_queue_on_a_file_lock_for_the_whole_transaction(
         uow.users.get(1)
         assert _queue_is_free(url)
 
+
 def test_a_failed_start_gives_up_its_turn(tmp_path: Path) -> None:
     # A file that is not a database: BEGIN fails, and the next writer must not wait forever.
     path = tmp_path / "not-a-database.db"
@@ -141,6 +156,7 @@ def test_a_failed_start_gives_up_its_turn(tmp_path: Path) -> None:
         assert _queue_is_free(f"sqlite:///{path}")
     finally:
         factory.dispose()
+
 
 def test_threads_take_turns_writing(url: str, factory: SqlAlchemyUnitOfWorkFactory) -> None:
     second_entered = threading.Event()
