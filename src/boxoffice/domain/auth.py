@@ -20,16 +20,12 @@ class SignUp:
     clock: Clock
 
     def __call__(self, *, name: Any, email: Any, password: Any, role: Any) -> User:
-        user = User(
-            id=UNSAVED,
-            name=rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS),
-            email=rules.require_email(email),
-            password_hash="",
-            role=rules.require_role(role),
-            created_at=self.clock.now(),
-        )
+        name = rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS)
+        email = rules.require_email(email)
+        role = rules.require_role(role)
+        password = rules.require_password(password)
         # Hash outside the transaction: bcrypt is slow and must not hold a database lock.
-        user = attrs.evolve(user, password_hash=self.hasher.hash(rules.require_password(password)))
+        user = User(UNSAVED, name, email, self.hasher.hash(password), role, self.clock.now())
         with self.uow() as uow:
             # The repository raises EmailTaken; the unique index decides races.
             stored = uow.users.add(user)

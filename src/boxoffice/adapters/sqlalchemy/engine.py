@@ -82,7 +82,8 @@ def _postgres_engine(url: URL) -> Engine:
 def _sqlite_engine(url: URL, synchronous: str) -> Engine:
     if synchronous not in SQLITE_SYNCHRONOUS_MODES:
         raise ConfigurationError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS_MODES}")
-    assert url.database is not None
+    if not url.database:
+        raise ConfigurationError("a SQLite URL needs a file: sqlite:///path/to/boxoffice.db")
     Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sqlalchemy.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 

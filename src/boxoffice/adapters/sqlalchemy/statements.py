@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Executable, Row
 from sqlalchemy.exc import SQLAlchemyError
 
 from boxoffice.adapters.sqlalchemy.errors import translate
+from boxoffice.domain.errors import StorageError
 
 
 class Statements:
@@ -35,7 +36,8 @@ class Statements:
             key = self._connection.execute(statement, parameters).inserted_primary_key
         except SQLAlchemyError as error:
             raise translate(error) from error
-        assert key is not None
+        if key is None:
+            raise StorageError("the database assigned no id to the new row")
         return int(key[0])
 
     def write(self, statement: Executable, parameters: Mapping[str, Any]) -> None:

@@ -40,6 +40,7 @@ class LoginResource:
         resp.set_header("Cache-Control", "no-store")
         resp.media = {
             "access_token": token,
-            "token_type": "Bearer",
+            # bandit takes the token scheme for a password.
+            "token_type": "Bearer",  # nosec B105
             "expires_in": self._token_ttl_seconds,
         }
