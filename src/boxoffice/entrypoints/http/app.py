@@ -14,6 +14,7 @@ from boxoffice.entrypoints.http.resources.bookings import BookingResource, Booki
 from boxoffice.entrypoints.http.resources.meta import HealthResource, OpenApiResource
 from boxoffice.entrypoints.http.resources.movies import MovieResource, MoviesResource
 from boxoffice.entrypoints.http.resources.shows import ShowResource, ShowsResource
+from boxoffice.entrypoints.http.security_headers import SecurityHeaders
 
 ACCESS_LOGGER = "boxoffice.access"
 
@@ -28,9 +29,11 @@ def create_app(
 
     token_ttl_seconds is what login reports as expires_in; it must match the token service.
     """
-    app = falcon.App(
-        middleware=[AccessLog(access_logger or logging.getLogger(ACCESS_LOGGER))],
-    )
+    middleware: list[AccessLog | SecurityHeaders] = [
+        AccessLog(access_logger or logging.getLogger(ACCESS_LOGGER)),
+        SecurityHeaders(),
+    ]
+    app = falcon.App(middleware=middleware)
     errors.install(app)
     app.add_route("/health", HealthResource())
     app.add_route("/openapi.json", OpenApiResource(openapi.document(boxoffice.limits)))
