@@ -156,3 +156,20 @@ def test_an_actor_nobody_signed_up_is_not_found(app: Boxoffice, owner: Actor) ->
         app.book_seats(Actor(owner.id + 99, Role.USER), show_id=show.id, num_seats=1)
     assert app.get_show(show.id).available_seats == 5
     assert len(app.list_shows()) == 1
+
+
+def test_an_owner_pages_through_the_bookings_of_their_show(
+    app: Boxoffice, owner: Actor, ada: Actor, show: Show
+) -> None:
+    other_show = app.add_show(
+        owner, movie_id=show.movie_id, timing=show.timing, available_seats=show.capacity
+    )
+    bookings = [app.book_seats(ada, show_id=show.id, num_seats=1) for _ in range(3)]
+    app.book_seats(ada, show_id=other_show.id, num_seats=1)
+    app.cancel_booking(ada, bookings[1].id)
+    first = app.list_show_bookings(owner, show.id, limit=2)
+    assert [b.id for b in first] == [b.id for b in bookings[:2]]
+    assert not first[1].is_active
+    rest = app.list_show_bookings(owner, show.id, after=first.next_after)
+    assert [b.id for b in rest] == [bookings[2].id]
+    assert rest.next_after is None

@@ -196,3 +196,37 @@ def test_a_booking_id_that_is_not_a_positive_integer_is_bad_input(
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
 def test_reading_or_cancelling_needs_a_token(api: Api, method: str) -> None:
     assert api.call(method, "/bookings/1").status_code == 401
+
+
+def test_an_owner_lists_the_bookings_of_their_show(
+    api: Api, owner: str, user: str, show: dict[str, Any]
+) -> None:
+    booked = [api.book(user, show["id"], seats=1).json for _ in range(3)]
+
+    first = api.call("GET", f"/shows/{show['id']}/bookings?limit=2", token=owner)
+
+    assert first.status_code == 200
+    assert first.json == booked[:2]
+    assert (
+        first.headers["Link"]
+        == f'</shows/{show["id"]}/bookings?limit=2&after={booked[1]["id"]}>; rel="next"'
+    )
+    rest = api.call(
+        "GET", f"/shows/{show['id']}/bookings?limit=2&after={booked[1]['id']}", token=owner
+    )
+    assert rest.json == booked[2:]
+    assert "Link" not in rest.headers
+
+
+def test_a_shows_bookings_are_its_owners_alone(
+    api: Api, owner: str, user: str, show: dict[str, Any]
+) -> None:
+    api.book(user, show["id"], seats=1)
+    rival = api.account("rival@example.com", "owner")
+    path = f"/shows/{show['id']}/bookings"
+
+    assert api.call("GET", path, token=rival).status_code == 404
+    assert api.call("GET", "/shows/999/bookings", token=owner).status_code == 404
+    assert api.call("GET", path, token=user).status_code == 403
+    assert api.call("GET", path).status_code == 401
+    assert api.call("GET", "/shows/x/bookings", token=owner).status_code == 400

@@ -193,3 +193,32 @@ def test_entities_are_values(app: Boxoffice, user: Actor, make_show: MakeShow) -
     show = make_show(seats=3)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         show.available_seats = 100  # type: ignore[misc]
+
+
+def test_an_owner_lists_every_booking_of_their_show(
+    app: Boxoffice, owner: Actor, user: Actor, make_user: MakeActor, make_show: MakeShow
+) -> None:
+    other = make_user("other@example.com")
+    show, elsewhere = make_show(seats=10), make_show(seats=10)
+    first = app.book_seats(user, show_id=show.id, num_seats=2)
+    app.book_seats(user, show_id=elsewhere.id, num_seats=1)
+    second = app.book_seats(other, show_id=show.id, num_seats=3)
+    cancelled = app.cancel_booking(user, first.id)
+    page = app.list_show_bookings(owner, show.id, limit=1)
+    assert list(page) == [cancelled]
+    assert list(app.list_show_bookings(owner, show.id, after=page.next_after)) == [second]
+
+
+def test_only_the_owner_of_a_show_sees_its_bookings(
+    app: Boxoffice, user: Actor, make_user: MakeActor, make_show: MakeShow
+) -> None:
+    show = make_show()
+    app.book_seats(user, show_id=show.id, num_seats=1)
+    rival = make_user("rival@example.com", "owner")
+    # Another owner's show looks exactly like one that does not exist.
+    for show_id in (show.id, 999):
+        with pytest.raises(NotFound) as error:
+            app.list_show_bookings(rival, show_id)
+        assert str(error.value) == f"show {show_id} not found"
+    with pytest.raises(Forbidden):
+        app.list_show_bookings(user, show.id)

@@ -162,6 +162,9 @@ class InMemoryBookingRepository(_StagedRepository[Booking]):
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]:
         return self._select(lambda b: b.user_id == user_id, after, limit)
 
+    def list_for_show(self, show_id: int, *, after: int | None, limit: int) -> list[Booking]:
+        return self._select(lambda b: b.show_id == show_id, after, limit)
+
 
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:

@@ -93,6 +93,29 @@ class GetBooking:
 
 
 @attrs.frozen
+class ListShowBookings:
+    """An owner's view of who booked one of their shows."""
+
+    uow: UnitOfWorkFactory
+    limits: rules.Limits
+
+    def __call__(
+        self, actor: Actor, show_id: Any, *, after: Any = None, limit: Any = None
+    ) -> Page[Booking]:
+        require_role(actor, Role.OWNER, "list a show's bookings")
+        show_id = rules.require_id("show_id", show_id)
+        cursor, size = rules.require_page(self.limits, after, limit)
+        with self.uow(read_only=True) as uow:
+            show = uow.shows.get(show_id)
+            # Another owner's show is reported as missing, like another user's booking.
+            if show is None or show.owner_id != actor.id:
+                raise NotFound("show", show_id)
+            return fetch_page(
+                lambda n: uow.bookings.list_for_show(show_id, after=cursor, limit=n), size
+            )
+
+
+@attrs.frozen
 class ListBookings:
     uow: UnitOfWorkFactory
     limits: rules.Limits

@@ -55,6 +55,8 @@ class BookingRepository(Protocol):
 
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]: ...
 
+    def list_for_show(self, show_id: int, *, after: int | None, limit: int) -> list[Booking]: ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls back."""

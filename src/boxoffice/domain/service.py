@@ -7,7 +7,13 @@ from typing import Any
 import attrs
 
 from boxoffice.domain.auth import Authenticate, LogIn, SignUp
-from boxoffice.domain.booking import BookSeats, CancelBooking, GetBooking, ListBookings
+from boxoffice.domain.booking import (
+    BookSeats,
+    CancelBooking,
+    GetBooking,
+    ListBookings,
+    ListShowBookings,
+)
 from boxoffice.domain.catalog import AddMovie, AddShow, GetMovie, GetShow, ListMovies, ListShows
 from boxoffice.domain.model import Actor, Booking, Movie, Show, User
 from boxoffice.domain.paging import Page
@@ -30,6 +36,7 @@ class Boxoffice:
     _cancel_booking: CancelBooking
     _get_booking: GetBooking
     _list_bookings: ListBookings
+    _list_show_bookings: ListShowBookings
     limits: Limits
 
     @classmethod
@@ -57,6 +64,7 @@ class Boxoffice:
             cancel_booking=CancelBooking(uow, clock),
             get_booking=GetBooking(uow),
             list_bookings=ListBookings(uow, limits),
+            list_show_bookings=ListShowBookings(uow, limits),
             limits=limits,
         )
 
@@ -103,3 +111,9 @@ class Boxoffice:
 
     def list_bookings(self, actor: Actor, *, after: Any = None, limit: Any = None) -> Page[Booking]:
         return self._list_bookings(actor, after=after, limit=limit)
+
+    def list_show_bookings(
+        self, actor: Actor, show_id: Any, *, after: Any = None, limit: Any = None
+    ) -> Page[Booking]:
+        """Every booking of one of the owner's shows, cancelled ones included."""
+        return self._list_show_bookings(actor, show_id, after=after, limit=limit)

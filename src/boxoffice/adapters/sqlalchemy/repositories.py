@@ -185,6 +185,7 @@ class SqlAlchemyShowRepository:
 _BOOKINGS = _in_field_order(bookings, Booking)
 _BOOKING_BY_ID = _BOOKINGS.where(bookings.c.id == bindparam("id"))
 _USER_BOOKINGS_PAGE = _page(_BOOKINGS, bookings.c.user_id == bindparam("user_id"))
+_SHOW_BOOKINGS_PAGE = _page(_BOOKINGS, bookings.c.show_id == bindparam("show_id"))
 _INSERT_BOOKING = insert(bookings)
 _UPDATE_BOOKING = update(bookings).where(bookings.c.id == bindparam("booking_id"))
 
@@ -235,5 +236,11 @@ class SqlAlchemyBookingRepository:
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]:
         rows = self._sql.all(
             _USER_BOOKINGS_PAGE, {"user_id": user_id, "after": after or 0, "limit": limit}
+        )
+        return [_booking(row) for row in rows]
+
+    def list_for_show(self, show_id: int, *, after: int | None, limit: int) -> list[Booking]:
+        rows = self._sql.all(
+            _SHOW_BOOKINGS_PAGE, {"show_id": show_id, "after": after or 0, "limit": limit}
         )
         return [_booking(row) for row in rows]

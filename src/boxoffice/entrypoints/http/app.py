@@ -13,7 +13,11 @@ from boxoffice.entrypoints.http.resources.accounts import LoginResource, SignupR
 from boxoffice.entrypoints.http.resources.bookings import BookingResource, BookingsResource
 from boxoffice.entrypoints.http.resources.meta import HealthResource, OpenApiResource
 from boxoffice.entrypoints.http.resources.movies import MovieResource, MoviesResource
-from boxoffice.entrypoints.http.resources.shows import ShowResource, ShowsResource
+from boxoffice.entrypoints.http.resources.shows import (
+    ShowBookingsResource,
+    ShowResource,
+    ShowsResource,
+)
 from boxoffice.entrypoints.http.security_headers import SecurityHeaders
 
 ACCESS_LOGGER = "boxoffice.access"
@@ -43,6 +47,7 @@ def create_app(
     app.add_route("/movies/{movie_id}", MovieResource(boxoffice))
     app.add_route("/shows", ShowsResource(boxoffice))
     app.add_route("/shows/{show_id}", ShowResource(boxoffice))
+    app.add_route("/shows/{show_id}/bookings", ShowBookingsResource(boxoffice))
     app.add_route("/bookings", BookingsResource(boxoffice))
     app.add_route("/bookings/{booking_id}", BookingResource(boxoffice))
     return app

@@ -320,6 +320,16 @@ def document(limits: rules.Limits) -> Json:
                     errors=[400, 404, *stored],
                 )
             },
+            "/shows/{show_id}/bookings": {
+                "get": _list(
+                    "the bookings of one of the caller's shows (owner), cancelled ones included",
+                    "Booking",
+                    limits,
+                    params=[_path_id("show_id")],
+                    errors=[400, 403, 404, *stored],
+                    secured=True,
+                )
+            },
             "/bookings": {
                 "get": _list(
                     "the caller's bookings (user)",

@@ -44,3 +44,17 @@ class ShowResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response, show_id: str) -> None:
         show = self._boxoffice.get_show(integer("show_id", show_id))
         resp.media = representations.show(show)
+
+
+class ShowBookingsResource:
+    """An owner's view of the bookings of one of their shows."""
+
+    def __init__(self, boxoffice: Boxoffice) -> None:
+        self._boxoffice = boxoffice
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, show_id: str) -> None:
+        actor = caller(self._boxoffice, req)
+        page = self._boxoffice.list_show_bookings(
+            actor, integer("show_id", show_id), **page_params(req)
+        )
+        write_page(req, resp, page, representations.booking)
