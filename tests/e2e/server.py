@@ -114,7 +114,12 @@ class Server:
         raise AssertionError(f"server did not become healthy:\n{self.log()}")
 
     def call(
-        self, method: str, path: str, json_body: Any = None, token: str | None = None
+        self,
+        method: str,
+        path: str,
+        json_body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Reply:
         data = None if json_body is None else json.dumps(json_body).encode()
         # The URL is ours: http://127.0.0.1:<port>.
@@ -123,6 +128,8 @@ class Server:
             request.add_header("Content-Type", "application/json")
         if token is not None:
             request.add_header("Authorization", f"Bearer {token}")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
                 return Reply(response.status, dict(response.headers), json.loads(response.read()))

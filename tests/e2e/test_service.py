@@ -110,6 +110,30 @@ def race_for_twenty_seats(server: Server) -> None:
     assert len(holders) == SEATS
 
 
+def test_concurrent_retries_with_one_idempotency_key_book_once(server: Server) -> None:
+    owner = sign_up_and_log_in(server, "owner@example.com", "owner")
+    show = add_show(server, owner, seats=SEATS)
+    token = sign_up_and_log_in(server, "ada@example.com", "user")
+    retries = 20
+    start = threading.Barrier(retries)
+
+    def book(_: int) -> Reply:
+        start.wait()
+        body = {"show_id": show["id"], "num_seats": 2}
+        return server.call("POST", "/bookings", body, token, {"Idempotency-Key": "order-1"})
+
+    with ThreadPoolExecutor(max_workers=retries) as pool:
+        replies = list(pool.map(book, range(retries)))
+
+    statuses = Counter(reply.status for reply in replies)
+    print(f"\n{retries} concurrent retries of one idempotent booking: {dict(statuses)}")
+    # A retry replays the booking, or is told its twin is still in progress (409).
+    assert set(statuses) <= {201, 409}
+    assert {reply.body["id"] for reply in replies if reply.status == 201} == {1}
+    assert len(server.call("GET", "/bookings", token=token).body) == 1
+    assert server.call("GET", f"/shows/{show['id']}").body["available_seats"] == SEATS - 2
+
+
 def test_data_and_tokens_survive_a_restart(server_factory: Callable[..., Server]) -> None:
     first = server_factory()
     owner = sign_up_and_log_in(first, "owner@example.com", "owner")

@@ -230,3 +230,62 @@ def test_a_shows_bookings_are_its_owners_alone(
     assert api.call("GET", path, token=user).status_code == 403
     assert api.call("GET", path).status_code == 401
     assert api.call("GET", "/shows/x/bookings", token=owner).status_code == 400
+
+
+def test_a_retried_booking_with_an_idempotency_key_books_once(
+    api: Api, user: str, show: dict[str, Any]
+) -> None:
+    body = {"show_id": show["id"], "num_seats": 2}
+    key = {"Idempotency-Key": "order-7f3a"}
+
+    first = api.call("POST", "/bookings", json=body, token=user, headers=key)
+    retry = api.call("POST", "/bookings", json=body, token=user, headers=key)
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json == first.json
+    assert len(api.call("GET", "/bookings", token=user).json) == 1
+    assert api.call("GET", f"/shows/{show['id']}").json["available_seats"] == 18
+
+
+def test_an_idempotency_key_reused_for_another_request_is_422(
+    api: Api, user: str, show: dict[str, Any]
+) -> None:
+    key = {"Idempotency-Key": "order-7f3a"}
+    api.call(
+        "POST", "/bookings", json={"show_id": show["id"], "num_seats": 2}, token=user, headers=key
+    )
+
+    other = api.call(
+        "POST", "/bookings", json={"show_id": show["id"], "num_seats": 3}, token=user, headers=key
+    )
+
+    assert other.status_code == 422
+    assert set(other.json) == {"title", "description"}
+    assert api.call("GET", f"/shows/{show['id']}").json["available_seats"] == 18
+
+
+def test_a_malformed_idempotency_key_is_400(api: Api, user: str, show: dict[str, Any]) -> None:
+    result = api.call(
+        "POST",
+        "/bookings",
+        json={"show_id": show["id"], "num_seats": 1},
+        token=user,
+        headers={"Idempotency-Key": "has a space"},
+    )
+    assert result.status_code == 400
+    assert api.call("GET", f"/shows/{show['id']}").json["available_seats"] == 20
+
+
+def test_a_retried_cancellation_with_an_idempotency_key_answers_the_same(
+    api: Api, user: str, show: dict[str, Any]
+) -> None:
+    booking = api.book(user, show["id"], seats=3).json
+    key = {"Idempotency-Key": "undo-1"}
+
+    first = api.call("DELETE", f"/bookings/{booking['id']}", token=user, headers=key)
+    retry = api.call("DELETE", f"/bookings/{booking['id']}", token=user, headers=key)
+    without_key = api.call("DELETE", f"/bookings/{booking['id']}", token=user)
+
+    assert (first.status_code, retry.status_code, without_key.status_code) == (200, 200, 409)
+    assert retry.json == first.json
+    assert api.call("GET", f"/shows/{show['id']}").json["available_seats"] == 20

@@ -16,7 +16,7 @@ from boxoffice.config import Settings
 from boxoffice.entrypoints.cli import main
 from boxoffice.errors import ConfigurationError
 
-TABLES = {"alembic_version", "users", "movies", "shows", "bookings"}
+TABLES = {"alembic_version", "users", "movies", "shows", "bookings", "idempotency_keys"}
 
 
 def tables(url: str) -> set[str]:

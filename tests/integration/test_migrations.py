@@ -20,7 +20,7 @@ from boxoffice.adapters.sqlalchemy.migrations import alembic_config, upgrade
 from boxoffice.adapters.sqlalchemy.tables import metadata
 from tests.integration.load import REPOSITORY
 
-TABLES = {"users", "movies", "shows", "bookings"}
+TABLES = {"users", "movies", "shows", "bookings", "idempotency_keys"}
 
 
 def head() -> str:
@@ -113,4 +113,21 @@ def test_processes_upgrading_at_once_all_succeed(empty_database_url: str) -> Non
         _, errors = run.communicate(timeout=60)
         assert run.returncode == 0, errors.decode()
     with connect(empty_database_url) as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head()
+
+
+def test_a_database_of_the_first_release_is_carried_forward(empty_database_url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(empty_database_url), "0001")
+    with connect(empty_database_url) as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO movies (title, genre, duration) VALUES ('Alien', 'Sci-fi', 117)"
+        )
+        connection.commit()
+        assert "idempotency_keys" not in inspect(connection).get_table_names()
+    upgrade(empty_database_url)
+    with connect(empty_database_url) as connection:
+        assert connection.exec_driver_sql("SELECT title FROM movies").scalars().all() == ["Alien"]
+        assert set(inspect(connection).get_table_names()) == TABLES | {"alembic_version"}
         assert MigrationContext.configure(connection).get_current_revision() == head()

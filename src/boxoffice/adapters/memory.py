@@ -9,14 +9,14 @@ from __future__ import annotations
 import bisect
 import itertools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
 from boxoffice.domain.errors import EmailTaken, NotFound
-from boxoffice.domain.model import Booking, Movie, Show, User
+from boxoffice.domain.model import Booking, IdempotencyRecord, Movie, Show, User
 
 
 class _Entity(Protocol):
@@ -25,6 +25,14 @@ class _Entity(Protocol):
 
 
 E = TypeVar("E", bound=_Entity)
+
+
+class _Staging(Protocol):
+    """Writes held back until the unit of work commits."""
+
+    def apply(self) -> None: ...
+
+    def discard(self) -> None: ...
 
 
 class _Table(Generic[E]):
@@ -47,6 +55,7 @@ class InMemoryStore:
     shows: _Table[Show] = attrs.field(factory=_Table)
     bookings: _Table[Booking] = attrs.field(factory=_Table)
     user_id_by_email: dict[str, int] = attrs.field(factory=dict)
+    idempotency_keys: dict[tuple[int, str], IdempotencyRecord] = attrs.field(factory=dict)
 
 
 class _StagedRepository(Generic[E]):
@@ -166,6 +175,27 @@ class InMemoryBookingRepository(_StagedRepository[Booking]):
         return self._select(lambda b: b.show_id == show_id, after, limit)
 
 
+class InMemoryIdempotencyRepository:
+    def __init__(self, records: dict[tuple[int, str], IdempotencyRecord]) -> None:
+        self._records = records
+        self._staged: dict[tuple[int, str], IdempotencyRecord] = {}
+
+    def get(self, user_id: int, key: str) -> IdempotencyRecord | None:
+        found = self._staged.get((user_id, key))
+        return found if found is not None else self._records.get((user_id, key))
+
+    def put(self, record: IdempotencyRecord) -> None:
+        # Units of work run one at a time here, so no other one can hold the key.
+        self._staged[(record.user_id, record.key)] = record
+
+    def apply(self) -> None:
+        self._records.update(self._staged)
+        self.discard()
+
+    def discard(self) -> None:
+        self._staged.clear()
+
+
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
@@ -173,6 +203,7 @@ class InMemoryUnitOfWork:
         self._movies = InMemoryMovieRepository(store.movies)
         self._shows = InMemoryShowRepository(store.shows, self._users, self._movies)
         self._bookings = InMemoryBookingRepository(store.bookings, self._users, self._shows)
+        self._idempotency_keys = InMemoryIdempotencyRepository(store.idempotency_keys)
 
     @property
     def users(self) -> InMemoryUserRepository:
@@ -190,8 +221,12 @@ class InMemoryUnitOfWork:
     def bookings(self) -> InMemoryBookingRepository:
         return self._bookings
 
-    def _repositories(self) -> Iterable[_StagedRepository[User | Movie | Show | Booking]]:
-        return (self._users, self._movies, self._shows, self._bookings)  # type: ignore[return-value]
+    @property
+    def idempotency_keys(self) -> InMemoryIdempotencyRepository:
+        return self._idempotency_keys
+
+    def _repositories(self) -> tuple[_Staging, ...]:
+        return (self._users, self._movies, self._shows, self._bookings, self._idempotency_keys)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from boxoffice.domain import rules
+from boxoffice.domain import idempotency, rules
 from boxoffice.domain.access import require_role
 from boxoffice.domain.errors import NotFound, ShowStarted
 from boxoffice.domain.model import UNSAVED, Actor, Booking, BookingStatus, Role
@@ -20,18 +20,25 @@ class BookSeats:
     clock: Clock
     limits: rules.Limits
 
-    def __call__(self, actor: Actor, *, show_id: Any, num_seats: Any) -> Booking:
+    def __call__(
+        self, actor: Actor, *, show_id: Any, num_seats: Any, idempotency_key: Any = None
+    ) -> Booking:
         require_role(actor, Role.USER, "book seats")
         show_id = rules.require_id("show_id", show_id)
         seats = rules.require_int(
             "num_seats", num_seats, low=1, high=self.limits.max_seats_per_booking
         )
+        key = rules.require_idempotency_key(idempotency_key)
+        fingerprint = f"book show {show_id} seats {seats}"
         with self.uow() as uow:
             # The lock makes the seat count we decide on the current one: no oversell.
             show = uow.shows.get_for_update(show_id)
             if show is None:
                 raise NotFound("show", show_id)
             now = self.clock.now()
+            earlier = idempotency.replay(uow, actor.id, key, fingerprint, now)
+            if earlier is not None:
+                return earlier
             if show.has_started(now):
                 raise ShowStarted()
             uow.shows.save(show.reserve(seats))
@@ -45,6 +52,7 @@ class BookSeats:
                     created_at=now,
                 )
             )
+            idempotency.remember(uow, actor.id, key, fingerprint, booking, now)
             uow.commit()
         return booking
 
@@ -54,9 +62,11 @@ class CancelBooking:
     uow: UnitOfWorkFactory
     clock: Clock
 
-    def __call__(self, actor: Actor, booking_id: Any) -> Booking:
+    def __call__(self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None) -> Booking:
         require_role(actor, Role.USER, "cancel bookings")
         booking_id = rules.require_id("booking_id", booking_id)
+        key = rules.require_idempotency_key(idempotency_key)
+        fingerprint = f"cancel booking {booking_id}"
         with self.uow() as uow:
             found = uow.bookings.get(booking_id)
             # Someone else's booking is reported as missing: its existence is not ours to reveal.
@@ -69,11 +79,15 @@ class CancelBooking:
             if show is None or booking is None:
                 raise NotFound("booking", booking_id)
             now = self.clock.now()
+            earlier = idempotency.replay(uow, actor.id, key, fingerprint, now)
+            if earlier is not None:
+                return earlier
             cancelled = booking.cancel(now)
             if show.has_started(now):
                 raise ShowStarted()
             uow.bookings.save(cancelled)
             uow.shows.save(show.release(booking.num_seats))
+            idempotency.remember(uow, actor.id, key, fingerprint, cancelled, now)
             uow.commit()
         return cancelled
 

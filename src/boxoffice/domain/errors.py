@@ -65,6 +65,16 @@ class AlreadyCancelled(BoxofficeError):
         super().__init__("the booking is already cancelled")
 
 
+class IdempotencyKeyReused(BoxofficeError):
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was already used for a different request")
+
+
+class IdempotencyKeyInFlight(BoxofficeError):
+    def __init__(self) -> None:
+        super().__init__("a request with this Idempotency-Key is in progress; retry shortly")
+
+
 class StorageError(BoxofficeError):
     """Storage refused or failed an operation for a reason the domain does not name."""
 

@@ -90,3 +90,15 @@ class Booking:
         if not self.is_active:
             raise AlreadyCancelled()
         return attrs.evolve(self, status=BookingStatus.CANCELLED, cancelled_at=now)
+
+
+@attrs.frozen
+class IdempotencyRecord:
+    """A request made with an Idempotency-Key, and the booking it produced."""
+
+    user_id: int
+    key: str
+    # What the request asked for; the same key asking for something else is refused.
+    fingerprint: str
+    booking_id: int
+    created_at: datetime

@@ -10,7 +10,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from boxoffice.domain.model import Booking, Movie, Show, User
+from boxoffice.domain.model import Booking, IdempotencyRecord, Movie, Show, User
 
 
 class UserRepository(Protocol):
@@ -58,6 +58,16 @@ class BookingRepository(Protocol):
     def list_for_show(self, show_id: int, *, after: int | None, limit: int) -> list[Booking]: ...
 
 
+class IdempotencyRepository(Protocol):
+    def get(self, user_id: int, key: str) -> IdempotencyRecord | None: ...
+
+    def put(self, record: IdempotencyRecord) -> None:
+        """Store the record, replacing the one under the same key (an expired one).
+
+        Raises IdempotencyKeyInFlight when another unit of work is storing the same key.
+        """
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls back."""
 
@@ -72,6 +82,9 @@ class UnitOfWork(Protocol):
 
     @property
     def bookings(self) -> BookingRepository: ...
+
+    @property
+    def idempotency_keys(self) -> IdempotencyRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -125,3 +125,22 @@ def require_page(limits: Limits, after: Any, limit: Any) -> tuple[int | None, in
 
 def require_id(field: str, value: Any) -> int:
     return require_int(field, value, low=1, high=2**63 - 1)
+
+
+MAX_IDEMPOTENCY_KEY_CHARS = 255
+
+
+def require_idempotency_key(value: Any) -> str | None:
+    """None (no key), or 1 to 255 visible ASCII characters, as HTTP header values allow."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= MAX_IDEMPOTENCY_KEY_CHARS
+        or not all("!" <= char <= "~" for char in value)
+    ):
+        raise ValidationError(
+            "idempotency_key",
+            f"must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters",
+        )
+    return value

@@ -100,11 +100,20 @@ class Boxoffice:
     ) -> Page[Show]:
         return self._list_shows(movie_id, after=after, limit=limit)
 
-    def book_seats(self, actor: Actor, *, show_id: Any, num_seats: Any) -> Booking:
-        return self._book_seats(actor, show_id=show_id, num_seats=num_seats)
+    def book_seats(
+        self, actor: Actor, *, show_id: Any, num_seats: Any, idempotency_key: Any = None
+    ) -> Booking:
+        """With an idempotency_key, a retry within 24 hours returns the first call's booking
+        instead of booking again; the same key for a different request is refused.
+        """
+        return self._book_seats(
+            actor, show_id=show_id, num_seats=num_seats, idempotency_key=idempotency_key
+        )
 
-    def cancel_booking(self, actor: Actor, booking_id: Any) -> Booking:
-        return self._cancel_booking(actor, booking_id)
+    def cancel_booking(
+        self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None
+    ) -> Booking:
+        return self._cancel_booking(actor, booking_id, idempotency_key=idempotency_key)
 
     def get_booking(self, actor: Actor, booking_id: Any) -> Booking:
         return self._get_booking(actor, booking_id)

@@ -6,10 +6,11 @@ import sqlite3
 
 from sqlalchemy import exc
 
-from boxoffice.adapters.sqlalchemy.tables import EMAIL_INDEX
+from boxoffice.adapters.sqlalchemy.tables import EMAIL_INDEX, IDEMPOTENCY_KEY
 from boxoffice.domain.errors import (
     BoxofficeError,
     EmailTaken,
+    IdempotencyKeyInFlight,
     StorageError,
     StorageUnavailable,
 )
@@ -44,10 +45,16 @@ def _integrity(orig: BaseException | None) -> BoxofficeError:
             return MissingReference()
         if orig.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE" and EMAIL_INDEX in str(orig):
             return EmailTaken()
+        if orig.sqlite_errorname == "SQLITE_CONSTRAINT_PRIMARYKEY" and "idempotency_keys" in str(
+            orig
+        ):
+            return IdempotencyKeyInFlight()
     elif sqlstate == _PG_FOREIGN_KEY_VIOLATION:
         return MissingReference()
     elif sqlstate == _PG_UNIQUE_VIOLATION and _pg_constraint(orig) == EMAIL_INDEX:
         return EmailTaken()
+    elif sqlstate == _PG_UNIQUE_VIOLATION and _pg_constraint(orig) == IDEMPOTENCY_KEY:
+        return IdempotencyKeyInFlight()
     return StorageError(f"the database refused the change: {orig}")
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    delete,
     func,
     insert,
     select,
@@ -24,9 +25,23 @@ from sqlalchemy import (
 
 from boxoffice.adapters.sqlalchemy.errors import MissingReference
 from boxoffice.adapters.sqlalchemy.statements import Statements
-from boxoffice.adapters.sqlalchemy.tables import bookings, movies, shows, users
+from boxoffice.adapters.sqlalchemy.tables import (
+    bookings,
+    idempotency_keys,
+    movies,
+    shows,
+    users,
+)
 from boxoffice.domain.errors import NotFound
-from boxoffice.domain.model import Booking, BookingStatus, Movie, Role, Show, User
+from boxoffice.domain.model import (
+    Booking,
+    BookingStatus,
+    IdempotencyRecord,
+    Movie,
+    Role,
+    Show,
+    User,
+)
 
 
 def _in_field_order(table: Table, entity: type) -> Select[Any]:
@@ -244,3 +259,43 @@ class SqlAlchemyBookingRepository:
             _SHOW_BOOKINGS_PAGE, {"show_id": show_id, "after": after or 0, "limit": limit}
         )
         return [_booking(row) for row in rows]
+
+
+_IDEMPOTENCY_RECORD = _in_field_order(idempotency_keys, IdempotencyRecord).where(
+    idempotency_keys.c.user_id == bindparam("user_id"),
+    idempotency_keys.c.key == bindparam("key"),
+)
+_FORGET_KEY = delete(idempotency_keys).where(
+    idempotency_keys.c.user_id == bindparam("user_id"),
+    idempotency_keys.c.key == bindparam("key"),
+)
+_INSERT_KEY = insert(idempotency_keys)
+
+
+class SqlAlchemyIdempotencyRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def get(self, user_id: int, key: str) -> IdempotencyRecord | None:
+        row: Sequence[Any] | None = self._sql.first(
+            _IDEMPOTENCY_RECORD, {"user_id": user_id, "key": key}
+        )
+        if row is None:
+            return None
+        user, key, fingerprint, booking_id, created_at = row
+        return IdempotencyRecord(user, key, fingerprint, booking_id, created_at)
+
+    def put(self, record: IdempotencyRecord) -> None:
+        # The domain puts only a new or expired key; a twin transaction inserting the same key
+        # makes the insert fail on the primary key, which comes out as IdempotencyKeyInFlight.
+        self._sql.write(_FORGET_KEY, {"user_id": record.user_id, "key": record.key})
+        self._sql.write(
+            _INSERT_KEY,
+            {
+                "user_id": record.user_id,
+                "key": record.key,
+                "fingerprint": record.fingerprint,
+                "booking_id": record.booking_id,
+                "created_at": record.created_at,
+            },
+        )

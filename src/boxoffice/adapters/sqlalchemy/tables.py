@@ -125,3 +125,16 @@ bookings = Table(
     Index("ix_bookings_user_id_id", "user_id", "id"),
     Index("ix_bookings_show_id", "show_id"),
 )
+
+# One row per (user, key): the request's fingerprint and the booking it produced. Rows older
+# than the domain's window are overwritten when the key is used again.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("fingerprint", Text, nullable=False),
+    Column("booking_id", Id, ForeignKey("bookings.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+IDEMPOTENCY_KEY = "pk_idempotency_keys"

@@ -16,6 +16,7 @@ from boxoffice.adapters.sqlalchemy.engine import READ_ONLY, create_engine
 from boxoffice.adapters.sqlalchemy.errors import translate
 from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyBookingRepository,
+    SqlAlchemyIdempotencyRepository,
     SqlAlchemyMovieRepository,
     SqlAlchemyShowRepository,
     SqlAlchemyUserRepository,
@@ -51,6 +52,7 @@ class SqlAlchemyUnitOfWork:
         self._movies = SqlAlchemyMovieRepository(statements)
         self._shows = SqlAlchemyShowRepository(statements)
         self._bookings = SqlAlchemyBookingRepository(statements)
+        self._idempotency_keys = SqlAlchemyIdempotencyRepository(statements)
         return self
 
     def __exit__(
@@ -89,6 +91,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def bookings(self) -> SqlAlchemyBookingRepository:
         return self._bookings
+
+    @property
+    def idempotency_keys(self) -> SqlAlchemyIdempotencyRepository:
+        return self._idempotency_keys
 
     def commit(self) -> None:
         connection = self._active()

@@ -23,6 +23,7 @@ _ERRORS = {
     409: "Conflict with the current state.",
     413: f"The body is larger than {MAX_BODY_BYTES} bytes.",
     415: "The body is not application/json.",
+    422: "This Idempotency-Key was already used, within 24 hours, for a different request.",
     503: "Storage is temporarily unavailable; retry.",
 }
 
@@ -198,6 +199,17 @@ def _operation(
     return operation
 
 
+# Safe retries: the same key from the same user within 24 hours returns the first response.
+_IDEMPOTENCY_KEY: Json = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "a retry with the same key returns the first request's booking; "
+    "409 while that request is still in progress, 422 if the key was used for another request",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+}
+
+
 def _path_id(name: str) -> Json:
     return {"name": name, "in": "path", "required": True, "schema": _integer(1, MAX_ID)}
 
@@ -343,8 +355,9 @@ def document(limits: rules.Limits) -> Json:
                     ok=201,
                     schema=_ref("Booking"),
                     body="BookingRequest",
+                    params=[_IDEMPOTENCY_KEY],
                     located=True,
-                    errors=[400, 403, 404, 409, *stored],
+                    errors=[400, 403, 404, 409, 422, *stored],
                     secured=True,
                 ),
             },
@@ -361,8 +374,8 @@ def document(limits: rules.Limits) -> Json:
                     "cancel one of the caller's bookings (user); returns it cancelled",
                     ok=200,
                     schema=_ref("Booking"),
-                    params=[_path_id("booking_id")],
-                    errors=[400, 403, 404, 409, *stored],
+                    params=[_path_id("booking_id"), _IDEMPOTENCY_KEY],
+                    errors=[400, 403, 404, 409, 422, *stored],
                     secured=True,
                 ),
             },

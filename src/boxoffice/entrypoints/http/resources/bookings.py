@@ -11,6 +11,9 @@ from boxoffice.entrypoints.http.body import json_object, required
 from boxoffice.entrypoints.http.paging import page_params, write_page
 from boxoffice.entrypoints.http.params import integer
 
+# A retry with the same key returns the first request's booking instead of booking again.
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
 
 class BookingsResource:
     def __init__(self, boxoffice: Boxoffice) -> None:
@@ -25,7 +28,10 @@ class BookingsResource:
         actor = caller(self._boxoffice, req)
         body = json_object(req)
         booking = self._boxoffice.book_seats(
-            actor, show_id=required(body, "show_id"), num_seats=required(body, "num_seats")
+            actor,
+            show_id=required(body, "show_id"),
+            num_seats=required(body, "num_seats"),
+            idempotency_key=req.get_header(IDEMPOTENCY_KEY),
         )
         resp.status = falcon.HTTP_201
         resp.location = f"/bookings/{booking.id}"
@@ -44,5 +50,9 @@ class BookingResource:
     def on_delete(self, req: falcon.Request, resp: falcon.Response, booking_id: str) -> None:
         # Cancelling keeps the booking on record; the response shows it cancelled.
         actor = caller(self._boxoffice, req)
-        booking = self._boxoffice.cancel_booking(actor, integer("booking_id", booking_id))
+        booking = self._boxoffice.cancel_booking(
+            actor,
+            integer("booking_id", booking_id),
+            idempotency_key=req.get_header(IDEMPOTENCY_KEY),
+        )
         resp.media = representations.booking(booking)
