@@ -134,6 +134,21 @@ def test_concurrent_retries_with_one_idempotency_key_book_once(server: Server) -
     assert server.call("GET", f"/shows/{show['id']}").body["available_seats"] == SEATS - 2
 
 
+def test_wrong_passwords_are_throttled_across_workers(server: Server) -> None:
+    sign_up_and_log_in(server, "ada@example.com", "user")
+    wrong = {"email": "ada@example.com", "password": "not the password"}
+    # Concurrent, so the attempts land on several of the four worker processes.
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        first = list(pool.map(lambda _: server.call("POST", "/login", wrong).status, range(10)))
+    rest = [server.call("POST", "/login", wrong) for _ in range(10)]
+    assert first == [401] * 10
+    assert {reply.status for reply in rest} == {429}
+    headers = {name.lower(): value for name, value in rest[-1].headers.items()}
+    assert int(headers["retry-after"]) > 0
+    right = {"email": "ada@example.com", "password": PASSWORD}
+    assert server.call("POST", "/login", right).status == 429
+
+
 def test_data_and_tokens_survive_a_restart(server_factory: Callable[..., Server]) -> None:
     first = server_factory()
     owner = sign_up_and_log_in(first, "owner@example.com", "owner")

@@ -127,3 +127,19 @@ def test_login_names_a_missing_field(api: Api, field: str) -> None:
 
     assert result.status_code == 400
     assert result.json["description"] == f"{field}: is required"
+
+
+def test_twenty_wrong_passwords_are_throttled_with_retry_after(api: Api) -> None:
+    api.sign_up("ada@example.com")
+    wrong = {"email": "ada@example.com", "password": "not the password"}
+
+    statuses = [api.call("POST", "/login", json=wrong).status_code for _ in range(20)]
+
+    assert statuses == [401] * 10 + [429] * 10
+    paused = api.call("POST", "/login", json={"email": "ada@example.com", "password": PASSWORD})
+    assert paused.status_code == 429
+    assert paused.headers["Retry-After"] == str(15 * 60)
+    assert set(paused.json) == {"title", "description"}
+    # An unknown email is throttled the same way: the 429 reveals no account.
+    unknown = {"email": "nobody@example.com", "password": "not the password"}
+    assert [api.call("POST", "/login", json=unknown).status_code for _ in range(11)][-1] == 429

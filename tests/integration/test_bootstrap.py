@@ -16,7 +16,15 @@ from boxoffice.config import Settings
 from boxoffice.entrypoints.cli import main
 from boxoffice.errors import ConfigurationError
 
-TABLES = {"alembic_version", "users", "movies", "shows", "bookings", "idempotency_keys"}
+TABLES = {
+    "alembic_version",
+    "users",
+    "movies",
+    "shows",
+    "bookings",
+    "idempotency_keys",
+    "login_failures",
+}
 
 
 def tables(url: str) -> set[str]:

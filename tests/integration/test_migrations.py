@@ -20,7 +20,7 @@ from boxoffice.adapters.sqlalchemy.migrations import alembic_config, upgrade
 from boxoffice.adapters.sqlalchemy.tables import metadata
 from tests.integration.load import REPOSITORY
 
-TABLES = {"users", "movies", "shows", "bookings", "idempotency_keys"}
+TABLES = {"users", "movies", "shows", "bookings", "idempotency_keys", "login_failures"}
 
 
 def head() -> str:

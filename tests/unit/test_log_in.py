@@ -2,10 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from boxoffice.domain.errors import InvalidCredentials, InvalidToken
+from boxoffice.domain.errors import (
+    InvalidCredentials,
+    InvalidToken,
+    TooManyAttempts,
+    ValidationError,
+)
 from boxoffice.domain.model import Actor, Role
 from boxoffice.domain.service import Boxoffice
-from tests.fakes import FakePasswordHasher, FakeTokenService
+from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
 
 
 @pytest.fixture
@@ -68,3 +73,54 @@ def test_the_role_comes_from_the_store_not_the_token(
 ) -> None:
     owner = app.sign_up(name="O", email="o@example.com", password="correct horse", role="owner")
     assert app.authenticate(tokens.issue(owner.id)).role is Role.OWNER
+
+
+def test_ten_failures_pause_the_account_for_the_window(
+    app: Boxoffice, ada: int, clock: FakeClock
+) -> None:
+    for _ in range(10):
+        with pytest.raises(InvalidCredentials):
+            app.log_in(email="ada@example.com", password="wrong password")
+    # Now even the right password waits: otherwise guessing would simply go on.
+    with pytest.raises(TooManyAttempts) as paused:
+        app.log_in(email="ada@example.com", password="correct horse")
+    assert paused.value.retry_after == 15 * 60
+    clock.advance(seconds=15 * 60 - 1)
+    with pytest.raises(TooManyAttempts) as still:
+        app.log_in(email="ada@example.com", password="wrong password")
+    # Attempts while paused are not counted, so the pause never outlasts the window.
+    assert still.value.retry_after == 1
+    clock.advance(seconds=1)
+    assert app.authenticate(app.log_in(email="ada@example.com", password="correct horse")).id == ada
+
+
+def test_unknown_emails_are_paused_alike(app: Boxoffice) -> None:
+    for _ in range(10):
+        with pytest.raises(InvalidCredentials):
+            app.log_in(email="nobody@example.com", password="wrong password")
+    with pytest.raises(TooManyAttempts):
+        app.log_in(email="NOBODY@example.com", password="wrong password")
+
+
+def test_a_success_forgives_earlier_typos(app: Boxoffice, ada: int) -> None:
+    for _ in range(2):
+        for _ in range(9):
+            with pytest.raises(InvalidCredentials):
+                app.log_in(email="ada@example.com", password="wrong password")
+        app.log_in(email="ada@example.com", password="correct horse")
+
+
+def test_one_client_failing_on_many_accounts_is_paused(app: Boxoffice, ada: int) -> None:
+    for n in range(50):
+        with pytest.raises(InvalidCredentials):
+            app.log_in(email=f"guess{n}@example.com", password="wrong", client="10.0.0.9")
+    with pytest.raises(TooManyAttempts):
+        app.log_in(email="ada@example.com", password="correct horse", client="10.0.0.9")
+    # Another client, and the account itself, are not affected.
+    assert app.log_in(email="ada@example.com", password="correct horse", client="10.0.0.7")
+
+
+@pytest.mark.parametrize("client", [5, "", "x" * 101, "a\x00b"])
+def test_the_client_is_short_text(app: Boxoffice, ada: int, client: object) -> None:
+    with pytest.raises(ValidationError):
+        app.log_in(email="ada@example.com", password="correct horse", client=client)

@@ -10,6 +10,7 @@ import bisect
 import itertools
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
@@ -56,6 +57,7 @@ class InMemoryStore:
     bookings: _Table[Booking] = attrs.field(factory=_Table)
     user_id_by_email: dict[str, int] = attrs.field(factory=dict)
     idempotency_keys: dict[tuple[int, str], IdempotencyRecord] = attrs.field(factory=dict)
+    login_failures: dict[str, list[datetime]] = attrs.field(factory=dict)
 
 
 class _StagedRepository(Generic[E]):
@@ -196,6 +198,40 @@ class InMemoryIdempotencyRepository:
         self._staged.clear()
 
 
+class InMemoryLoginAttemptRepository:
+    def __init__(self, failures: dict[str, list[datetime]]) -> None:
+        self._committed = failures
+        # Copies of the subjects this unit of work changed, written back on commit.
+        self._staged: dict[str, list[datetime]] = {}
+
+    def _times(self, subject: str) -> list[datetime]:
+        if subject not in self._staged:
+            self._staged[subject] = list(self._committed.get(subject, []))
+        return self._staged[subject]
+
+    def failures_since(self, subject: str, since: datetime) -> list[datetime]:
+        times = self._staged.get(subject, self._committed.get(subject, []))
+        return sorted(t for t in times if t > since)
+
+    def add_failure(self, subject: str, at: datetime) -> None:
+        self._times(subject).append(at)
+
+    def forget(self, subject: str, *, before: datetime | None = None) -> None:
+        times = self._times(subject)
+        times[:] = [] if before is None else [t for t in times if t >= before]
+
+    def apply(self) -> None:
+        for subject, times in self._staged.items():
+            if times:
+                self._committed[subject] = times
+            else:
+                self._committed.pop(subject, None)
+        self.discard()
+
+    def discard(self) -> None:
+        self._staged.clear()
+
+
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
@@ -204,6 +240,7 @@ class InMemoryUnitOfWork:
         self._shows = InMemoryShowRepository(store.shows, self._users, self._movies)
         self._bookings = InMemoryBookingRepository(store.bookings, self._users, self._shows)
         self._idempotency_keys = InMemoryIdempotencyRepository(store.idempotency_keys)
+        self._login_attempts = InMemoryLoginAttemptRepository(store.login_failures)
 
     @property
     def users(self) -> InMemoryUserRepository:
@@ -225,8 +262,19 @@ class InMemoryUnitOfWork:
     def idempotency_keys(self) -> InMemoryIdempotencyRepository:
         return self._idempotency_keys
 
+    @property
+    def login_attempts(self) -> InMemoryLoginAttemptRepository:
+        return self._login_attempts
+
     def _repositories(self) -> tuple[_Staging, ...]:
-        return (self._users, self._movies, self._shows, self._bookings, self._idempotency_keys)
+        return (
+            self._users,
+            self._movies,
+            self._shows,
+            self._bookings,
+            self._idempotency_keys,
+            self._login_attempts,
+        )
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

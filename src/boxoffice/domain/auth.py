@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
-from boxoffice.domain import rules
+from boxoffice.domain import rules, throttle
 from boxoffice.domain.errors import InvalidCredentials, InvalidToken
 from boxoffice.domain.model import UNSAVED, Actor, User
 from boxoffice.domain.ports import Clock, PasswordHasher, TokenService, UnitOfWorkFactory
@@ -38,25 +38,42 @@ class LogIn:
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
     tokens: TokenService
+    clock: Clock
+    limits: rules.Limits
     _decoy_hash: str | None = attrs.field(default=None, init=False)
     _decoy_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
 
-    def __call__(self, *, email: Any, password: Any) -> str:
+    def __call__(self, *, email: Any, password: Any, client: Any = None) -> str:
+        client = rules.require_client(client)
         if not isinstance(email, str) or not isinstance(password, str):
             raise InvalidCredentials()
         if not rules.is_storable(email):
             # No account can have such an email; asking the database would only fail there.
             raise InvalidCredentials()
+        email = rules.normalize_email(email)
+        watched = throttle.subjects(self.limits, email, client)
         with self.uow(read_only=True) as uow:
-            user = uow.users.get_by_email(rules.normalize_email(email))
+            had_failures = throttle.check(uow, self.limits, watched, self.clock.now())
+            user = uow.users.get_by_email(email)
         if user is None:
             # Spend the same bcrypt time as for a wrong password: timing must not tell
             # which emails are registered.
             self.hasher.verify(password, self._decoy())
-            raise InvalidCredentials()
+            self._failed(watched)
         if not self.hasher.verify(password, user.password_hash):
-            raise InvalidCredentials()
+            self._failed(watched)
+        if had_failures:
+            with self.uow() as uow:
+                # The account's owner got in: their typos no longer count against it.
+                uow.login_attempts.forget(watched[0].name)
+                uow.commit()
         return self.tokens.issue(user.id)
+
+    def _failed(self, watched: list[throttle.Subject]) -> NoReturn:
+        with self.uow() as uow:
+            throttle.record_failure(uow, self.limits, watched, self.clock.now())
+            uow.commit()
+        raise InvalidCredentials()
 
     def _decoy(self) -> str:
         with self._decoy_lock:

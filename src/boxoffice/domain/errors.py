@@ -65,6 +65,14 @@ class AlreadyCancelled(BoxofficeError):
         super().__init__("the booking is already cancelled")
 
 
+class TooManyAttempts(BoxofficeError):
+    """Log-ins failed too often for this account or client; try again after retry_after s."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed log-ins; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
 class IdempotencyKeyReused(BoxofficeError):
     def __init__(self) -> None:
         super().__init__("this Idempotency-Key was already used for a different request")

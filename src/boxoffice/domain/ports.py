@@ -68,6 +68,16 @@ class IdempotencyRepository(Protocol):
         """
 
 
+class LoginAttemptRepository(Protocol):
+    def failures_since(self, subject: str, since: datetime) -> list[datetime]:
+        """When the subject's log-ins failed after `since`, oldest first."""
+
+    def add_failure(self, subject: str, at: datetime) -> None: ...
+
+    def forget(self, subject: str, *, before: datetime | None = None) -> None:
+        """Drop the subject's failures: all of them, or those before `before`."""
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls back."""
 
@@ -85,6 +95,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency_keys(self) -> IdempotencyRepository: ...
+
+    @property
+    def login_attempts(self) -> LoginAttemptRepository: ...
 
     def __enter__(self) -> Self: ...
 

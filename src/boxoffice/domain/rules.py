@@ -31,6 +31,10 @@ class Limits:
     max_show_capacity: int = 100_000
     default_page_size: int = 100
     max_page_size: int = 500
+    # Failed log-ins allowed per window, per account and per client address.
+    login_failures_per_account: int = 10
+    login_failures_per_client: int = 50
+    login_window_seconds: int = 15 * 60
 
 
 def require_int(field: str, value: Any, *, low: int, high: int) -> int:
@@ -143,4 +147,17 @@ def require_idempotency_key(value: Any) -> str | None:
             "idempotency_key",
             f"must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters",
         )
+    return value
+
+
+MAX_CLIENT_CHARS = 100
+
+
+def require_client(value: Any) -> str | None:
+    """Who is on the other end (an address), when the caller knows; None when not."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CLIENT_CHARS:
+        raise ValidationError("client", f"must be text of 1 to {MAX_CLIENT_CHARS} characters")
+    _require_storable("client", value)
     return value

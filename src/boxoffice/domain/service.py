@@ -52,7 +52,7 @@ class Boxoffice:
         limits = limits or Limits()
         return cls(
             sign_up=SignUp(uow, hasher, clock),
-            log_in=LogIn(uow, hasher, tokens),
+            log_in=LogIn(uow, hasher, tokens, clock, limits),
             authenticate=Authenticate(uow, tokens),
             add_movie=AddMovie(uow),
             get_movie=GetMovie(uow),
@@ -71,9 +71,11 @@ class Boxoffice:
     def sign_up(self, *, name: Any, email: Any, password: Any, role: Any = "user") -> User:
         return self._sign_up(name=name, email=email, password=password, role=role)
 
-    def log_in(self, *, email: Any, password: Any) -> str:
-        """A bearer token for the account. Raises InvalidCredentials."""
-        return self._log_in(email=email, password=password)
+    def log_in(self, *, email: Any, password: Any, client: Any = None) -> str:
+        """A bearer token for the account. Raises InvalidCredentials, or TooManyAttempts after
+        repeated failures for the account or from the client (an address, when known).
+        """
+        return self._log_in(email=email, password=password, client=client)
 
     def authenticate(self, token: Any) -> Actor:
         return self._authenticate(token)

@@ -7,6 +7,7 @@ time per dialect and reuses it, so a call costs little more than the driver's ow
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -28,6 +29,7 @@ from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.tables import (
     bookings,
     idempotency_keys,
+    login_failures,
     movies,
     shows,
     users,
@@ -299,3 +301,34 @@ class SqlAlchemyIdempotencyRepository:
                 "created_at": record.created_at,
             },
         )
+
+
+_FAILURES_SINCE = (
+    select(login_failures.c.failed_at)
+    .where(
+        login_failures.c.subject == bindparam("subject"),
+        login_failures.c.failed_at > bindparam("since"),
+    )
+    .order_by(login_failures.c.failed_at)
+)
+_ADD_FAILURE = insert(login_failures)
+_FORGET_ALL = delete(login_failures).where(login_failures.c.subject == bindparam("subject"))
+_FORGET_BEFORE = _FORGET_ALL.where(login_failures.c.failed_at < bindparam("before"))
+
+
+class SqlAlchemyLoginAttemptRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def failures_since(self, subject: str, since: datetime) -> list[datetime]:
+        rows = self._sql.all(_FAILURES_SINCE, {"subject": subject, "since": since})
+        return [row[0] for row in rows]
+
+    def add_failure(self, subject: str, at: datetime) -> None:
+        self._sql.write(_ADD_FAILURE, {"subject": subject, "failed_at": at})
+
+    def forget(self, subject: str, *, before: datetime | None = None) -> None:
+        if before is None:
+            self._sql.write(_FORGET_ALL, {"subject": subject})
+        else:
+            self._sql.write(_FORGET_BEFORE, {"subject": subject, "before": before})

@@ -138,3 +138,14 @@ idempotency_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 IDEMPOTENCY_KEY = "pk_idempotency_keys"
+
+# One row per failed log-in of a subject ("account:<email>" or "client:<address>"), kept for
+# the throttle's window and pruned when the subject fails again or succeeds.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("failed_at", UtcDateTime, nullable=False),
+    Index("ix_login_failures_subject_failed_at", "subject", "failed_at"),
+)

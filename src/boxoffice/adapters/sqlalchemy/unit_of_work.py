@@ -17,6 +17,7 @@ from boxoffice.adapters.sqlalchemy.errors import translate
 from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyBookingRepository,
     SqlAlchemyIdempotencyRepository,
+    SqlAlchemyLoginAttemptRepository,
     SqlAlchemyMovieRepository,
     SqlAlchemyShowRepository,
     SqlAlchemyUserRepository,
@@ -53,6 +54,7 @@ class SqlAlchemyUnitOfWork:
         self._shows = SqlAlchemyShowRepository(statements)
         self._bookings = SqlAlchemyBookingRepository(statements)
         self._idempotency_keys = SqlAlchemyIdempotencyRepository(statements)
+        self._login_attempts = SqlAlchemyLoginAttemptRepository(statements)
         return self
 
     def __exit__(
@@ -95,6 +97,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def idempotency_keys(self) -> SqlAlchemyIdempotencyRepository:
         return self._idempotency_keys
+
+    @property
+    def login_attempts(self) -> SqlAlchemyLoginAttemptRepository:
+        return self._login_attempts
 
     def commit(self) -> None:
         connection = self._active()

@@ -26,6 +26,7 @@ from boxoffice.domain.errors import (
     NotFound,
     ShowStarted,
     StorageUnavailable,
+    TooManyAttempts,
     ValidationError,
 )
 
@@ -41,6 +42,7 @@ STATUS_BY_ERROR: Mapping[type[BoxofficeError], int] = {
     NotEnoughSeats: 409,
     ShowStarted: 409,
     AlreadyCancelled: 409,
+    TooManyAttempts: 429,
     StorageUnavailable: 503,
 }
 
@@ -103,6 +105,8 @@ def _handle_domain_error(
         resp.set_header("Retry-After", "1")
         _write(resp, 503, "the service is temporarily unavailable; try again shortly")
         return
+    if isinstance(error, TooManyAttempts):
+        resp.set_header("Retry-After", str(error.retry_after))
     _write(resp, status, error.message)
 
 

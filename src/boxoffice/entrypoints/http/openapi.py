@@ -24,6 +24,8 @@ _ERRORS = {
     413: f"The body is larger than {MAX_BODY_BYTES} bytes.",
     415: "The body is not application/json.",
     422: "This Idempotency-Key was already used, within 24 hours, for a different request.",
+    429: "Too many failed log-ins for this account or from this client; retry after the "
+    "Retry-After seconds.",
     503: "Storage is temporarily unavailable; retry.",
 }
 
@@ -164,7 +166,7 @@ def _error_responses(statuses: list[int]) -> Json:
             response["headers"] = {
                 "WWW-Authenticate": {"schema": {"type": "string"}, "required": True}
             }
-        if status == 503:
+        if status in (429, 503):
             response["headers"] = {"Retry-After": {"schema": {"type": "string"}, "required": True}}
         responses[str(status)] = response
     return responses
@@ -281,7 +283,7 @@ def document(limits: rules.Limits) -> Json:
                     ok=200,
                     schema=_ref("Token"),
                     body="LoginRequest",
-                    errors=[400, 401, *stored],
+                    errors=[400, 401, 429, *stored],
                 )
             },
             "/movies": {

@@ -34,7 +34,11 @@ class LoginResource:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = json_object(req)
         token = self._boxoffice.log_in(
-            email=required(body, "email"), password=required(body, "password")
+            email=required(body, "email"),
+            password=required(body, "password"),
+            # The peer's address. Behind a reverse proxy every client shares the proxy's
+            # address; its own limit is then the per-account one.
+            client=req.remote_addr,
         )
         # RFC 6749 5.1: responses carrying tokens must not be cached.
         resp.set_header("Cache-Control", "no-store")

@@ -1,0 +1,45 @@
+"""Failed log-ins are counted in storage, so every adapter (and every process) pauses alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from boxoffice.domain.errors import InvalidCredentials, TooManyAttempts
+from boxoffice.domain.service import Boxoffice
+from tests.fakes import FakeClock
+
+
+def fail(app: Boxoffice, times: int, email: str = "ada@example.com") -> None:
+    for _ in range(times):
+        with pytest.raises(InvalidCredentials):
+            app.log_in(email=email, password="wrong password", client="192.0.2.1")
+
+
+def test_an_account_is_paused_for_the_window_then_opens(app: Boxoffice, clock: FakeClock) -> None:
+    app.sign_up(name="Ada", email="ada@example.com", password="correct horse")
+    fail(app, 5)
+    clock.advance(minutes=5)
+    fail(app, 5)
+    with pytest.raises(TooManyAttempts) as paused:
+        app.log_in(email="ada@example.com", password="correct horse", client="192.0.2.1")
+    # The oldest failure leaves the window first.
+    assert paused.value.retry_after == 10 * 60
+    clock.advance(minutes=10)
+    # Five failures remain in the window: five more may be tried.
+    fail(app, 5)
+    with pytest.raises(TooManyAttempts):
+        app.log_in(email="ada@example.com", password="correct horse")
+    clock.advance(minutes=15)
+    assert app.log_in(email="ada@example.com", password="correct horse", client="192.0.2.1")
+
+
+def test_a_success_clears_the_account_but_not_the_client(app: Boxoffice, clock: FakeClock) -> None:
+    app.sign_up(name="Ada", email="ada@example.com", password="correct horse")
+    fail(app, 9)
+    app.log_in(email="ada@example.com", password="correct horse", client="192.0.2.1")
+    fail(app, 9)
+    for n in range(50 - 18):
+        with pytest.raises(InvalidCredentials):
+            app.log_in(email=f"x{n}@example.com", password="wrong", client="192.0.2.1")
+    with pytest.raises(TooManyAttempts):
+        app.log_in(email="ada@example.com", password="correct horse", client="192.0.2.1")
