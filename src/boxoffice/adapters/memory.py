@@ -220,6 +220,12 @@ class InMemoryLoginAttemptRepository:
         times = self._times(subject)
         times[:] = [] if before is None else [t for t in times if t >= before]
 
+    def forget_everyone_before(self, before: datetime) -> None:
+        for subject in list(self._committed):
+            self.forget(subject, before=before)
+        for subject in list(self._staged):
+            self.forget(subject, before=before)
+
     def apply(self) -> None:
         for subject, times in self._staged.items():
             if times:

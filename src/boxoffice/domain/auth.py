@@ -47,8 +47,8 @@ class LogIn:
         client = rules.require_client(client)
         if not isinstance(email, str) or not isinstance(password, str):
             raise InvalidCredentials()
-        if not rules.is_storable(email):
-            # No account can have such an email; asking the database would only fail there.
+        if len(email) > rules.MAX_EMAIL_CHARS or not rules.is_storable(email):
+            # No account can have such an email: nothing to look up, and nothing to count.
             raise InvalidCredentials()
         email = rules.normalize_email(email)
         watched = throttle.subjects(self.limits, email, client)

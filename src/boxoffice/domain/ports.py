@@ -77,6 +77,9 @@ class LoginAttemptRepository(Protocol):
     def forget(self, subject: str, *, before: datetime | None = None) -> None:
         """Drop the subject's failures: all of them, or those before `before`."""
 
+    def forget_everyone_before(self, before: datetime) -> None:
+        """Drop every subject's failures older than `before`: nothing outlives its window."""
+
 
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls back."""

@@ -314,6 +314,9 @@ _FAILURES_SINCE = (
 _ADD_FAILURE = insert(login_failures)
 _FORGET_ALL = delete(login_failures).where(login_failures.c.subject == bindparam("subject"))
 _FORGET_BEFORE = _FORGET_ALL.where(login_failures.c.failed_at < bindparam("before"))
+_FORGET_EVERYONE_BEFORE = delete(login_failures).where(
+    login_failures.c.failed_at < bindparam("before")
+)
 
 
 class SqlAlchemyLoginAttemptRepository:
@@ -332,3 +335,6 @@ class SqlAlchemyLoginAttemptRepository:
             self._sql.write(_FORGET_ALL, {"subject": subject})
         else:
             self._sql.write(_FORGET_BEFORE, {"subject": subject, "before": before})
+
+    def forget_everyone_before(self, before: datetime) -> None:
+        self._sql.write(_FORGET_EVERYONE_BEFORE, {"before": before})

@@ -148,4 +148,6 @@ login_failures = Table(
     Column("subject", Text, nullable=False),
     Column("failed_at", UtcDateTime, nullable=False),
     Index("ix_login_failures_subject_failed_at", "subject", "failed_at"),
+    # Pruning everyone's expired failures.
+    Index("ix_login_failures_failed_at", "failed_at"),
 )

@@ -31,6 +31,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_login_failures_subject_failed_at", "login_failures", ["subject", "failed_at"]
     )
+    op.create_index("ix_login_failures_failed_at", "login_failures", ["failed_at"])
 
 
 def downgrade() -> None:
