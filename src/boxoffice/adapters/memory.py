@@ -221,10 +221,11 @@ class InMemoryLoginAttemptRepository:
         times[:] = [] if before is None else [t for t in times if t >= before]
 
     def forget_everyone_before(self, before: datetime) -> None:
-        for subject in list(self._committed):
-            self.forget(subject, before=before)
-        for subject in list(self._staged):
-            self.forget(subject, before=before)
+        # Stage only the subjects that hold an expired failure, not a copy of every list.
+        for subject in {*self._committed, *self._staged}:
+            times = self._staged.get(subject, self._committed.get(subject, []))
+            if any(t < before for t in times):
+                self.forget(subject, before=before)
 
     def apply(self) -> None:
         for subject, times in self._staged.items():
