@@ -39,7 +39,10 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
         hasher=BcryptPasswordHasher(settings.bcrypt_rounds),
         tokens=JwtTokenService(secret, timedelta(seconds=settings.jwt_ttl_seconds), clock),
         clock=clock,
-        limits=Limits(max_seats_per_booking=settings.max_seats_per_booking),
+        limits=Limits(
+            max_seats_per_booking=settings.max_seats_per_booking,
+            hold_ttl_seconds=settings.hold_ttl_seconds,
+        ),
     )
 
 

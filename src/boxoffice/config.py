@@ -62,6 +62,8 @@ class Settings:
     jwt_ttl_seconds: int = attrs.field(default=3600, validator=_int_in(60, 30 * 24 * 3600))
     bcrypt_rounds: int = attrs.field(default=12, validator=_int_in(4, 31))
     max_seats_per_booking: int = attrs.field(default=10, validator=_int_in(1, 10_000))
+    # How long a hold keeps its seats before they are free again.
+    hold_ttl_seconds: int = attrs.field(default=600, validator=_int_in(1, 24 * 3600))
     # Where the service keeps its default SQLite file and generated JWT secret.
     data_dir: str | None = attrs.field(default=None, validator=_optional_text)
     host: str = attrs.field(default="127.0.0.1", validator=_optional_text)

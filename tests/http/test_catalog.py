@@ -97,6 +97,7 @@ def test_an_owner_adds_a_show(api: Api, owner: str) -> None:
         "timing": FUTURE,
         "capacity": 20,
         "available_seats": 20,
+        "seat_map": None,
     }
     assert result.headers["Location"] == "/shows/1"
 

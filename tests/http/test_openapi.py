@@ -98,4 +98,4 @@ def test_the_document_is_valid_for_schemathesis(document: dict[str, Any]) -> Non
     schema = schemathesis.openapi.from_dict(document)
 
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 15
+    assert len(operations) == 20

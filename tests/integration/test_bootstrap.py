@@ -22,6 +22,7 @@ TABLES = {
     "movies",
     "shows",
     "bookings",
+    "holds",
     "idempotency_keys",
     "login_failures",
 }

@@ -20,7 +20,15 @@ from boxoffice.adapters.sqlalchemy.migrations import alembic_config, upgrade
 from boxoffice.adapters.sqlalchemy.tables import metadata
 from tests.integration.load import REPOSITORY
 
-TABLES = {"users", "movies", "shows", "bookings", "idempotency_keys", "login_failures"}
+TABLES = {
+    "users",
+    "movies",
+    "shows",
+    "bookings",
+    "holds",
+    "idempotency_keys",
+    "login_failures",
+}
 
 
 def head() -> str:
@@ -131,3 +139,39 @@ def test_a_database_of_the_first_release_is_carried_forward(empty_database_url: 
         assert connection.exec_driver_sql("SELECT title FROM movies").scalars().all() == ["Alien"]
         assert set(inspect(connection).get_table_names()) == TABLES | {"alembic_version"}
         assert MigrationContext.configure(connection).get_current_revision() == head()
+
+
+def test_shows_and_bookings_from_before_seating_stay_general_admission(
+    empty_database_url: str,
+) -> None:
+    from alembic import command
+
+    from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+
+    command.upgrade(alembic_config(empty_database_url), "0003")
+    with connect(empty_database_url) as connection:
+        for statement in (
+            "INSERT INTO users (name, email, password, role, created_at)"
+            " VALUES ('o', 'o@example.com', 'x', 'owner', '2026-01-01 00:00:00')",
+            "INSERT INTO movies (title, genre, duration) VALUES ('Alien', 'Sci-fi', 117)",
+            "INSERT INTO shows (movie_id, timing, capacity, available_seats, owner_id)"
+            " VALUES (1, '2030-01-01 20:00:00', 10, 8, 1)",
+            "INSERT INTO bookings (user_id, show_id, num_seats, status, created_at)"
+            " VALUES (1, 1, 2, 'active', '2026-01-01 00:00:00')",
+        ):
+            connection.exec_driver_sql(statement)
+        connection.commit()
+    upgrade(empty_database_url)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(empty_database_url)
+    try:
+        with factory(read_only=True) as uow:
+            show = uow.shows.get(1)
+            booking = uow.bookings.get(1)
+            assert show is not None
+            assert booking is not None
+            assert (show.seat_map, show.available_seats) == (None, 8)
+            assert (booking.seats, booking.num_seats) == ((), 2)
+            assert uow.shows.get_seat_codes(1) is None
+            assert uow.holds.lapsed(1, show.timing) == []
+    finally:
+        factory.dispose()

@@ -16,8 +16,16 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from boxoffice.domain.errors import EmailTaken, NotFound
-from boxoffice.domain.model import Booking, IdempotencyRecord, Movie, Show, User
+from boxoffice.domain.errors import AlreadyHolding, EmailTaken, NotFound
+from boxoffice.domain.model import (
+    Booking,
+    Hold,
+    HoldStatus,
+    IdempotencyRecord,
+    Movie,
+    Show,
+    User,
+)
 
 
 class _Entity(Protocol):
@@ -55,6 +63,8 @@ class InMemoryStore:
     movies: _Table[Movie] = attrs.field(factory=_Table)
     shows: _Table[Show] = attrs.field(factory=_Table)
     bookings: _Table[Booking] = attrs.field(factory=_Table)
+    holds: _Table[Hold] = attrs.field(factory=_Table)
+    seat_codes: dict[int, str] = attrs.field(factory=dict)
     user_id_by_email: dict[str, int] = attrs.field(factory=dict)
     idempotency_keys: dict[tuple[int, str], IdempotencyRecord] = attrs.field(factory=dict)
     login_failures: dict[str, list[datetime]] = attrs.field(factory=dict)
@@ -138,16 +148,39 @@ def _require(repository: _StagedRepository[Any], kind: str, entity_id: int) -> N
 
 class InMemoryShowRepository(_StagedRepository[Show]):
     def __init__(
-        self, table: _Table[Show], users: InMemoryUserRepository, movies: InMemoryMovieRepository
+        self,
+        table: _Table[Show],
+        seat_codes: dict[int, str],
+        users: InMemoryUserRepository,
+        movies: InMemoryMovieRepository,
     ) -> None:
         super().__init__(table)
+        self._seat_codes = seat_codes
+        self._staged_codes: dict[int, str] = {}
         self._users = users
         self._movies = movies
 
-    def add(self, show: Show) -> Show:
+    def add(self, show: Show, *, seat_codes: str | None = None) -> Show:
         _require(self._movies, "movie", show.movie_id)
         _require(self._users, "user", show.owner_id)
-        return super().add(show)
+        stored = super().add(show)
+        if seat_codes is not None:
+            self._staged_codes[stored.id] = seat_codes
+        return stored
+
+    def get_seat_codes(self, show_id: int) -> str | None:
+        return self._staged_codes.get(show_id, self._seat_codes.get(show_id))
+
+    def save_seat_codes(self, show_id: int, codes: str) -> None:
+        self._staged_codes[show_id] = codes
+
+    def apply(self) -> None:
+        self._seat_codes.update(self._staged_codes)
+        super().apply()
+
+    def discard(self) -> None:
+        super().discard()
+        self._staged_codes.clear()
 
     def get_for_update(self, show_id: int) -> Show | None:
         # The unit of work already holds the store's lock.
@@ -175,6 +208,42 @@ class InMemoryBookingRepository(_StagedRepository[Booking]):
 
     def list_for_show(self, show_id: int, *, after: int | None, limit: int) -> list[Booking]:
         return self._select(lambda b: b.show_id == show_id, after, limit)
+
+
+class InMemoryHoldRepository(_StagedRepository[Hold]):
+    def __init__(
+        self, table: _Table[Hold], users: InMemoryUserRepository, shows: InMemoryShowRepository
+    ) -> None:
+        super().__init__(table)
+        self._users = users
+        self._shows = shows
+
+    def add(self, hold: Hold) -> Hold:
+        _require(self._shows, "show", hold.show_id)
+        _require(self._users, "user", hold.user_id)
+        # What the SQL adapter's partial unique index refuses.
+        current = self.active_for(hold.user_id, hold.show_id)
+        if current is not None:
+            raise AlreadyHolding(current.id)
+        return super().add(hold)
+
+    def _active(self, keep: Callable[[Hold], bool]) -> list[Hold]:
+        # A scan: fine for tests and embedding; the SQL adapters use an index.
+        return self._select(lambda h: h.status is HoldStatus.ACTIVE and keep(h), None, 2**62)
+
+    def active_for(self, user_id: int, show_id: int) -> Hold | None:
+        found = self._active(lambda h: h.user_id == user_id and h.show_id == show_id)
+        return found[0] if found else None
+
+    def lapsed(self, show_id: int, now: datetime) -> list[Hold]:
+        return self._active(lambda h: h.show_id == show_id and h.expires_at <= now)
+
+    def lapsed_seat_counts(self, show_ids: list[int], now: datetime) -> dict[int, int]:
+        wanted = set(show_ids)
+        counts: dict[int, int] = {}
+        for hold in self._active(lambda h: h.show_id in wanted and h.expires_at <= now):
+            counts[hold.show_id] = counts.get(hold.show_id, 0) + hold.num_seats
+        return counts
 
 
 class InMemoryIdempotencyRepository:
@@ -244,8 +313,11 @@ class InMemoryUnitOfWork:
         self._store = store
         self._users = InMemoryUserRepository(store.users, store.user_id_by_email)
         self._movies = InMemoryMovieRepository(store.movies)
-        self._shows = InMemoryShowRepository(store.shows, self._users, self._movies)
+        self._shows = InMemoryShowRepository(
+            store.shows, store.seat_codes, self._users, self._movies
+        )
         self._bookings = InMemoryBookingRepository(store.bookings, self._users, self._shows)
+        self._holds = InMemoryHoldRepository(store.holds, self._users, self._shows)
         self._idempotency_keys = InMemoryIdempotencyRepository(store.idempotency_keys)
         self._login_attempts = InMemoryLoginAttemptRepository(store.login_failures)
 
@@ -266,6 +338,10 @@ class InMemoryUnitOfWork:
         return self._bookings
 
     @property
+    def holds(self) -> InMemoryHoldRepository:
+        return self._holds
+
+    @property
     def idempotency_keys(self) -> InMemoryIdempotencyRepository:
         return self._idempotency_keys
 
@@ -279,6 +355,7 @@ class InMemoryUnitOfWork:
             self._movies,
             self._shows,
             self._bookings,
+            self._holds,
             self._idempotency_keys,
             self._login_attempts,
         )

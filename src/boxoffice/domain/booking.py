@@ -6,12 +6,14 @@ from typing import Any
 
 import attrs
 
-from boxoffice.domain import idempotency, rules
+from boxoffice.domain import idempotency, inventory, rules
 from boxoffice.domain.access import require_role
 from boxoffice.domain.errors import NotFound, ShowStarted
+from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.model import UNSAVED, Actor, Booking, BookingStatus, Role
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import Clock, UnitOfWorkFactory
+from boxoffice.domain.seating import SeatState
 
 
 @attrs.frozen
@@ -21,35 +23,38 @@ class BookSeats:
     limits: rules.Limits
 
     def __call__(
-        self, actor: Actor, *, show_id: Any, num_seats: Any, idempotency_key: Any = None
+        self,
+        actor: Actor,
+        *,
+        show_id: Any,
+        num_seats: Any = None,
+        seats: Any = None,
+        idempotency_key: Any = None,
     ) -> Booking:
         require_role(actor, Role.USER, "book seats")
         show_id = rules.require_id("show_id", show_id)
-        seats = rules.require_int(
-            "num_seats", num_seats, low=1, high=self.limits.max_seats_per_booking
-        )
+        request = SeatRequest.parse(self.limits, seats=seats, num_seats=num_seats)
         key = rules.require_idempotency_key(idempotency_key)
-        fingerprint = f"book show {show_id} seats {seats}"
+        fingerprint = f"book show {show_id} {request.fingerprint()}"
         with self.uow() as uow:
-            # The lock makes the seat count we decide on the current one: no oversell.
-            show = uow.shows.get_for_update(show_id)
-            if show is None:
-                raise NotFound("show", show_id)
             now = self.clock.now()
+            seats_of_show = inventory.lock(uow, show_id, now)
             earlier = idempotency.replay(uow, actor.id, key, fingerprint, now)
             if earlier is not None:
                 return earlier
-            if show.has_started(now):
+            if seats_of_show.show.has_started(now):
                 raise ShowStarted()
-            uow.shows.save(show.reserve(seats))
+            taken = seats_of_show.take(request, SeatState.BOOKED)
+            seats_of_show.save(uow)
             booking = uow.bookings.add(
                 Booking(
                     id=UNSAVED,
                     user_id=actor.id,
-                    show_id=show.id,
-                    num_seats=seats,
+                    show_id=show_id,
+                    num_seats=request.count,
                     status=BookingStatus.ACTIVE,
                     created_at=now,
+                    seats=taken,
                 )
             )
             idempotency.remember(uow, actor.id, key, fingerprint, booking, now)
@@ -72,21 +77,22 @@ class CancelBooking:
             # Someone else's booking is reported as missing: its existence is not ours to reveal.
             if found is None or found.user_id != actor.id:
                 raise NotFound("booking", booking_id)
-            show = uow.shows.get_for_update(found.show_id)
+            now = self.clock.now()
+            seats_of_show = inventory.lock(uow, found.show_id, now)
             # Re-read under the show's lock, which every status change holds: a racing cancel
             # has either finished (we see it cancelled) or waits for us.
             booking = uow.bookings.get(booking_id)
-            if show is None or booking is None:
+            if booking is None:
                 raise NotFound("booking", booking_id)
-            now = self.clock.now()
             earlier = idempotency.replay(uow, actor.id, key, fingerprint, now)
             if earlier is not None:
                 return earlier
             cancelled = booking.cancel(now)
-            if show.has_started(now):
+            if seats_of_show.show.has_started(now):
                 raise ShowStarted()
             uow.bookings.save(cancelled)
-            uow.shows.save(show.release(booking.num_seats))
+            seats_of_show.give_back(booking.num_seats, booking.seats)
+            seats_of_show.save(uow)
             idempotency.remember(uow, actor.id, key, fingerprint, cancelled, now)
             uow.commit()
         return cancelled

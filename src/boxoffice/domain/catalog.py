@@ -6,12 +6,13 @@ from typing import Any
 
 import attrs
 
-from boxoffice.domain import rules
+from boxoffice.domain import inventory, rules
 from boxoffice.domain.access import require_role
 from boxoffice.domain.errors import NotFound, ValidationError
 from boxoffice.domain.model import UNSAVED, Actor, Movie, Role, Show
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import Clock, UnitOfWorkFactory
+from boxoffice.domain.seating import SeatingChart, SeatMap, parse_seat_map
 
 
 @attrs.frozen
@@ -40,15 +41,25 @@ class AddShow:
     clock: Clock
     limits: rules.Limits
 
-    def __call__(self, actor: Actor, *, movie_id: Any, timing: Any, available_seats: Any) -> Show:
+    def __call__(
+        self,
+        actor: Actor,
+        *,
+        movie_id: Any,
+        timing: Any,
+        available_seats: Any = None,
+        seat_map: Any = None,
+    ) -> Show:
+        """A general-admission show of `available_seats`, or a seated one with `seat_map`, whose
+        sellable seats are its capacity (available_seats, if given too, must agree).
+        """
         require_role(actor, Role.OWNER, "add shows")
         movie_id = rules.require_id("movie_id", movie_id)
         timing = rules.require_aware_datetime("timing", timing)
         if timing <= self.clock.now():
             raise ValidationError("timing", "must be in the future")
-        seats = rules.require_int(
-            "available_seats", available_seats, low=1, high=self.limits.max_show_capacity
-        )
+        plan, seats = self._seating(available_seats, seat_map)
+        chart = None if plan is None else SeatingChart.empty(plan)
         with self.uow() as uow:
             if uow.movies.get(movie_id) is None:
                 raise NotFound("movie", movie_id)
@@ -60,10 +71,26 @@ class AddShow:
                     timing=timing,
                     capacity=seats,
                     available_seats=seats,
-                )
+                    seat_map=plan,
+                ),
+                seat_codes=None if chart is None else chart.codes,
             )
             uow.commit()
         return stored
+
+    def _seating(self, available_seats: Any, seat_map: Any) -> tuple[SeatMap | None, int]:
+        most = self.limits.max_show_capacity
+        if seat_map is None:
+            if available_seats is None:
+                raise ValidationError("available_seats", "is required")
+            return None, rules.require_int("available_seats", available_seats, low=1, high=most)
+        plan = parse_seat_map(seat_map, max_capacity=most)
+        if available_seats is not None and available_seats != plan.capacity:
+            raise ValidationError(
+                "available_seats",
+                f"must equal the seat map's {plan.capacity} sellable seats, or be left out",
+            )
+        return plan, plan.capacity
 
 
 @attrs.frozen
@@ -93,23 +120,52 @@ class ListMovies:
 @attrs.frozen
 class GetShow:
     uow: UnitOfWorkFactory
+    clock: Clock
 
     def __call__(self, show_id: Any) -> Show:
         show_id = rules.require_id("show_id", show_id)
         with self.uow(read_only=True) as uow:
             show = uow.shows.get(show_id)
-        if show is None:
-            raise NotFound("show", show_id)
-        return show
+            if show is None:
+                raise NotFound("show", show_id)
+            return inventory.as_of(uow, show, self.clock.now())
+
+
+@attrs.frozen
+class ShowSeats:
+    """A seated show and the state of each of its seats, at one moment."""
+
+    show: Show
+    chart: SeatingChart
+
+
+@attrs.frozen
+class GetShowSeats:
+    uow: UnitOfWorkFactory
+    clock: Clock
+
+    def __call__(self, show_id: Any) -> ShowSeats:
+        show_id = rules.require_id("show_id", show_id)
+        with self.uow(read_only=True) as uow:
+            show = uow.shows.get(show_id)
+            if show is None:
+                raise NotFound("show", show_id)
+            now = self.clock.now()
+            chart = inventory.chart_as_of(uow, show, now)
+            return ShowSeats(inventory.as_of(uow, show, now), chart)
 
 
 @attrs.frozen
 class ListShows:
     uow: UnitOfWorkFactory
+    clock: Clock
     limits: rules.Limits
 
     def __call__(self, movie_id: Any = None, *, after: Any = None, limit: Any = None) -> Page[Show]:
         movie = None if movie_id is None else rules.require_id("movie_id", movie_id)
         cursor, size = rules.require_page(self.limits, after, limit)
         with self.uow(read_only=True) as uow:
-            return fetch_page(lambda n: uow.shows.list(movie_id=movie, after=cursor, limit=n), size)
+            page = fetch_page(lambda n: uow.shows.list(movie_id=movie, after=cursor, limit=n), size)
+            return attrs.evolve(
+                page, items=tuple(inventory.as_of_many(uow, list(page.items), self.clock.now()))
+            )

@@ -53,6 +53,31 @@ class NotEnoughSeats(BoxofficeError):
         self.available = available
 
 
+class SeatsUnavailable(BoxofficeError):
+    """Some of the chosen seats are held, booked or blocked; nothing was taken."""
+
+    def __init__(self, seats: list[str]) -> None:
+        super().__init__(f"these seats are not free: {', '.join(seats)}")
+        self.seats = seats
+
+
+class AlreadyHolding(BoxofficeError):
+    """A user holds at most one set of seats per show at a time."""
+
+    def __init__(self, hold_id: int | None = None) -> None:
+        which = "" if hold_id is None else f" (hold {hold_id})"
+        super().__init__(f"you already hold seats for this show{which}")
+        self.hold_id = hold_id
+
+
+class HoldNotActive(BoxofficeError):
+    """The hold was confirmed, released or has expired: it holds nothing any more."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"the hold is {status}")
+        self.status = status
+
+
 class ShowStarted(BoxofficeError):
     """The show has begun: it can no longer be booked or cancelled."""
 

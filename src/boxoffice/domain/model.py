@@ -7,7 +7,8 @@ from datetime import datetime
 
 import attrs
 
-from boxoffice.domain.errors import AlreadyCancelled, NotEnoughSeats
+from boxoffice.domain.errors import AlreadyCancelled, HoldNotActive, NotEnoughSeats
+from boxoffice.domain.seating import SeatMap
 
 # Ids are assigned by the repository; an entity not yet stored carries this.
 UNSAVED = 0
@@ -21,6 +22,13 @@ class Role(enum.StrEnum):
 class BookingStatus(enum.StrEnum):
     ACTIVE = "active"
     CANCELLED = "cancelled"
+
+
+class HoldStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CONFIRMED = "confirmed"
+    RELEASED = "released"
+    EXPIRED = "expired"
 
 
 @attrs.frozen
@@ -56,7 +64,14 @@ class Show:
     owner_id: int
     timing: datetime
     capacity: int
+    # Seats neither booked nor in a live hold.
     available_seats: int
+    # None: general admission, a count of seats and no more.
+    seat_map: SeatMap | None = None
+
+    @property
+    def is_seated(self) -> bool:
+        return self.seat_map is not None
 
     def has_started(self, now: datetime) -> bool:
         return self.timing <= now
@@ -81,6 +96,8 @@ class Booking:
     status: BookingStatus
     created_at: datetime
     cancelled_at: datetime | None = None
+    # The seats booked, in map order; empty for general admission.
+    seats: tuple[str, ...] = ()
 
     @property
     def is_active(self) -> bool:
@@ -90,6 +107,35 @@ class Booking:
         if not self.is_active:
             raise AlreadyCancelled()
         return attrs.evolve(self, status=BookingStatus.CANCELLED, cancelled_at=now)
+
+
+@attrs.frozen
+class Hold:
+    """Seats kept for a user until expires_at, while they pay; then confirmed or released."""
+
+    id: int
+    user_id: int
+    show_id: int
+    num_seats: int
+    status: HoldStatus
+    created_at: datetime
+    expires_at: datetime
+    # The seats held, in map order; empty for general admission.
+    seats: tuple[str, ...] = ()
+    # The booking a confirmed hold became.
+    booking_id: int | None = None
+
+    def is_live(self, now: datetime) -> bool:
+        """Still keeping its seats: neither settled nor expired."""
+        return self.status is HoldStatus.ACTIVE and now < self.expires_at
+
+    def settle(self, status: HoldStatus, now: datetime) -> Hold:
+        """Confirm, release or expire a live hold; a hold past its time can only expire."""
+        if self.status is not HoldStatus.ACTIVE:
+            raise HoldNotActive(self.status.value)
+        if status is not HoldStatus.EXPIRED and not self.is_live(now):
+            raise HoldNotActive(HoldStatus.EXPIRED.value)
+        return attrs.evolve(self, status=status)
 
 
 @attrs.frozen

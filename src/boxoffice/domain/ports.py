@@ -10,7 +10,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from boxoffice.domain.model import Booking, IdempotencyRecord, Movie, Show, User
+from boxoffice.domain.model import Booking, Hold, IdempotencyRecord, Movie, Show, User
 
 
 class UserRepository(Protocol):
@@ -33,7 +33,8 @@ class MovieRepository(Protocol):
 
 
 class ShowRepository(Protocol):
-    def add(self, show: Show) -> Show: ...
+    def add(self, show: Show, *, seat_codes: str | None = None) -> Show:
+        """Store a new show; a seated one with its chart's initial seat codes."""
 
     def get(self, show_id: int) -> Show | None: ...
 
@@ -44,6 +45,32 @@ class ShowRepository(Protocol):
         """Persist a show read with get_for_update in this unit of work."""
 
     def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]: ...
+
+    def get_seat_codes(self, show_id: int) -> str | None:
+        """A seated show's chart as stored (one code per seat); None for general admission."""
+
+    def save_seat_codes(self, show_id: int, codes: str) -> None:
+        """Persist the chart of a show read with get_for_update in this unit of work."""
+
+
+class HoldRepository(Protocol):
+    def add(self, hold: Hold) -> Hold:
+        """Store a new hold. Raises AlreadyHolding if the user has an active one on the show."""
+
+    def get(self, hold_id: int) -> Hold | None: ...
+
+    def save(self, hold: Hold) -> None: ...
+
+    def active_for(self, user_id: int, show_id: int) -> Hold | None:
+        """The user's hold on the show with status active, expired or not."""
+
+    def lapsed(self, show_id: int, now: datetime) -> list[Hold]:
+        """The show's holds still marked active whose time ran out by `now`."""
+
+    def lapsed_seat_counts(self, show_ids: list[int], now: datetime) -> dict[int, int]:
+        """Per show, the seats of its holds still marked active whose time ran out by `now`
+        (shows without any are left out).
+        """
 
 
 class BookingRepository(Protocol):
@@ -95,6 +122,9 @@ class UnitOfWork(Protocol):
 
     @property
     def bookings(self) -> BookingRepository: ...
+
+    @property
+    def holds(self) -> HoldRepository: ...
 
     @property
     def idempotency_keys(self) -> IdempotencyRepository: ...

@@ -35,6 +35,8 @@ class Limits:
     login_failures_per_account: int = 10
     login_failures_per_client: int = 50
     login_window_seconds: int = 15 * 60
+    # How long held seats wait for their holder to confirm.
+    hold_ttl_seconds: int = 600
 
 
 def require_int(field: str, value: Any, *, low: int, high: int) -> int:

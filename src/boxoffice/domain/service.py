@@ -14,8 +14,18 @@ from boxoffice.domain.booking import (
     ListBookings,
     ListShowBookings,
 )
-from boxoffice.domain.catalog import AddMovie, AddShow, GetMovie, GetShow, ListMovies, ListShows
-from boxoffice.domain.model import Actor, Booking, Movie, Show, User
+from boxoffice.domain.catalog import (
+    AddMovie,
+    AddShow,
+    GetMovie,
+    GetShow,
+    GetShowSeats,
+    ListMovies,
+    ListShows,
+    ShowSeats,
+)
+from boxoffice.domain.holds import ConfirmHold, GetHold, HoldSeats, ReleaseHold
+from boxoffice.domain.model import Actor, Booking, Hold, Movie, Show, User
 from boxoffice.domain.paging import Page
 from boxoffice.domain.ports import Clock, PasswordHasher, TokenService, UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
@@ -32,11 +42,16 @@ class Boxoffice:
     _add_show: AddShow
     _get_show: GetShow
     _list_shows: ListShows
+    _get_show_seats: GetShowSeats
     _book_seats: BookSeats
     _cancel_booking: CancelBooking
     _get_booking: GetBooking
     _list_bookings: ListBookings
     _list_show_bookings: ListShowBookings
+    _hold_seats: HoldSeats
+    _confirm_hold: ConfirmHold
+    _release_hold: ReleaseHold
+    _get_hold: GetHold
     limits: Limits
 
     @classmethod
@@ -58,13 +73,18 @@ class Boxoffice:
             get_movie=GetMovie(uow),
             list_movies=ListMovies(uow, limits),
             add_show=AddShow(uow, clock, limits),
-            get_show=GetShow(uow),
-            list_shows=ListShows(uow, limits),
+            get_show=GetShow(uow, clock),
+            list_shows=ListShows(uow, clock, limits),
+            get_show_seats=GetShowSeats(uow, clock),
             book_seats=BookSeats(uow, clock, limits),
             cancel_booking=CancelBooking(uow, clock),
             get_booking=GetBooking(uow),
             list_bookings=ListBookings(uow, limits),
             list_show_bookings=ListShowBookings(uow, limits),
+            hold_seats=HoldSeats(uow, clock, limits),
+            confirm_hold=ConfirmHold(uow, clock),
+            release_hold=ReleaseHold(uow, clock),
+            get_hold=GetHold(uow, clock),
             limits=limits,
         )
 
@@ -89,9 +109,25 @@ class Boxoffice:
     def list_movies(self, *, after: Any = None, limit: Any = None) -> Page[Movie]:
         return self._list_movies(after=after, limit=limit)
 
-    def add_show(self, actor: Actor, *, movie_id: Any, timing: Any, available_seats: Any) -> Show:
+    def add_show(
+        self,
+        actor: Actor,
+        *,
+        movie_id: Any,
+        timing: Any,
+        available_seats: Any = None,
+        seat_map: Any = None,
+    ) -> Show:
+        """A general-admission show of `available_seats`, or a seated one with `seat_map`:
+        {"rows": [{"label": "A", "seats": 12}, ...], "blocked": ["A1", ...]}, whose sellable
+        seats are its capacity.
+        """
         return self._add_show(
-            actor, movie_id=movie_id, timing=timing, available_seats=available_seats
+            actor,
+            movie_id=movie_id,
+            timing=timing,
+            available_seats=available_seats,
+            seat_map=seat_map,
         )
 
     def get_show(self, show_id: Any) -> Show:
@@ -102,14 +138,31 @@ class Boxoffice:
     ) -> Page[Show]:
         return self._list_shows(movie_id, after=after, limit=limit)
 
+    def get_seats(self, show_id: Any) -> ShowSeats:
+        """A seated show's seats, each free, held, booked or blocked."""
+        return self._get_show_seats(show_id)
+
     def book_seats(
-        self, actor: Actor, *, show_id: Any, num_seats: Any, idempotency_key: Any = None
+        self,
+        actor: Actor,
+        *,
+        show_id: Any,
+        num_seats: Any = None,
+        seats: Any = None,
+        idempotency_key: Any = None,
     ) -> Booking:
-        """With an idempotency_key, a retry within 24 hours returns the first call's booking
+        """Book `seats` by name (["C5", "C6"], all or none) on a seated show, or `num_seats`:
+        on a seated show the best free ones are chosen.
+
+        With an idempotency_key, a retry within 24 hours returns the first call's booking
         instead of booking again; the same key for a different request is refused.
         """
         return self._book_seats(
-            actor, show_id=show_id, num_seats=num_seats, idempotency_key=idempotency_key
+            actor,
+            show_id=show_id,
+            num_seats=num_seats,
+            seats=seats,
+            idempotency_key=idempotency_key,
         )
 
     def cancel_booking(
@@ -128,3 +181,19 @@ class Boxoffice:
     ) -> Page[Booking]:
         """Every booking of one of the owner's shows, cancelled ones included."""
         return self._list_show_bookings(actor, show_id, after=after, limit=limit)
+
+    def hold_seats(
+        self, actor: Actor, *, show_id: Any, num_seats: Any = None, seats: Any = None
+    ) -> Hold:
+        """Keep seats (named, or the best `num_seats`) for the actor until the hold expires."""
+        return self._hold_seats(actor, show_id=show_id, num_seats=num_seats, seats=seats)
+
+    def confirm_hold(self, actor: Actor, hold_id: Any, *, idempotency_key: Any = None) -> Booking:
+        """Turn a live hold into a booking of its seats."""
+        return self._confirm_hold(actor, hold_id, idempotency_key=idempotency_key)
+
+    def release_hold(self, actor: Actor, hold_id: Any) -> Hold:
+        return self._release_hold(actor, hold_id)
+
+    def get_hold(self, actor: Actor, hold_id: Any) -> Hold:
+        return self._get_hold(actor, hold_id)

@@ -6,8 +6,9 @@ import sqlite3
 
 from sqlalchemy import exc
 
-from boxoffice.adapters.sqlalchemy.tables import EMAIL_INDEX, IDEMPOTENCY_KEY
+from boxoffice.adapters.sqlalchemy.tables import EMAIL_INDEX, IDEMPOTENCY_KEY, ONE_ACTIVE_HOLD
 from boxoffice.domain.errors import (
+    AlreadyHolding,
     BoxofficeError,
     EmailTaken,
     IdempotencyKeyInFlight,
@@ -49,12 +50,17 @@ def _integrity(orig: BaseException | None) -> BoxofficeError:
             orig
         ):
             return IdempotencyKeyInFlight()
+        # SQLite names a unique index's columns, not the index.
+        if orig.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE" and "holds.user_id" in str(orig):
+            return AlreadyHolding()
     elif sqlstate == _PG_FOREIGN_KEY_VIOLATION:
         return MissingReference()
     elif sqlstate == _PG_UNIQUE_VIOLATION and _pg_constraint(orig) == EMAIL_INDEX:
         return EmailTaken()
     elif sqlstate == _PG_UNIQUE_VIOLATION and _pg_constraint(orig) == IDEMPOTENCY_KEY:
         return IdempotencyKeyInFlight()
+    elif sqlstate == _PG_UNIQUE_VIOLATION and _pg_constraint(orig) == ONE_ACTIVE_HOLD:
+        return AlreadyHolding()
     return StorageError(f"the database refused the change: {orig}")
 
 

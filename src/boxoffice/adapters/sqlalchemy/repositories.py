@@ -6,6 +6,8 @@ time per dialect and reuses it, so a call costs little more than the driver's ow
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,6 +16,7 @@ import attrs
 from sqlalchemy import (
     ColumnElement,
     Executable,
+    Integer,
     Select,
     Table,
     bindparam,
@@ -28,6 +31,7 @@ from boxoffice.adapters.sqlalchemy.errors import MissingReference
 from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.tables import (
     bookings,
+    holds,
     idempotency_keys,
     login_failures,
     movies,
@@ -38,12 +42,15 @@ from boxoffice.domain.errors import NotFound
 from boxoffice.domain.model import (
     Booking,
     BookingStatus,
+    Hold,
+    HoldStatus,
     IdempotencyRecord,
     Movie,
     Role,
     Show,
     User,
 )
+from boxoffice.domain.seating import SeatMap, parse_seat_map
 
 
 def _in_field_order(table: Table, entity: type) -> Select[Any]:
@@ -145,15 +152,34 @@ _INSERT_SHOW = insert(shows)
 _UPDATE_SHOW = update(shows).where(shows.c.id == bindparam("show_id"))
 
 
+_SEAT_CODES = select(shows.c.seat_codes).where(shows.c.id == bindparam("id"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _seat_map(text: str) -> SeatMap:
+    # Shows are read far more often than added: each distinct map is parsed once.
+    return parse_seat_map(json.loads(text), max_capacity=2**31)
+
+
 def _show(row: Sequence[Any]) -> Show:
-    return Show(*row)
+    show_id, movie_id, owner_id, timing, capacity, available, seat_map = row
+    plan = None if seat_map is None else _seat_map(seat_map)
+    return Show(show_id, movie_id, owner_id, timing, capacity, available, plan)
+
+
+def _seats_text(seats: tuple[str, ...]) -> str | None:
+    return ",".join(seats) if seats else None
+
+
+def _seats(text: str | None) -> tuple[str, ...]:
+    return tuple(text.split(",")) if text else ()
 
 
 class SqlAlchemyShowRepository:
     def __init__(self, statements: Statements) -> None:
         self._sql = statements
 
-    def add(self, show: Show) -> Show:
+    def add(self, show: Show, *, seat_codes: str | None = None) -> Show:
         try:
             show_id = self._sql.insert(
                 _INSERT_SHOW,
@@ -163,6 +189,10 @@ class SqlAlchemyShowRepository:
                     "timing": show.timing,
                     "capacity": show.capacity,
                     "available_seats": show.available_seats,
+                    "seat_map": None
+                    if show.seat_map is None
+                    else json.dumps(show.seat_map.to_json(), separators=(",", ":")),
+                    "seat_codes": seat_codes,
                 },
             )
         except MissingReference:
@@ -189,6 +219,13 @@ class SqlAlchemyShowRepository:
             },
         )
 
+    def get_seat_codes(self, show_id: int) -> str | None:
+        row = self._sql.first(_SEAT_CODES, {"id": show_id})
+        return None if row is None else row[0]
+
+    def save_seat_codes(self, show_id: int, codes: str) -> None:
+        self._sql.write(_UPDATE_SHOW, {"show_id": show_id, "seat_codes": codes})
+
     def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]:
         if movie_id is None:
             rows = self._sql.all(_SHOWS_PAGE, {"after": after or 0, "limit": limit})
@@ -208,9 +245,16 @@ _UPDATE_BOOKING = update(bookings).where(bookings.c.id == bindparam("booking_id"
 
 
 def _booking(row: Sequence[Any]) -> Booking:
-    booking_id, user_id, show_id, num_seats, status, created_at, cancelled_at = row
+    booking_id, user_id, show_id, num_seats, status, created_at, cancelled_at, seats = row
     return Booking(
-        booking_id, user_id, show_id, num_seats, BookingStatus(status), created_at, cancelled_at
+        booking_id,
+        user_id,
+        show_id,
+        num_seats,
+        BookingStatus(status),
+        created_at,
+        cancelled_at,
+        _seats(seats),
     )
 
 
@@ -229,6 +273,7 @@ class SqlAlchemyBookingRepository:
                     "status": booking.status.value,
                     "created_at": booking.created_at,
                     "cancelled_at": booking.cancelled_at,
+                    "seats": _seats_text(booking.seats),
                 },
             )
         except MissingReference:
@@ -261,6 +306,96 @@ class SqlAlchemyBookingRepository:
             _SHOW_BOOKINGS_PAGE, {"show_id": show_id, "after": after or 0, "limit": limit}
         )
         return [_booking(row) for row in rows]
+
+
+_HOLDS = _in_field_order(holds, Hold)
+_HOLD_BY_ID = _HOLDS.where(holds.c.id == bindparam("id"))
+_ACTIVE_HOLD = _HOLDS.where(
+    holds.c.user_id == bindparam("user_id"),
+    holds.c.show_id == bindparam("show_id"),
+    holds.c.status == "active",
+)
+# Written to match the partial index's predicate, so both databases use it.
+_LAPSED_HOLDS = _HOLDS.where(
+    holds.c.show_id == bindparam("show_id"),
+    holds.c.status == "active",
+    holds.c.expires_at <= bindparam("now"),
+).order_by(holds.c.id)
+_LAPSED_SEAT_COUNTS = (
+    select(holds.c.show_id, func.sum(holds.c.num_seats, type_=Integer))
+    .where(
+        holds.c.show_id.in_(bindparam("show_ids", expanding=True)),
+        holds.c.status == "active",
+        holds.c.expires_at <= bindparam("now"),
+    )
+    .group_by(holds.c.show_id)
+)
+_INSERT_HOLD = insert(holds)
+_UPDATE_HOLD = update(holds).where(holds.c.id == bindparam("hold_id"))
+
+
+def _hold(row: Sequence[Any]) -> Hold:
+    hold_id, user_id, show_id, num_seats, status, created_at, expires_at, seats, booking_id = row
+    return Hold(
+        hold_id,
+        user_id,
+        show_id,
+        num_seats,
+        HoldStatus(status),
+        created_at,
+        expires_at,
+        _seats(seats),
+        booking_id,
+    )
+
+
+class SqlAlchemyHoldRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def add(self, hold: Hold) -> Hold:
+        try:
+            hold_id = self._sql.insert(
+                _INSERT_HOLD,
+                {
+                    "user_id": hold.user_id,
+                    "show_id": hold.show_id,
+                    "num_seats": hold.num_seats,
+                    "status": hold.status.value,
+                    "created_at": hold.created_at,
+                    "expires_at": hold.expires_at,
+                    "seats": _seats_text(hold.seats),
+                    "booking_id": hold.booking_id,
+                },
+            )
+        except MissingReference:
+            # HoldSeats holds the show locked, so the user is what is missing.
+            raise NotFound("user", hold.user_id) from None
+        return attrs.evolve(hold, id=hold_id)
+
+    def get(self, hold_id: int) -> Hold | None:
+        row = self._sql.first(_HOLD_BY_ID, {"id": hold_id})
+        return None if row is None else _hold(row)
+
+    def save(self, hold: Hold) -> None:
+        self._sql.write(
+            _UPDATE_HOLD,
+            {"hold_id": hold.id, "status": hold.status.value, "booking_id": hold.booking_id},
+        )
+
+    def active_for(self, user_id: int, show_id: int) -> Hold | None:
+        row = self._sql.first(_ACTIVE_HOLD, {"user_id": user_id, "show_id": show_id})
+        return None if row is None else _hold(row)
+
+    def lapsed(self, show_id: int, now: datetime) -> list[Hold]:
+        return [
+            _hold(row) for row in self._sql.all(_LAPSED_HOLDS, {"show_id": show_id, "now": now})
+        ]
+
+    def lapsed_seat_counts(self, show_ids: list[int], now: datetime) -> dict[int, int]:
+        rows = self._sql.all(_LAPSED_SEAT_COUNTS, {"show_ids": show_ids, "now": now})
+        pairs: list[Sequence[Any]] = list(rows)
+        return {int(show_id): int(seats) for show_id, seats in pairs}
 
 
 _IDEMPOTENCY_RECORD = _in_field_order(idempotency_keys, IdempotencyRecord).where(

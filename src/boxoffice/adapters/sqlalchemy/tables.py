@@ -95,6 +95,10 @@ shows = Table(
     Column("capacity", Integer, nullable=False),
     Column("available_seats", Integer, nullable=False),
     Column("owner_id", Id, ForeignKey("users.id"), nullable=False),
+    # A seated show's map as JSON, and one code per seat of it (see domain.seating); both NULL
+    # for general admission. Added by a migration, so SQLite keeps them unchecked.
+    Column("seat_map", Text, nullable=True),
+    Column("seat_codes", Text, nullable=True),
     CheckConstraint("capacity > 0", name="capacity_positive"),
     CheckConstraint(
         "available_seats >= 0 AND available_seats <= capacity", name="available_within_capacity"
@@ -114,6 +118,8 @@ bookings = Table(
     Column("status", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("cancelled_at", UtcDateTime, nullable=True),
+    # The seats of a seated show's booking, comma-separated in map order; NULL otherwise.
+    Column("seats", Text, nullable=True),
     CheckConstraint("num_seats > 0", name="num_seats_positive"),
     CheckConstraint("status IN ('active', 'cancelled')", name="status"),
     CheckConstraint(
@@ -124,6 +130,43 @@ bookings = Table(
     # A user's bookings, page by page; a show's bookings (foreign key checks, audits).
     Index("ix_bookings_user_id_id", "user_id", "id"),
     Index("ix_bookings_show_id", "show_id"),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("show_id", Id, ForeignKey("shows.id"), nullable=False),
+    Column("num_seats", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    # As bookings.seats.
+    Column("seats", Text, nullable=True),
+    Column("booking_id", Id, ForeignKey("bookings.id"), nullable=True),
+    CheckConstraint("num_seats > 0", name="num_seats_positive"),
+    CheckConstraint("status IN ('active', 'confirmed', 'released', 'expired')", name="status"),
+    CheckConstraint(
+        "(status = 'confirmed') = (booking_id IS NOT NULL)", name="booking_iff_confirmed"
+    ),
+)
+# One active hold per user and show; and a show's active holds by expiry, for the sweep.
+ONE_ACTIVE_HOLD = "uq_holds_user_id_show_id_active"
+Index(
+    ONE_ACTIVE_HOLD,
+    holds.c.user_id,
+    holds.c.show_id,
+    unique=True,
+    sqlite_where=holds.c.status == "active",
+    postgresql_where=holds.c.status == "active",
+)
+Index(
+    "ix_holds_show_id_expires_at_active",
+    holds.c.show_id,
+    holds.c.expires_at,
+    sqlite_where=holds.c.status == "active",
+    postgresql_where=holds.c.status == "active",
 )
 
 # One row per (user, key): the request's fingerprint and the booking it produced. Rows older

@@ -16,6 +16,7 @@ from boxoffice.adapters.sqlalchemy.engine import READ_ONLY, create_engine
 from boxoffice.adapters.sqlalchemy.errors import translate
 from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyBookingRepository,
+    SqlAlchemyHoldRepository,
     SqlAlchemyIdempotencyRepository,
     SqlAlchemyLoginAttemptRepository,
     SqlAlchemyMovieRepository,
@@ -53,6 +54,7 @@ class SqlAlchemyUnitOfWork:
         self._movies = SqlAlchemyMovieRepository(statements)
         self._shows = SqlAlchemyShowRepository(statements)
         self._bookings = SqlAlchemyBookingRepository(statements)
+        self._holds = SqlAlchemyHoldRepository(statements)
         self._idempotency_keys = SqlAlchemyIdempotencyRepository(statements)
         self._login_attempts = SqlAlchemyLoginAttemptRepository(statements)
         return self
@@ -93,6 +95,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def bookings(self) -> SqlAlchemyBookingRepository:
         return self._bookings
+
+    @property
+    def holds(self) -> SqlAlchemyHoldRepository:
+        return self._holds
 
     @property
     def idempotency_keys(self) -> SqlAlchemyIdempotencyRepository:

@@ -11,11 +11,17 @@ from boxoffice.entrypoints.http import errors, openapi
 from boxoffice.entrypoints.http.access_log import AccessLog
 from boxoffice.entrypoints.http.resources.accounts import LoginResource, SignupResource
 from boxoffice.entrypoints.http.resources.bookings import BookingResource, BookingsResource
+from boxoffice.entrypoints.http.resources.holds import (
+    HoldConfirmationResource,
+    HoldResource,
+    HoldsResource,
+)
 from boxoffice.entrypoints.http.resources.meta import HealthResource, OpenApiResource
 from boxoffice.entrypoints.http.resources.movies import MovieResource, MoviesResource
 from boxoffice.entrypoints.http.resources.shows import (
     ShowBookingsResource,
     ShowResource,
+    ShowSeatsResource,
     ShowsResource,
 )
 from boxoffice.entrypoints.http.security_headers import SecurityHeaders
@@ -48,6 +54,10 @@ def create_app(
     app.add_route("/shows", ShowsResource(boxoffice))
     app.add_route("/shows/{show_id}", ShowResource(boxoffice))
     app.add_route("/shows/{show_id}/bookings", ShowBookingsResource(boxoffice))
+    app.add_route("/shows/{show_id}/seats", ShowSeatsResource(boxoffice))
     app.add_route("/bookings", BookingsResource(boxoffice))
     app.add_route("/bookings/{booking_id}", BookingResource(boxoffice))
+    app.add_route("/holds", HoldsResource(boxoffice))
+    app.add_route("/holds/{hold_id}", HoldResource(boxoffice))
+    app.add_route("/holds/{hold_id}/confirm", HoldConfirmationResource(boxoffice))
     return app

@@ -40,6 +40,11 @@ def required(body: Mapping[str, Any], field: str) -> Any:
     return body[field]
 
 
+def optional(body: Mapping[str, Any], field: str) -> Any:
+    """The field's raw value, or None when absent (JSON null means absent too)."""
+    return body.get(field)
+
+
 def _is_json(content_type: str | None) -> bool:
     if not content_type:
         return False

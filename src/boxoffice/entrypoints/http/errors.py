@@ -15,15 +15,18 @@ import falcon
 
 from boxoffice.domain.errors import (
     AlreadyCancelled,
+    AlreadyHolding,
     BoxofficeError,
     EmailTaken,
     Forbidden,
+    HoldNotActive,
     IdempotencyKeyInFlight,
     IdempotencyKeyReused,
     InvalidCredentials,
     InvalidToken,
     NotEnoughSeats,
     NotFound,
+    SeatsUnavailable,
     ShowStarted,
     StorageUnavailable,
     TooManyAttempts,
@@ -42,6 +45,9 @@ STATUS_BY_ERROR: Mapping[type[BoxofficeError], int] = {
     NotEnoughSeats: 409,
     ShowStarted: 409,
     AlreadyCancelled: 409,
+    SeatsUnavailable: 409,
+    AlreadyHolding: 409,
+    HoldNotActive: 409,
     TooManyAttempts: 429,
     StorageUnavailable: 503,
 }
@@ -83,10 +89,10 @@ def _title(status: int) -> str:
     return str(falcon.code_to_http_status(status)).partition(" ")[2]
 
 
-def _write(resp: falcon.Response, status: int, description: str) -> None:
+def _write(resp: falcon.Response, status: int, description: str, **details: Any) -> None:
     resp.status = status
     resp.content_type = falcon.MEDIA_JSON
-    resp.media = error_body(_title(status), description)
+    resp.media = {**error_body(_title(status), description), **details}
     if status == 401:
         resp.set_headers(_CHALLENGE)
 
@@ -107,6 +113,10 @@ def _handle_domain_error(
         return
     if isinstance(error, TooManyAttempts):
         resp.set_header("Retry-After", str(error.retry_after))
+    if isinstance(error, SeatsUnavailable):
+        # Clients re-draw their seat map from this without another request.
+        _write(resp, status, error.message, seats=error.seats)
+        return
     _write(resp, status, error.message)
 
 

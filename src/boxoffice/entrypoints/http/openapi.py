@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.domain import rules
+from boxoffice.domain import rules, seating
 from boxoffice.entrypoints.http.body import MAX_BODY_BYTES
 
 Json = dict[str, Any]
@@ -20,7 +20,8 @@ _ERRORS = {
     401: "Missing, invalid, expired or forged token, or a token whose user no longer exists.",
     403: "The caller's role may not do this.",
     404: "No such resource (someone else's booking is reported the same way).",
-    409: "Conflict with the current state.",
+    409: "Conflict with the current state (for seats that are not free, the body's `seats` "
+    "names them).",
     413: f"The body is larger than {MAX_BODY_BYTES} bytes.",
     415: "The body is not application/json.",
     422: "This Idempotency-Key was already used, within 24 hours, for a different request.",
@@ -57,9 +58,65 @@ def _object(properties: Json, required: list[str] | None = None) -> Json:
     return {"type": "object", "properties": properties, "required": required or list(properties)}
 
 
+_SEAT_NAME: Json = {
+    "type": "string",
+    "pattern": f"^[A-Za-z]{{1,{seating.MAX_ROW_LABEL_CHARS}}}[1-9][0-9]{{0,3}}$",
+    "description": 'a row label and a seat number, like "C5"',
+}
+
+
+def _seat_choice(limits: rules.Limits) -> Json:
+    """Named seats, or a number of seats (the best free ones on a seated show)."""
+    return {
+        "num_seats": _integer(1, limits.max_seats_per_booking),
+        "seats": {
+            "type": "array",
+            "items": _SEAT_NAME,
+            "minItems": 1,
+            "maxItems": limits.max_seats_per_booking,
+            "uniqueItems": True,
+            "description": "seats of a seated show, all or none; num_seats, if given too, "
+            "must equal their number",
+        },
+    }
+
+
+def _seat_request(show_id: Json, limits: rules.Limits) -> Json:
+    schema = _object({"show_id": show_id, **_seat_choice(limits)}, required=["show_id"])
+    schema["anyOf"] = [{"required": ["num_seats"]}, {"required": ["seats"]}]
+    return schema
+
+
 def _schemas(limits: rules.Limits) -> Json:
     identifier = _integer(1, MAX_ID)
     instant = {"type": "string", "format": "date-time"}
+    seat_names = {"type": "array", "items": {"type": "string"}}
+    seat_map = _object(
+        {
+            "rows": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": seating.MAX_ROWS,
+                "items": _object(
+                    {
+                        "label": {
+                            "type": "string",
+                            "pattern": f"^[A-Z]{{1,{seating.MAX_ROW_LABEL_CHARS}}}$",
+                        },
+                        "seats": _integer(1, seating.MAX_SEATS_PER_ROW),
+                    }
+                ),
+                "description": "front to back; unique labels",
+            },
+            "blocked": {
+                "type": "array",
+                "items": _SEAT_NAME,
+                "uniqueItems": True,
+                "description": "seats never sold (gaps, broken seats)",
+            },
+        },
+        required=["rows"],
+    )
     return {
         "Error": _object({"title": {"type": "string"}, "description": {"type": "string"}}),
         "SignupRequest": _object(
@@ -125,9 +182,17 @@ def _schemas(limits: rules.Limits) -> Json:
                     **instant,
                     "description": "ISO 8601 with a timezone, in the future",
                 },
-                "available_seats": _integer(1, limits.max_show_capacity),
-            }
+                "available_seats": _integer(
+                    1,
+                    limits.max_show_capacity,
+                    "general admission: the number of seats; with a seat_map, optional and "
+                    "equal to its sellable seats",
+                ),
+                "seat_map": {**seat_map, "description": "reserved seating"},
+            },
+            required=["movie_id", "timing"],
         ),
+        "SeatMap": seat_map,
         "Show": _object(
             {
                 "id": identifier,
@@ -135,13 +200,57 @@ def _schemas(limits: rules.Limits) -> Json:
                 "owner_id": identifier,
                 "timing": instant,
                 "capacity": {"type": "integer"},
-                "available_seats": {"type": "integer", "minimum": 0},
+                "available_seats": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "neither booked nor held",
+                },
+                "seat_map": {"anyOf": [_ref("SeatMap"), {"type": "null"}]},
             }
         ),
-        "BookingRequest": _object(
+        "ShowSeats": _object(
             {
                 "show_id": identifier,
-                "num_seats": _integer(1, limits.max_seats_per_booking),
+                "capacity": {"type": "integer"},
+                "available_seats": {"type": "integer", "minimum": 0},
+                "rows": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "label": {"type": "string"},
+                            "seats": {
+                                "type": "array",
+                                "items": _object(
+                                    {
+                                        "seat": {"type": "string"},
+                                        "state": {
+                                            "type": "string",
+                                            "enum": [str(state) for state in seating.SeatState],
+                                        },
+                                    }
+                                ),
+                            },
+                        }
+                    ),
+                },
+            }
+        ),
+        "BookingRequest": _seat_request(identifier, limits),
+        "HoldRequest": _seat_request(identifier, limits),
+        "Hold": _object(
+            {
+                "id": identifier,
+                "show_id": identifier,
+                "user_id": identifier,
+                "num_seats": {"type": "integer"},
+                "seats": seat_names,
+                "status": {
+                    "type": "string",
+                    "enum": ["active", "confirmed", "released", "expired"],
+                },
+                "created_at": instant,
+                "expires_at": instant,
+                "booking_id": {"anyOf": [identifier, {"type": "null"}]},
             }
         ),
         "Booking": _object(
@@ -153,6 +262,7 @@ def _schemas(limits: rules.Limits) -> Json:
                 "status": {"type": "string", "enum": ["active", "cancelled"]},
                 "created_at": instant,
                 "cancelled_at": {"type": ["string", "null"], "format": "date-time"},
+                "seats": {**seat_names, "description": "empty for general admission"},
             }
         ),
     }
@@ -334,6 +444,15 @@ def document(limits: rules.Limits) -> Json:
                     errors=[400, 404, *stored],
                 )
             },
+            "/shows/{show_id}/seats": {
+                "get": _operation(
+                    "every seat of a seated show and its state (404 for general admission)",
+                    ok=200,
+                    schema=_ref("ShowSeats"),
+                    params=[_path_id("show_id")],
+                    errors=[400, 404, *stored],
+                )
+            },
             "/shows/{show_id}/bookings": {
                 "get": _list(
                     "the bookings of one of the caller's shows (owner), cancelled ones included",
@@ -380,6 +499,47 @@ def document(limits: rules.Limits) -> Json:
                     errors=[400, 403, 404, 409, 422, *stored],
                     secured=True,
                 ),
+            },
+            "/holds": {
+                "post": _operation(
+                    f"hold seats (user) for {limits.hold_ttl_seconds} seconds: named seats, "
+                    "or the best num_seats; one hold per user and show",
+                    ok=201,
+                    schema=_ref("Hold"),
+                    body="HoldRequest",
+                    located=True,
+                    errors=[400, 403, 404, 409, *stored],
+                    secured=True,
+                )
+            },
+            "/holds/{hold_id}": {
+                "get": _operation(
+                    "one of the caller's holds (user)",
+                    ok=200,
+                    schema=_ref("Hold"),
+                    params=[_path_id("hold_id")],
+                    errors=[400, 403, 404, *stored],
+                    secured=True,
+                ),
+                "delete": _operation(
+                    "release one of the caller's live holds (user); returns it released",
+                    ok=200,
+                    schema=_ref("Hold"),
+                    params=[_path_id("hold_id")],
+                    errors=[400, 403, 404, 409, *stored],
+                    secured=True,
+                ),
+            },
+            "/holds/{hold_id}/confirm": {
+                "post": _operation(
+                    "book the seats of one of the caller's live holds (user)",
+                    ok=201,
+                    schema=_ref("Booking"),
+                    params=[_path_id("hold_id"), _IDEMPOTENCY_KEY],
+                    located=True,
+                    errors=[400, 403, 404, 409, 422, *stored],
+                    secured=True,
+                )
             },
         },
         "components": {

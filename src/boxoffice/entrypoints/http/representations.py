@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from boxoffice.domain.model import Booking, Movie, Show, User
+from boxoffice.domain.catalog import ShowSeats
+from boxoffice.domain.model import Booking, Hold, Movie, Show, User
 
 JsonObject = dict[str, Any]
 
@@ -35,6 +36,26 @@ def show(entity: Show) -> JsonObject:
         "timing": _instant(entity.timing),
         "capacity": entity.capacity,
         "available_seats": entity.available_seats,
+        "seat_map": None if entity.seat_map is None else entity.seat_map.to_json(),
+    }
+
+
+def show_seats(view: ShowSeats) -> JsonObject:
+    states = iter(view.chart.states())
+    return {
+        "show_id": view.show.id,
+        "capacity": view.show.capacity,
+        "available_seats": view.show.available_seats,
+        "rows": [
+            {
+                "label": row.label,
+                "seats": [
+                    {"seat": label, "state": str(state)}
+                    for label, state in (next(states) for _ in range(row.seats))
+                ],
+            }
+            for row in view.chart.plan.rows
+        ],
     }
 
 
@@ -47,4 +68,19 @@ def booking(entity: Booking) -> JsonObject:
         "status": str(entity.status),
         "created_at": _instant(entity.created_at),
         "cancelled_at": _instant(entity.cancelled_at),
+        "seats": list(entity.seats),
+    }
+
+
+def hold(entity: Hold) -> JsonObject:
+    return {
+        "id": entity.id,
+        "show_id": entity.show_id,
+        "user_id": entity.user_id,
+        "num_seats": entity.num_seats,
+        "seats": list(entity.seats),
+        "status": str(entity.status),
+        "created_at": _instant(entity.created_at),
+        "expires_at": _instant(entity.expires_at),
+        "booking_id": entity.booking_id,
     }

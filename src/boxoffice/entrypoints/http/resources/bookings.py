@@ -7,7 +7,7 @@ import falcon
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import representations
 from boxoffice.entrypoints.http.auth import caller
-from boxoffice.entrypoints.http.body import json_object, required
+from boxoffice.entrypoints.http.body import json_object, optional, required
 from boxoffice.entrypoints.http.paging import page_params, write_page
 from boxoffice.entrypoints.http.params import integer
 
@@ -30,7 +30,8 @@ class BookingsResource:
         booking = self._boxoffice.book_seats(
             actor,
             show_id=required(body, "show_id"),
-            num_seats=required(body, "num_seats"),
+            num_seats=optional(body, "num_seats"),
+            seats=optional(body, "seats"),
             idempotency_key=req.get_header(IDEMPOTENCY_KEY),
         )
         resp.status = falcon.HTTP_201

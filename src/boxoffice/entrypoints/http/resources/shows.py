@@ -7,7 +7,7 @@ import falcon
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import representations
 from boxoffice.entrypoints.http.auth import caller
-from boxoffice.entrypoints.http.body import json_object, required
+from boxoffice.entrypoints.http.body import json_object, optional, required
 from boxoffice.entrypoints.http.paging import page_params, write_page
 from boxoffice.entrypoints.http.params import integer, query_integer, timing
 
@@ -30,7 +30,8 @@ class ShowsResource:
             actor,
             movie_id=required(body, "movie_id"),
             timing=timing(required(body, "timing")),
-            available_seats=required(body, "available_seats"),
+            available_seats=optional(body, "available_seats"),
+            seat_map=optional(body, "seat_map"),
         )
         resp.status = falcon.HTTP_201
         resp.location = f"/shows/{show.id}"
@@ -44,6 +45,17 @@ class ShowResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response, show_id: str) -> None:
         show = self._boxoffice.get_show(integer("show_id", show_id))
         resp.media = representations.show(show)
+
+
+class ShowSeatsResource:
+    """Every seat of a seated show and its state: free, held, booked or blocked."""
+
+    def __init__(self, boxoffice: Boxoffice) -> None:
+        self._boxoffice = boxoffice
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, show_id: str) -> None:
+        view = self._boxoffice.get_seats(integer("show_id", show_id))
+        resp.media = representations.show_seats(view)
 
 
 class ShowBookingsResource:

@@ -1,0 +1,143 @@
+"""A show's seats as use cases change them: under the show's lock, with lapsed holds swept.
+
+Every change of seats goes through here, so the count (available_seats) and the chart of a seated
+show move together, and a hold whose time ran out gives its seats back before anything is decided.
+Readers, who take no lock and write nothing, see the same thing through `as_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from boxoffice.domain import rules
+from boxoffice.domain.errors import NotFound, StorageError, ValidationError
+from boxoffice.domain.model import Hold, HoldStatus, Show
+from boxoffice.domain.ports import UnitOfWork
+from boxoffice.domain.seat_picker import best_seats
+from boxoffice.domain.seating import SeatingChart, SeatState, require_seat_labels
+
+
+@attrs.frozen
+class SeatRequest:
+    """What a booking or hold asks for: named seats, or a number of seats."""
+
+    count: int
+    labels: tuple[str, ...] | None = None
+
+    @classmethod
+    def parse(cls, limits: rules.Limits, *, seats: Any, num_seats: Any) -> SeatRequest:
+        most = limits.max_seats_per_booking
+        if seats is None:
+            if num_seats is None:
+                raise ValidationError("num_seats", "is required unless seats are named")
+            return cls(rules.require_int("num_seats", num_seats, low=1, high=most))
+        labels = require_seat_labels(seats, max_count=most)
+        if num_seats is not None and rules.require_int(
+            "num_seats", num_seats, low=1, high=most
+        ) != len(labels):
+            raise ValidationError("num_seats", "must equal the number of seats named")
+        return cls(len(labels), tuple(labels))
+
+    def fingerprint(self) -> str:
+        return f"seats {self.count}" if self.labels is None else f"seats {','.join(self.labels)}"
+
+
+@attrs.define
+class Inventory:
+    """One show's seats inside one unit of work that holds the show's lock."""
+
+    show: Show
+    chart: SeatingChart | None
+    _chart_changed: bool = False
+
+    def take(self, request: SeatRequest, state: SeatState) -> tuple[str, ...]:
+        """Hold or book what the request asks for, all or nothing; the seats taken, if seated."""
+        if self.chart is None:
+            if request.labels is not None:
+                raise ValidationError(
+                    "seats", "this show is general admission: ask for num_seats instead"
+                )
+            self.show = self.show.reserve(request.count)
+            return ()
+        # Counted first, so a full house is NotEnoughSeats whichever way the seats were asked for.
+        reserved = self.show.reserve(request.count)
+        labels = request.labels or tuple(best_seats(self.chart, request.count))
+        chart = self.chart.take(labels, state)
+        self.show, self.chart, self._chart_changed = reserved, chart, True
+        return tuple(sorted(labels, key=chart.plan.positions.__getitem__))
+
+    def give_back(self, num_seats: int, seats: Sequence[str]) -> None:
+        """Free seats that a booking or hold had taken."""
+        self.show = self.show.release(num_seats)
+        if self.chart is not None and seats:
+            self.chart = self.chart.release(seats)
+            self._chart_changed = True
+
+    def confirm(self, seats: Sequence[str]) -> None:
+        """Held seats become booked; the count does not change, they were taken already."""
+        if self.chart is not None and seats:
+            self.chart = self.chart.confirm(seats)
+            self._chart_changed = True
+
+    def save(self, uow: UnitOfWork) -> None:
+        uow.shows.save(self.show)
+        if self.chart is not None and self._chart_changed:
+            uow.shows.save_seat_codes(self.show.id, self.chart.codes)
+
+
+def lock(uow: UnitOfWork, show_id: int, now: datetime) -> Inventory:
+    """The show's seats, locked until the unit of work ends; lapsed holds are swept (the sweep
+    is written only if the caller saves and commits).
+    """
+    # The lock makes the seats we decide on the current ones: no seat is sold twice.
+    show = uow.shows.get_for_update(show_id)
+    if show is None:
+        raise NotFound("show", show_id)
+    inventory = Inventory(show, _chart(uow, show))
+    for hold in uow.holds.lapsed(show_id, now):
+        uow.holds.save(hold.settle(HoldStatus.EXPIRED, now))
+        inventory.give_back(hold.num_seats, hold.seats)
+    return inventory
+
+
+def as_of(uow: UnitOfWork, show: Show, now: datetime) -> Show:
+    """The show as a reader sees it at `now`: seats of lapsed holds count as free."""
+    return as_of_many(uow, [show], now)[0]
+
+
+def as_of_many(uow: UnitOfWork, shows: list[Show], now: datetime) -> list[Show]:
+    lapsed = uow.holds.lapsed_seat_counts([show.id for show in shows], now) if shows else {}
+    if not lapsed:
+        return shows
+    return [show if show.id not in lapsed else show.release(lapsed[show.id]) for show in shows]
+
+
+def chart_as_of(uow: UnitOfWork, show: Show, now: datetime) -> SeatingChart:
+    """A seated show's chart as a reader sees it at `now`; lapsed holds' seats are free."""
+    chart = _chart(uow, show)
+    if chart is None:
+        raise NotFound("seat map of show", show.id)
+    for hold in uow.holds.lapsed(show.id, now):
+        chart = chart.release(hold.seats)
+    return chart
+
+
+def hold_as_of(hold: Hold, now: datetime) -> Hold:
+    """A hold as a reader sees it at `now`: one whose time ran out is expired."""
+    if hold.status is HoldStatus.ACTIVE and not hold.is_live(now):
+        return attrs.evolve(hold, status=HoldStatus.EXPIRED)
+    return hold
+
+
+def _chart(uow: UnitOfWork, show: Show) -> SeatingChart | None:
+    if show.seat_map is None:
+        return None
+    codes = uow.shows.get_seat_codes(show.id)
+    if codes is None or len(codes) != len(show.seat_map.labels):
+        # Stored together and checked by the schema; this is corruption, not a user's error.
+        raise StorageError(f"the seat chart of show {show.id} does not match its map")
+    return SeatingChart(show.seat_map, codes)
