@@ -49,13 +49,14 @@ MAX_SEATS = 10
 PASSWORD = "correct horse"
 
 
-HOLD_TTL_HOURS = Limits().hold_ttl_seconds / 3600
+# Time is counted in whole seconds, so the model and the clock agree to the second.
+HOLD_TTL_SECONDS = Limits().hold_ttl_seconds
 
 
 @attrs.define
 class ModelShow:
     capacity: int
-    starts_after_hours: float
+    starts_after_seconds: int
     # Seated shows: every seat's label -> "free", "blocked", or the booking or hold taking it.
     seats: dict[str, str] | None = None
 
@@ -75,7 +76,7 @@ class ModelHold:
     show_id: int
     seats: int
     labels: tuple[str, ...]
-    expires_after_hours: float
+    expires_after_seconds: int
     # "active", "confirmed" or "released"; an active one past its time is expired.
     status: str = "active"
 
@@ -103,7 +104,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             self.resources = contextlib.ExitStack()
             uow = self.resources.enter_context(new_store())
             self.clock = FakeClock()
-            self.hours_passed = 0.0
+            self.seconds_passed = 0
             self.app = Boxoffice.from_ports(
                 uow=uow, hasher=FakePasswordHasher(), tokens=FakeTokenService(), clock=self.clock
             )
@@ -144,7 +145,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
         # --- the model's reading of the present -------------------------------------------
 
         def _live(self, hold: ModelHold) -> bool:
-            return hold.status == "active" and self.hours_passed < hold.expires_after_hours
+            return hold.status == "active" and self.seconds_passed < hold.expires_after_seconds
 
         def _held(self, show_id: int) -> int:
             return sum(
@@ -168,7 +169,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             return "booked" if taker.startswith("booking:") else taker
 
         def _started(self, show_id: int) -> bool:
-            return self.model_shows[show_id].starts_after_hours <= self.hours_passed
+            return self.model_shows[show_id].starts_after_seconds <= self.seconds_passed
 
         def _take(self, show_id: int, labels: tuple[str, ...], taker: str) -> None:
             seats = self.model_shows[show_id].seats
@@ -208,7 +209,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 timing=self.clock.now() + timedelta(hours=hours),
                 available_seats=capacity,
             )
-            self.model_shows[show.id] = ModelShow(capacity, self.hours_passed + hours)
+            self.model_shows[show.id] = ModelShow(capacity, self.seconds_passed + hours * 3600)
             return show.id
 
         @rule(
@@ -232,7 +233,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             show = self._add_seated(seat_map, hours)
             states = {label: "blocked" if label in gaps else "free" for label in labels}
             self.model_shows[show.id] = ModelShow(
-                len(labels) - len(gaps), self.hours_passed + hours, states
+                len(labels) - len(gaps), self.seconds_passed + hours * 3600, states
             )
             return show.id
 
@@ -336,7 +337,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             assert (hold.user_id, hold.show_id, hold.num_seats) == (user.id, show_id, count)
             self._take(show_id, hold.seats, f"hold:{hold.id}")
             self.model_holds[hold.id] = ModelHold(
-                user.id, show_id, count, hold.seats, self.hours_passed + HOLD_TTL_HOURS
+                user.id, show_id, count, hold.seats, self.seconds_passed + HOLD_TTL_SECONDS
             )
             return hold.id
 
@@ -379,12 +380,12 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
         @rule(minutes=st.sampled_from([1, 5, 9]))
         def let_minutes_pass(self, minutes: int) -> None:
             self.clock.advance(minutes=minutes)
-            self.hours_passed += minutes / 60
+            self.seconds_passed += minutes * 60
 
         @rule(hours=st.sampled_from([0.5, 1, 6, 12]))
         def let_time_pass(self, hours: float) -> None:
             self.clock.advance(hours=hours)
-            self.hours_passed += hours
+            self.seconds_passed += int(hours * 3600)
 
         @invariant()
         def seats_add_up_for_every_show(self) -> None:
