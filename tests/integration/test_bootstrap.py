@@ -24,6 +24,7 @@ TABLES = {
     "bookings",
     "idempotency_keys",
     "login_failures",
+    "audit_events",
 }
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import attrs
 
-from boxoffice.domain import idempotency, rules
+from boxoffice.domain import audit, idempotency, rules
 from boxoffice.domain.access import require_role
 from boxoffice.domain.errors import NotFound, ShowStarted
-from boxoffice.domain.model import UNSAVED, Actor, Booking, BookingStatus, Role
+from boxoffice.domain.model import UNSAVED, Actor, AuditAction, Booking, BookingStatus, Role
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import Clock, UnitOfWorkFactory
 
@@ -21,9 +21,16 @@ class BookSeats:
     limits: rules.Limits
 
     def __call__(
-        self, actor: Actor, *, show_id: Any, num_seats: Any, idempotency_key: Any = None
+        self,
+        actor: Actor,
+        *,
+        show_id: Any,
+        num_seats: Any,
+        idempotency_key: Any = None,
+        client: Any = None,
     ) -> Booking:
         require_role(actor, Role.USER, "book seats")
+        client = rules.require_client(client)
         show_id = rules.require_id("show_id", show_id)
         seats = rules.require_int(
             "num_seats", num_seats, low=1, high=self.limits.max_seats_per_booking
@@ -53,6 +60,8 @@ class BookSeats:
                 )
             )
             idempotency.remember(uow, actor.id, key, fingerprint, booking, now)
+            # A replay returned above: one booking, one event.
+            uow.audit.add(audit.booking_event(AuditAction.BOOKED, booking, client, now))
             uow.commit()
         return booking
 
@@ -62,8 +71,11 @@ class CancelBooking:
     uow: UnitOfWorkFactory
     clock: Clock
 
-    def __call__(self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None) -> Booking:
+    def __call__(
+        self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None, client: Any = None
+    ) -> Booking:
         require_role(actor, Role.USER, "cancel bookings")
+        client = rules.require_client(client)
         booking_id = rules.require_id("booking_id", booking_id)
         key = rules.require_idempotency_key(idempotency_key)
         fingerprint = f"cancel booking {booking_id}"
@@ -88,6 +100,9 @@ class CancelBooking:
             uow.bookings.save(cancelled)
             uow.shows.save(show.release(booking.num_seats))
             idempotency.remember(uow, actor.id, key, fingerprint, cancelled, now)
+            uow.audit.add(
+                audit.booking_event(AuditAction.BOOKING_CANCELLED, cancelled, client, now)
+            )
             uow.commit()
         return cancelled
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from boxoffice.domain.audit import ListAuditEvents
 from boxoffice.domain.auth import Authenticate, LogIn, SignUp
 from boxoffice.domain.booking import (
     BookSeats,
@@ -15,7 +16,7 @@ from boxoffice.domain.booking import (
     ListShowBookings,
 )
 from boxoffice.domain.catalog import AddMovie, AddShow, GetMovie, GetShow, ListMovies, ListShows
-from boxoffice.domain.model import Actor, Booking, Movie, Show, User
+from boxoffice.domain.model import Actor, AuditEvent, Booking, Movie, Show, User
 from boxoffice.domain.paging import Page
 from boxoffice.domain.ports import Clock, PasswordHasher, TokenService, UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
@@ -37,6 +38,7 @@ class Boxoffice:
     _get_booking: GetBooking
     _list_bookings: ListBookings
     _list_show_bookings: ListShowBookings
+    _list_audit_events: ListAuditEvents
     limits: Limits
 
     @classmethod
@@ -65,11 +67,15 @@ class Boxoffice:
             get_booking=GetBooking(uow),
             list_bookings=ListBookings(uow, limits),
             list_show_bookings=ListShowBookings(uow, limits),
+            list_audit_events=ListAuditEvents(uow, limits),
             limits=limits,
         )
 
-    def sign_up(self, *, name: Any, email: Any, password: Any, role: Any = "user") -> User:
-        return self._sign_up(name=name, email=email, password=password, role=role)
+    def sign_up(
+        self, *, name: Any, email: Any, password: Any, role: Any = "user", client: Any = None
+    ) -> User:
+        """client: who is on the other end (an address), when known; the audit trail keeps it."""
+        return self._sign_up(name=name, email=email, password=password, role=role, client=client)
 
     def log_in(self, *, email: Any, password: Any, client: Any = None) -> str:
         """A bearer token for the account. Raises InvalidCredentials, or TooManyAttempts after
@@ -103,19 +109,31 @@ class Boxoffice:
         return self._list_shows(movie_id, after=after, limit=limit)
 
     def book_seats(
-        self, actor: Actor, *, show_id: Any, num_seats: Any, idempotency_key: Any = None
+        self,
+        actor: Actor,
+        *,
+        show_id: Any,
+        num_seats: Any,
+        idempotency_key: Any = None,
+        client: Any = None,
     ) -> Booking:
         """With an idempotency_key, a retry within 24 hours returns the first call's booking
         instead of booking again; the same key for a different request is refused.
         """
         return self._book_seats(
-            actor, show_id=show_id, num_seats=num_seats, idempotency_key=idempotency_key
+            actor,
+            show_id=show_id,
+            num_seats=num_seats,
+            idempotency_key=idempotency_key,
+            client=client,
         )
 
     def cancel_booking(
-        self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None
+        self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None, client: Any = None
     ) -> Booking:
-        return self._cancel_booking(actor, booking_id, idempotency_key=idempotency_key)
+        return self._cancel_booking(
+            actor, booking_id, idempotency_key=idempotency_key, client=client
+        )
 
     def get_booking(self, actor: Actor, booking_id: Any) -> Booking:
         return self._get_booking(actor, booking_id)
@@ -128,3 +146,9 @@ class Boxoffice:
     ) -> Page[Booking]:
         """Every booking of one of the owner's shows, cancelled ones included."""
         return self._list_show_bookings(actor, show_id, after=after, limit=limit)
+
+    def list_audit_events(self, *, after: Any = None, limit: Any = None) -> Page[AuditEvent]:
+        """The audit trail, oldest first: sign-ups, log-ins (failed and throttled ones too),
+        bookings and cancellations. For operators; it answers to no actor.
+        """
+        return self._list_audit_events(after=after, limit=limit)
