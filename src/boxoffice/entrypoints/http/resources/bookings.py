@@ -32,6 +32,7 @@ class BookingsResource:
             show_id=required(body, "show_id"),
             num_seats=required(body, "num_seats"),
             idempotency_key=req.get_header(IDEMPOTENCY_KEY),
+            client=req.remote_addr,
         )
         resp.status = falcon.HTTP_201
         resp.location = f"/bookings/{booking.id}"
@@ -54,5 +55,6 @@ class BookingResource:
             actor,
             integer("booking_id", booking_id),
             idempotency_key=req.get_header(IDEMPOTENCY_KEY),
+            client=req.remote_addr,
         )
         resp.media = representations.booking(booking)
