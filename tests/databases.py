@@ -109,9 +109,10 @@ def empty(factory: SqlAlchemyUnitOfWorkFactory) -> None:
     with factory.engine.begin() as connection:
         if factory.engine.dialect.name == "postgresql":
             connection.exec_driver_sql(
-                "TRUNCATE bookings, shows, movies, users RESTART IDENTITY CASCADE"
+                "TRUNCATE audit_events, holds, bookings, shows, movies, users"
+                " RESTART IDENTITY CASCADE"
             )
         else:
             # Without AUTOINCREMENT, SQLite numbers an empty table's rows from 1 again.
-            for table in ("bookings", "shows", "movies", "users"):
+            for table in ("audit_events", "holds", "bookings", "shows", "movies", "users"):
                 connection.exec_driver_sql(f"DELETE FROM {table}")

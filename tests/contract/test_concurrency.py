@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from boxoffice.domain.errors import AlreadyCancelled, BoxofficeError, EmailTaken, NotEnoughSeats
-from boxoffice.domain.model import Actor, Role, Show
+from boxoffice.domain.model import Actor, AuditAction, Role, Show
 from boxoffice.domain.service import Boxoffice
 from tests.fakes import START
 
@@ -34,6 +34,10 @@ def race(calls: list[Callable[[], T]]) -> Counter[str]:
         return Counter(pool.map(run, calls))
 
 
+def actions(app: Boxoffice) -> list[AuditAction]:
+    return [event.action for event in app.list_audit_events(limit=500)]
+
+
 def a_show(app: Boxoffice, seats: int) -> tuple[Actor, Show]:
     app.sign_up(name="Owner", email="owner@example.com", password="password", role="owner")
     owner = app.authenticate(app.log_in(email="owner@example.com", password="password"))
@@ -51,6 +55,7 @@ def test_racing_bookings_sell_every_seat_and_no_more(app: Boxoffice) -> None:
     assert outcomes == {"ok": RACERS // 2, NotEnoughSeats.__name__: RACERS // 2}
     assert app.get_show(show.id).available_seats == 0
     assert len(app.list_bookings(ada)) == RACERS // 2
+    assert actions(app).count(AuditAction.BOOKED) == RACERS // 2
 
 
 def test_racing_cancels_of_one_booking_return_its_seats_once(app: Boxoffice) -> None:
@@ -60,6 +65,7 @@ def test_racing_cancels_of_one_booking_return_its_seats_once(app: Boxoffice) -> 
     outcomes = race([lambda: app.cancel_booking(ada, booking.id)] * RACERS)
     assert outcomes == {"ok": 1, AlreadyCancelled.__name__: RACERS - 1}
     assert app.get_show(show.id).available_seats == 8
+    assert actions(app).count(AuditAction.BOOKING_CANCELLED) == 1
 
 
 def test_racing_sign_ups_with_one_email_make_one_account(app: Boxoffice) -> None:
@@ -68,3 +74,4 @@ def test_racing_sign_ups_with_one_email_make_one_account(app: Boxoffice) -> None
         [lambda e=e: app.sign_up(name="Ada", email=e, password="password") for e in emails]
     )
     assert outcomes == {"ok": 1, EmailTaken.__name__: RACERS - 1}
+    assert actions(app).count(AuditAction.SIGNED_UP) == 1

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from boxoffice.domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused, ValidationError
-from boxoffice.domain.model import Booking
+from boxoffice.domain.model import AuditAction, Booking
 from boxoffice.domain.service import Boxoffice
-from tests.contract.test_concurrency import RACERS, a_show, race
+from tests.contract.test_concurrency import RACERS, a_show, actions, race
 from tests.fakes import FakeClock
 
 
@@ -90,3 +90,5 @@ def test_racing_retries_make_one_booking(app: Boxoffice) -> None:
     assert outcomes["ok"] >= 1
     assert len(app.list_bookings(ada)) == 1
     assert app.get_show(show.id).available_seats == 98
+    # The replays and the refused twins recorded nothing.
+    assert actions(app).count(AuditAction.BOOKED) == 1

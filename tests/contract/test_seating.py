@@ -179,8 +179,15 @@ def test_a_hold_keeps_seats_from_others_until_confirmed(
     with pytest.raises(SeatsUnavailable):
         app.book_seats(bob, show_id=seated.id, seats=["B5", "B6"])
 
-    booking = app.confirm_hold(ada, hold.id)
+    booking = app.confirm_hold(ada, hold.id, client="203.0.113.9")
     assert (booking.seats, booking.num_seats, booking.user_id) == (("B4", "B5"), 2, ada.id)
+    last = list(app.list_audit_events())[-1]
+    assert (last.action, last.actor_id, last.target, last.client) == (
+        "booked",
+        ada.id,
+        f"booking:{booking.id}",
+        "203.0.113.9",
+    )
     assert states(app, seated)["B4"] is SeatState.BOOKED
     assert app.get_show(seated.id).available_seats == 16
     confirmed = app.get_hold(ada, hold.id)

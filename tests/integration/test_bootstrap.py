@@ -25,6 +25,7 @@ TABLES = {
     "holds",
     "idempotency_keys",
     "login_failures",
+    "audit_events",
 }
 
 

@@ -15,9 +15,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 from sqlalchemy.pool import NullPool
 
-from boxoffice.adapters.sqlalchemy import StorageError
+from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory, StorageError
 from boxoffice.adapters.sqlalchemy.migrations import alembic_config, upgrade
 from boxoffice.adapters.sqlalchemy.tables import metadata
+from boxoffice.domain.model import UNSAVED, AuditAction, AuditEvent
 from tests.integration.load import REPOSITORY
 
 TABLES = {
@@ -28,6 +29,7 @@ TABLES = {
     "holds",
     "idempotency_keys",
     "login_failures",
+    "audit_events",
 }
 
 
@@ -175,3 +177,39 @@ def test_shows_and_bookings_from_before_seating_stay_general_admission(
             assert uow.holds.lapsed(1, show.timing) == []
     finally:
         factory.dispose()
+
+
+def test_a_database_before_the_audit_trail_is_carried_forward(empty_database_url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(empty_database_url), "0003")
+    with connect(empty_database_url) as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO users (name, email, password, role, created_at)"
+            " VALUES ('Ada', 'ada@example.com', 'hashed', 'user', '2030-01-01 12:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO login_failures (subject, failed_at)"
+            " VALUES ('account:ada@example.com', '2030-01-01 12:00:00')"
+        )
+        connection.commit()
+        assert "audit_events" not in inspect(connection).get_table_names()
+    upgrade(empty_database_url)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(empty_database_url)
+    try:
+        with factory() as uow:
+            ada = uow.users.get_by_email("ada@example.com")
+            assert ada is not None
+            assert uow.login_attempts.failures_since(
+                "account:ada@example.com", ada.created_at.replace(year=2000)
+            )
+            event = uow.audit.add(
+                AuditEvent(UNSAVED, ada.created_at, AuditAction.LOGGED_IN, ada.id, f"user:{ada.id}")
+            )
+            uow.commit()
+        with factory(read_only=True) as uow:
+            assert uow.audit.list(after=None, limit=10) == [event]
+    finally:
+        factory.dispose()
+    with connect(empty_database_url) as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head()

@@ -18,6 +18,7 @@ import attrs
 
 from boxoffice.domain.errors import AlreadyHolding, EmailTaken, NotFound
 from boxoffice.domain.model import (
+    AuditEvent,
     Booking,
     Hold,
     HoldStatus,
@@ -68,6 +69,7 @@ class InMemoryStore:
     user_id_by_email: dict[str, int] = attrs.field(factory=dict)
     idempotency_keys: dict[tuple[int, str], IdempotencyRecord] = attrs.field(factory=dict)
     login_failures: dict[str, list[datetime]] = attrs.field(factory=dict)
+    audit_events: _Table[AuditEvent] = attrs.field(factory=_Table)
 
 
 class _StagedRepository(Generic[E]):
@@ -308,6 +310,11 @@ class InMemoryLoginAttemptRepository:
         self._staged.clear()
 
 
+class InMemoryAuditLog(_StagedRepository[AuditEvent]):
+    def list(self, *, after: int | None, limit: int) -> list[AuditEvent]:
+        return self._select(lambda _: True, after, limit)
+
+
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
@@ -320,6 +327,7 @@ class InMemoryUnitOfWork:
         self._holds = InMemoryHoldRepository(store.holds, self._users, self._shows)
         self._idempotency_keys = InMemoryIdempotencyRepository(store.idempotency_keys)
         self._login_attempts = InMemoryLoginAttemptRepository(store.login_failures)
+        self._audit = InMemoryAuditLog(store.audit_events)
 
     @property
     def users(self) -> InMemoryUserRepository:
@@ -349,6 +357,10 @@ class InMemoryUnitOfWork:
     def login_attempts(self) -> InMemoryLoginAttemptRepository:
         return self._login_attempts
 
+    @property
+    def audit(self) -> InMemoryAuditLog:
+        return self._audit
+
     def _repositories(self) -> tuple[_Staging, ...]:
         return (
             self._users,
@@ -358,6 +370,7 @@ class InMemoryUnitOfWork:
             self._holds,
             self._idempotency_keys,
             self._login_attempts,
+            self._audit,
         )
 
     def __enter__(self) -> Self:

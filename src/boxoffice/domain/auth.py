@@ -7,9 +7,9 @@ from typing import Any, NoReturn
 
 import attrs
 
-from boxoffice.domain import rules, throttle
-from boxoffice.domain.errors import InvalidCredentials, InvalidToken
-from boxoffice.domain.model import UNSAVED, Actor, User
+from boxoffice.domain import audit, rules, throttle
+from boxoffice.domain.errors import InvalidCredentials, InvalidToken, TooManyAttempts
+from boxoffice.domain.model import UNSAVED, Actor, AuditAction, User
 from boxoffice.domain.ports import Clock, PasswordHasher, TokenService, UnitOfWorkFactory
 
 
@@ -19,7 +19,10 @@ class SignUp:
     hasher: PasswordHasher
     clock: Clock
 
-    def __call__(self, *, name: Any, email: Any, password: Any, role: Any) -> User:
+    def __call__(
+        self, *, name: Any, email: Any, password: Any, role: Any, client: Any = None
+    ) -> User:
+        client = rules.require_client(client)
         name = rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS)
         email = rules.require_email(email)
         role = rules.require_role(role)
@@ -29,6 +32,7 @@ class SignUp:
         with self.uow() as uow:
             # The repository raises EmailTaken; the unique index decides races.
             stored = uow.users.add(user)
+            uow.audit.add(audit.signed_up(stored, client))
             uow.commit()
         return stored
 
@@ -52,26 +56,43 @@ class LogIn:
             raise InvalidCredentials()
         email = rules.normalize_email(email)
         watched = throttle.subjects(self.limits, email, client)
-        with self.uow(read_only=True) as uow:
-            had_failures = throttle.check(uow, self.limits, watched, self.clock.now())
-            user = uow.users.get_by_email(email)
+        try:
+            with self.uow(read_only=True) as uow:
+                user = uow.users.get_by_email(email)
+                had_failures = throttle.check(uow, self.limits, watched, self.clock.now())
+        except TooManyAttempts:
+            # Recorded, though not counted as a failure: a pause must never outlast its window.
+            with self.uow() as uow:
+                uow.audit.add(
+                    audit.login_refused(
+                        AuditAction.LOGIN_THROTTLED, email, user, client, self.clock.now()
+                    )
+                )
+                uow.commit()
+            raise
         if user is None:
             # Spend the same bcrypt time as for a wrong password: timing must not tell
             # which emails are registered.
             self.hasher.verify(password, self._decoy())
-            self._failed(watched)
+            self._failed(watched, email, None, client)
         if not self.hasher.verify(password, user.password_hash):
-            self._failed(watched)
-        if had_failures:
-            with self.uow() as uow:
+            self._failed(watched, email, user, client)
+        token = self.tokens.issue(user.id)
+        with self.uow() as uow:
+            if had_failures:
                 # The account's owner got in: their typos no longer count against it.
                 uow.login_attempts.forget(watched[0].name)
-                uow.commit()
-        return self.tokens.issue(user.id)
+            uow.audit.add(audit.logged_in(user, client, self.clock.now()))
+            uow.commit()
+        return token
 
-    def _failed(self, watched: list[throttle.Subject]) -> NoReturn:
+    def _failed(
+        self, watched: list[throttle.Subject], email: str, user: User | None, client: str | None
+    ) -> NoReturn:
+        now = self.clock.now()
         with self.uow() as uow:
-            throttle.record_failure(uow, self.limits, watched, self.clock.now())
+            throttle.record_failure(uow, self.limits, watched, now)
+            uow.audit.add(audit.login_refused(AuditAction.LOGIN_FAILED, email, user, client, now))
             uow.commit()
         raise InvalidCredentials()
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import attrs
 
-from boxoffice.domain import idempotency, inventory, rules
+from boxoffice.domain import audit, idempotency, inventory, rules
 from boxoffice.domain.access import require_role
 from boxoffice.domain.errors import NotFound, ShowStarted
 from boxoffice.domain.inventory import SeatRequest
-from boxoffice.domain.model import UNSAVED, Actor, Booking, BookingStatus, Role
+from boxoffice.domain.model import UNSAVED, Actor, AuditAction, Booking, BookingStatus, Role
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import Clock, UnitOfWorkFactory
 from boxoffice.domain.seating import SeatState
@@ -30,8 +30,10 @@ class BookSeats:
         num_seats: Any = None,
         seats: Any = None,
         idempotency_key: Any = None,
+        client: Any = None,
     ) -> Booking:
         require_role(actor, Role.USER, "book seats")
+        client = rules.require_client(client)
         show_id = rules.require_id("show_id", show_id)
         request = SeatRequest.parse(self.limits, seats=seats, num_seats=num_seats)
         key = rules.require_idempotency_key(idempotency_key)
@@ -58,6 +60,8 @@ class BookSeats:
                 )
             )
             idempotency.remember(uow, actor.id, key, fingerprint, booking, now)
+            # A replay returned above: one booking, one event.
+            uow.audit.add(audit.booking_event(AuditAction.BOOKED, booking, client, now))
             uow.commit()
         return booking
 
@@ -67,8 +71,11 @@ class CancelBooking:
     uow: UnitOfWorkFactory
     clock: Clock
 
-    def __call__(self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None) -> Booking:
+    def __call__(
+        self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None, client: Any = None
+    ) -> Booking:
         require_role(actor, Role.USER, "cancel bookings")
+        client = rules.require_client(client)
         booking_id = rules.require_id("booking_id", booking_id)
         key = rules.require_idempotency_key(idempotency_key)
         fingerprint = f"cancel booking {booking_id}"
@@ -94,6 +101,9 @@ class CancelBooking:
             seats_of_show.give_back(booking.num_seats, booking.seats)
             seats_of_show.save(uow)
             idempotency.remember(uow, actor.id, key, fingerprint, cancelled, now)
+            uow.audit.add(
+                audit.booking_event(AuditAction.BOOKING_CANCELLED, cancelled, client, now)
+            )
             uow.commit()
         return cancelled
 

@@ -11,11 +11,20 @@ from typing import Any
 
 import attrs
 
-from boxoffice.domain import idempotency, inventory, rules
+from boxoffice.domain import audit, idempotency, inventory, rules
 from boxoffice.domain.access import require_role
 from boxoffice.domain.errors import AlreadyHolding, NotFound, ShowStarted
 from boxoffice.domain.inventory import SeatRequest
-from boxoffice.domain.model import UNSAVED, Actor, Booking, BookingStatus, Hold, HoldStatus, Role
+from boxoffice.domain.model import (
+    UNSAVED,
+    Actor,
+    AuditAction,
+    Booking,
+    BookingStatus,
+    Hold,
+    HoldStatus,
+    Role,
+)
 from boxoffice.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from boxoffice.domain.seating import SeatState
 
@@ -74,8 +83,11 @@ class ConfirmHold:
     uow: UnitOfWorkFactory
     clock: Clock
 
-    def __call__(self, actor: Actor, hold_id: Any, *, idempotency_key: Any = None) -> Booking:
+    def __call__(
+        self, actor: Actor, hold_id: Any, *, idempotency_key: Any = None, client: Any = None
+    ) -> Booking:
         require_role(actor, Role.USER, "confirm holds")
+        client = rules.require_client(client)
         hold_id = rules.require_id("hold_id", hold_id)
         key = rules.require_idempotency_key(idempotency_key)
         fingerprint = f"confirm hold {hold_id}"
@@ -106,6 +118,8 @@ class ConfirmHold:
             seats_of_show.confirm(hold.seats)
             seats_of_show.save(uow)
             idempotency.remember(uow, actor.id, key, fingerprint, booking, now)
+            # A confirmed hold is a booking like any other in the trail.
+            uow.audit.add(audit.booking_event(AuditAction.BOOKED, booking, client, now))
             uow.commit()
         return booking
 

@@ -31,6 +31,15 @@ class HoldStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+class AuditAction(enum.StrEnum):
+    SIGNED_UP = "signed_up"
+    LOGGED_IN = "logged_in"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_THROTTLED = "login_throttled"
+    BOOKED = "booked"
+    BOOKING_CANCELLED = "booking_cancelled"
+
+
 @attrs.frozen
 class User:
     id: int
@@ -148,3 +157,28 @@ class IdempotencyRecord:
     fingerprint: str
     booking_id: int
     created_at: datetime
+
+
+@attrs.frozen
+class AuditEvent:
+    """Who did what to what, when and from where. Never a password or a token.
+
+    target names what was acted on: "user:<id>", "booking:<id>", or for a log-in that failed or
+    was throttled "email:<address tried>". actor_id is the account acting (for a failed log-in,
+    the account the attempt claimed to be), None when no account has the email tried.
+    """
+
+    id: int
+    occurred_at: datetime
+    action: AuditAction
+    actor_id: int | None
+    target: str
+    client: str | None = None
+    # What a booking or cancellation was about; None for account events.
+    show_id: int | None = None
+    num_seats: int | None = None
+
+    @property
+    def detail(self) -> dict[str, int]:
+        details = {"show_id": self.show_id, "num_seats": self.num_seats}
+        return {name: value for name, value in details.items() if value is not None}

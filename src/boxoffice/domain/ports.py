@@ -10,7 +10,15 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from boxoffice.domain.model import Booking, Hold, IdempotencyRecord, Movie, Show, User
+from boxoffice.domain.model import (
+    AuditEvent,
+    Booking,
+    Hold,
+    IdempotencyRecord,
+    Movie,
+    Show,
+    User,
+)
 
 
 class UserRepository(Protocol):
@@ -108,6 +116,16 @@ class LoginAttemptRepository(Protocol):
         """Drop every subject's failures older than `before`: nothing outlives its window."""
 
 
+class AuditLog(Protocol):
+    """Append-only: events are added in the transaction of what they record, never changed."""
+
+    def add(self, event: AuditEvent) -> AuditEvent:
+        """Store the event and return it with its id."""
+
+    def list(self, *, after: int | None, limit: int) -> list[AuditEvent]:
+        """Events with id > after, in id order, at most limit."""
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls back."""
 
@@ -131,6 +149,9 @@ class UnitOfWork(Protocol):
 
     @property
     def login_attempts(self) -> LoginAttemptRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> Self: ...
 

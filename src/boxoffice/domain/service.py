@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from boxoffice.domain.audit import ListAuditEvents
 from boxoffice.domain.auth import Authenticate, LogIn, SignUp
 from boxoffice.domain.booking import (
     BookSeats,
@@ -25,7 +26,7 @@ from boxoffice.domain.catalog import (
     ShowSeats,
 )
 from boxoffice.domain.holds import ConfirmHold, GetHold, HoldSeats, ReleaseHold
-from boxoffice.domain.model import Actor, Booking, Hold, Movie, Show, User
+from boxoffice.domain.model import Actor, AuditEvent, Booking, Hold, Movie, Show, User
 from boxoffice.domain.paging import Page
 from boxoffice.domain.ports import Clock, PasswordHasher, TokenService, UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
@@ -52,6 +53,7 @@ class Boxoffice:
     _confirm_hold: ConfirmHold
     _release_hold: ReleaseHold
     _get_hold: GetHold
+    _list_audit_events: ListAuditEvents
     limits: Limits
 
     @classmethod
@@ -85,11 +87,15 @@ class Boxoffice:
             confirm_hold=ConfirmHold(uow, clock),
             release_hold=ReleaseHold(uow, clock),
             get_hold=GetHold(uow, clock),
+            list_audit_events=ListAuditEvents(uow, limits),
             limits=limits,
         )
 
-    def sign_up(self, *, name: Any, email: Any, password: Any, role: Any = "user") -> User:
-        return self._sign_up(name=name, email=email, password=password, role=role)
+    def sign_up(
+        self, *, name: Any, email: Any, password: Any, role: Any = "user", client: Any = None
+    ) -> User:
+        """client: who is on the other end (an address), when known; the audit trail keeps it."""
+        return self._sign_up(name=name, email=email, password=password, role=role, client=client)
 
     def log_in(self, *, email: Any, password: Any, client: Any = None) -> str:
         """A bearer token for the account. Raises InvalidCredentials, or TooManyAttempts after
@@ -150,6 +156,7 @@ class Boxoffice:
         num_seats: Any = None,
         seats: Any = None,
         idempotency_key: Any = None,
+        client: Any = None,
     ) -> Booking:
         """Book `seats` by name (["C5", "C6"], all or none) on a seated show, or `num_seats`:
         on a seated show the best free ones are chosen.
@@ -163,12 +170,15 @@ class Boxoffice:
             num_seats=num_seats,
             seats=seats,
             idempotency_key=idempotency_key,
+            client=client,
         )
 
     def cancel_booking(
-        self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None
+        self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None, client: Any = None
     ) -> Booking:
-        return self._cancel_booking(actor, booking_id, idempotency_key=idempotency_key)
+        return self._cancel_booking(
+            actor, booking_id, idempotency_key=idempotency_key, client=client
+        )
 
     def get_booking(self, actor: Actor, booking_id: Any) -> Booking:
         return self._get_booking(actor, booking_id)
@@ -188,12 +198,20 @@ class Boxoffice:
         """Keep seats (named, or the best `num_seats`) for the actor until the hold expires."""
         return self._hold_seats(actor, show_id=show_id, num_seats=num_seats, seats=seats)
 
-    def confirm_hold(self, actor: Actor, hold_id: Any, *, idempotency_key: Any = None) -> Booking:
-        """Turn a live hold into a booking of its seats."""
-        return self._confirm_hold(actor, hold_id, idempotency_key=idempotency_key)
+    def confirm_hold(
+        self, actor: Actor, hold_id: Any, *, idempotency_key: Any = None, client: Any = None
+    ) -> Booking:
+        """Turn a live hold into a booking of its seats (audited as a booking)."""
+        return self._confirm_hold(actor, hold_id, idempotency_key=idempotency_key, client=client)
 
     def release_hold(self, actor: Actor, hold_id: Any) -> Hold:
         return self._release_hold(actor, hold_id)
 
     def get_hold(self, actor: Actor, hold_id: Any) -> Hold:
         return self._get_hold(actor, hold_id)
+
+    def list_audit_events(self, *, after: Any = None, limit: Any = None) -> Page[AuditEvent]:
+        """The audit trail, oldest first: sign-ups, log-ins (failed and throttled ones too),
+        bookings and cancellations. For operators; it answers to no actor.
+        """
+        return self._list_audit_events(after=after, limit=limit)

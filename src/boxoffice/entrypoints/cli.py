@@ -1,13 +1,30 @@
-"""The `boxoffice` command: serve the REST API, manage the database schema."""
+"""The `boxoffice` command: serve the REST API, manage the database schema, read the audit trail."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import attrs
 
 from boxoffice.config import Settings
+from boxoffice.domain.errors import BoxofficeError
 from boxoffice.errors import ConfigurationError
+
+# Options of a command rather than settings of the service.
+_NOT_SETTINGS = ("command", "db_command", "after", "limit")
+
+
+def _count(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < low:
+            raise ValueError(text)
+        return value
+
+    parse.__name__ = f"integer of at least {low}"
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,18 +57,32 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply every migration not yet applied")
     database_flags(upgrade)
+
+    audit = commands.add_parser(
+        "audit",
+        help="print the audit trail, one JSON object per line, oldest first",
+        description="Sign-ups, log-ins (failed and throttled ones too), bookings and "
+        "cancellations: id, occurred_at, action, actor_id, target, client, detail.",
+    )
+    audit.add_argument(
+        "--after", type=_count(0), help="only events with a greater id (the last one seen)"
+    )
+    audit.add_argument("--limit", type=_count(1), help="print at most this many (default: all)")
+    database_flags(audit)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    flags = {k: v for k, v in vars(args).items() if k not in ("command", "db_command")}
+    flags = {k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS}
     try:
         settings = Settings.from_env(**flags)
         if args.command == "serve":
             from boxoffice.entrypoints.server import serve
 
             return serve(settings)
+        if args.command == "audit":
+            return _audit(settings, after=args.after, limit=args.limit)
         from boxoffice.adapters.sqlalchemy.migrations import upgrade
 
         url = settings.service_database_url()
@@ -61,6 +92,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"boxoffice: {error}", file=sys.stderr)
         return 2
+
+
+def _audit(settings: Settings, *, after: int | None, limit: int | None) -> int:
+    from boxoffice.bootstrap import build
+    from boxoffice.entrypoints.audit_trail import print_events
+
+    # The service's database, read as it is: reading the trail must not migrate it.
+    settings = attrs.evolve(settings, database_url=settings.service_database_url())
+    try:
+        print_events(build(settings, migrate=False), sys.stdout, after=after, limit=limit)
+    except BoxofficeError as error:
+        print(f"boxoffice: cannot read the audit trail: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _without_password(url: str) -> str:

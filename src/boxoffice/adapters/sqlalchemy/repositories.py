@@ -30,6 +30,7 @@ from sqlalchemy import (
 from boxoffice.adapters.sqlalchemy.errors import MissingReference
 from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.tables import (
+    audit_events,
     bookings,
     holds,
     idempotency_keys,
@@ -40,6 +41,8 @@ from boxoffice.adapters.sqlalchemy.tables import (
 )
 from boxoffice.domain.errors import NotFound
 from boxoffice.domain.model import (
+    AuditAction,
+    AuditEvent,
     Booking,
     BookingStatus,
     Hold,
@@ -473,3 +476,38 @@ class SqlAlchemyLoginAttemptRepository:
 
     def forget_everyone_before(self, before: datetime) -> None:
         self._sql.write(_FORGET_EVERYONE_BEFORE, {"before": before})
+
+
+_AUDIT_EVENTS_PAGE = _page(_in_field_order(audit_events, AuditEvent))
+_INSERT_AUDIT_EVENT = insert(audit_events)
+
+
+def _audit_event(row: Sequence[Any]) -> AuditEvent:
+    event_id, occurred_at, action, actor_id, target, client, show_id, num_seats = row
+    return AuditEvent(
+        event_id, occurred_at, AuditAction(action), actor_id, target, client, show_id, num_seats
+    )
+
+
+class SqlAlchemyAuditLog:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def add(self, event: AuditEvent) -> AuditEvent:
+        event_id = self._sql.insert(
+            _INSERT_AUDIT_EVENT,
+            {
+                "occurred_at": event.occurred_at,
+                "action": event.action.value,
+                "actor_id": event.actor_id,
+                "target": event.target,
+                "client": event.client,
+                "show_id": event.show_id,
+                "num_seats": event.num_seats,
+            },
+        )
+        return attrs.evolve(event, id=event_id)
+
+    def list(self, *, after: int | None, limit: int) -> list[AuditEvent]:
+        rows = self._sql.all(_AUDIT_EVENTS_PAGE, {"after": after or 0, "limit": limit})
+        return [_audit_event(row) for row in rows]

@@ -194,3 +194,19 @@ login_failures = Table(
     # Pruning everyone's expired failures.
     Index("ix_login_failures_failed_at", "failed_at"),
 )
+
+# The audit trail, append-only. No foreign keys: a record must outlive whatever it names, and
+# a log-in that failed for an unknown email has no user. No CHECK on action either: new kinds of
+# event should not need a migration that copies this ever-growing table on SQLite.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("actor_id", Id, nullable=True),
+    Column("target", Text, nullable=False),
+    Column("client", Text, nullable=True),
+    Column("show_id", Id, nullable=True),
+    Column("num_seats", Integer, nullable=True),
+)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from boxoffice.adapters.sqlalchemy.engine import READ_ONLY, create_engine
 from boxoffice.adapters.sqlalchemy.errors import translate
 from boxoffice.adapters.sqlalchemy.repositories import (
+    SqlAlchemyAuditLog,
     SqlAlchemyBookingRepository,
     SqlAlchemyHoldRepository,
     SqlAlchemyIdempotencyRepository,
@@ -57,6 +58,7 @@ class SqlAlchemyUnitOfWork:
         self._holds = SqlAlchemyHoldRepository(statements)
         self._idempotency_keys = SqlAlchemyIdempotencyRepository(statements)
         self._login_attempts = SqlAlchemyLoginAttemptRepository(statements)
+        self._audit = SqlAlchemyAuditLog(statements)
         return self
 
     def __exit__(
@@ -107,6 +109,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def login_attempts(self) -> SqlAlchemyLoginAttemptRepository:
         return self._login_attempts
+
+    @property
+    def audit(self) -> SqlAlchemyAuditLog:
+        return self._audit
 
     def commit(self) -> None:
         connection = self._active()

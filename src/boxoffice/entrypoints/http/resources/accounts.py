@@ -21,6 +21,8 @@ class SignupResource:
             email=required(body, "email"),
             password=required(body, "password"),
             role=required(body, "role"),
+            # For the audit trail: where the sign-up came from.
+            client=req.remote_addr,
         )
         resp.status = falcon.HTTP_201
         resp.media = representations.user(user)

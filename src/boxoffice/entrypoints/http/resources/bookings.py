@@ -33,6 +33,7 @@ class BookingsResource:
             num_seats=optional(body, "num_seats"),
             seats=optional(body, "seats"),
             idempotency_key=req.get_header(IDEMPOTENCY_KEY),
+            client=req.remote_addr,
         )
         resp.status = falcon.HTTP_201
         resp.location = f"/bookings/{booking.id}"
@@ -55,5 +56,6 @@ class BookingResource:
             actor,
             integer("booking_id", booking_id),
             idempotency_key=req.get_header(IDEMPOTENCY_KEY),
+            client=req.remote_addr,
         )
         resp.media = representations.booking(booking)

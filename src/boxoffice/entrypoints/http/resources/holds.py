@@ -57,6 +57,7 @@ class HoldConfirmationResource:
             actor,
             integer("hold_id", hold_id),
             idempotency_key=req.get_header(IDEMPOTENCY_KEY),
+            client=req.remote_addr,
         )
         resp.status = falcon.HTTP_201
         resp.location = f"/bookings/{booking.id}"

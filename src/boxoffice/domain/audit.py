@@ -1,0 +1,65 @@
+"""The audit trail: sign-ups, log-ins (and failed ones), bookings and cancellations.
+
+Each event is added in the unit of work of the action it records, so both commit or neither
+does. Events name ids, addresses and the email a log-in tried; never a password or a token.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from boxoffice.domain import rules
+from boxoffice.domain.model import UNSAVED, AuditAction, AuditEvent, Booking, User
+from boxoffice.domain.paging import Page, fetch_page
+from boxoffice.domain.ports import UnitOfWorkFactory
+
+
+def signed_up(user: User, client: str | None) -> AuditEvent:
+    return AuditEvent(
+        UNSAVED, user.created_at, AuditAction.SIGNED_UP, user.id, f"user:{user.id}", client
+    )
+
+
+def logged_in(user: User, client: str | None, at: datetime) -> AuditEvent:
+    return AuditEvent(UNSAVED, at, AuditAction.LOGGED_IN, user.id, f"user:{user.id}", client)
+
+
+def login_refused(
+    action: AuditAction, email: str, user: User | None, client: str | None, at: datetime
+) -> AuditEvent:
+    """A failed or throttled log-in. The email tried is the target whether or not an account
+    has it: that is what an attack on unknown accounts looks like.
+    """
+    actor_id = None if user is None else user.id
+    return AuditEvent(UNSAVED, at, action, actor_id, f"email:{email}", client)
+
+
+def booking_event(
+    action: AuditAction, booking: Booking, client: str | None, at: datetime
+) -> AuditEvent:
+    return AuditEvent(
+        UNSAVED,
+        at,
+        action,
+        booking.user_id,
+        f"booking:{booking.id}",
+        client,
+        show_id=booking.show_id,
+        num_seats=booking.num_seats,
+    )
+
+
+@attrs.frozen
+class ListAuditEvents:
+    """The trail for operators, oldest first. No actor: whoever holds the database reads it."""
+
+    uow: UnitOfWorkFactory
+    limits: rules.Limits
+
+    def __call__(self, *, after: Any = None, limit: Any = None) -> Page[AuditEvent]:
+        cursor, size = rules.require_page(self.limits, after, limit)
+        with self.uow(read_only=True) as uow:
+            return fetch_page(lambda n: uow.audit.list(after=cursor, limit=n), size)
