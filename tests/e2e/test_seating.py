@@ -48,11 +48,16 @@ def add_seated_show(server: Server, owner: str, seat_map: dict[str, Any]) -> dic
 
 
 def seat_states(server: Server, show_id: int) -> tuple[dict[str, str], int]:
-    """Every seat's state by name, and available_seats, from GET /shows/{id}/seats."""
+    """Every seat's state by name, and available_seats, from GET /shows/{id}/seats; checks
+    that the counts agree with the seats (free = available, free + held + booked = capacity).
+    """
     reply = server.call("GET", f"/shows/{show_id}/seats")
     assert reply.status == 200, reply
     assert reply.body["show_id"] == show_id
     states = {seat["seat"]: seat["state"] for row in reply.body["rows"] for seat in row["seats"]}
+    counts = Counter(states.values())
+    assert counts["free"] == reply.body["available_seats"], reply.body
+    assert counts["free"] + counts["held"] + counts["booked"] == reply.body["capacity"]
     return states, reply.body["available_seats"]
 
 
@@ -206,6 +211,54 @@ def test_pick_hold_confirm_cancel_and_release(server: Server) -> None:
     }
 
 
+def test_one_users_concurrent_holds_on_a_show_give_one_hold(server: Server) -> None:
+    owner = sign_up_and_log_in(server, "owner@example.com", "owner")
+    ada = sign_up_and_log_in(server, "ada@example.com", "user")
+    show = add_seated_show(server, owner, HALL)
+    attempts = ["B", "C", "D"]
+    start = threading.Barrier(len(attempts))
+
+    def hold(row: str) -> Reply:
+        start.wait()
+        body = {"show_id": show["id"], "seats": [f"{row}4", f"{row}5"]}
+        return server.call("POST", "/holds", body, ada)
+
+    with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
+        replies = list(pool.map(hold, attempts))
+
+    assert Counter(reply.status for reply in replies) == {201: 1, 409: len(attempts) - 1}
+    states, available = seat_states(server, show["id"])
+    assert Counter(states.values())["held"] == 2
+    assert available == HALL_CAPACITY - 2
+
+
+def test_confirm_racing_release_settles_the_hold_once(server: Server) -> None:
+    owner = sign_up_and_log_in(server, "owner@example.com", "owner")
+    ada = sign_up_and_log_in(server, "ada@example.com", "user")
+    show = add_seated_show(server, owner, HALL)
+    hold = server.call("POST", "/holds", {"show_id": show["id"], "seats": CONTESTED}, ada).body
+    start = threading.Barrier(2)
+
+    def settle(method: str, path: str) -> Reply:
+        start.wait()
+        return server.call(method, path, token=ada)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        confirm = pool.submit(settle, "POST", f"/holds/{hold['id']}/confirm")
+        release = pool.submit(settle, "DELETE", f"/holds/{hold['id']}")
+        confirmed, released = confirm.result(), release.result()
+
+    outcome = (confirmed.status, released.status)
+    assert outcome in ((201, 409), (409, 200)), (confirmed, released)
+    final = server.call("GET", f"/holds/{hold['id']}", token=ada).body["status"]
+    states, _ = seat_states(server, show["id"])
+    bookings = server.call("GET", "/bookings", token=ada).body
+    if outcome == (201, 409):
+        assert (final, states_of(states, CONTESTED), len(bookings)) == ("confirmed", {"booked"}, 1)
+    else:
+        assert (final, states_of(states, CONTESTED), bookings) == ("released", {"free"}, [])
+
+
 def test_holds_lapse_by_themselves_on_a_real_clock(server_factory: Callable[..., Server]) -> None:
     server = server_factory(extra_env={"BOXOFFICE_HOLD_TTL_SECONDS": str(HOLD_TTL_SECONDS)})
     owner = sign_up_and_log_in(server, "owner@example.com", "owner")
@@ -231,6 +284,9 @@ def test_holds_lapse_by_themselves_on_a_real_clock(server_factory: Callable[...,
     assert states_of(states, CONTESTED) == {"free"}
     assert available == HALL_CAPACITY
     assert server.call("GET", f"/shows/{general['id']}").body["available_seats"] == 10
+    listed = {show["id"]: show for show in server.call("GET", "/shows").body}
+    assert listed[seated["id"]]["available_seats"] == HALL_CAPACITY
+    assert listed[general["id"]]["available_seats"] == 10
     for hold in (held.body, counted.body):
         assert server.call("GET", f"/holds/{hold['id']}", token=ada).body["status"] == "expired"
 
