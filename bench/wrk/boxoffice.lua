@@ -1,6 +1,7 @@
 -- wrk script for boxoffice: one request shape per run, chosen by the first argument.
 --   wrk ... -s bench/wrk/boxoffice.lua URL -- get  "/shows?limit=100"
 --   wrk ... -s bench/wrk/boxoffice.lua URL -- get  "/bookings?after=800" TOKEN
+--   wrk ... -s bench/wrk/boxoffice.lua URL -- get  "/shows/1/seats"
 --   wrk ... -s bench/wrk/boxoffice.lua URL -- book TOKEN FIRST_SHOW SHOW_COUNT
 --   wrk ... -s bench/wrk/boxoffice.lua URL -- login EMAIL PASSWORD
 -- At the end it prints one line: "BOXOFFICE {json}" with statuses and latency percentiles.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
 def server_factory(tmp_path: Path, database_url: str | None) -> Iterator[Callable[..., Server]]:
     started: list[Server] = []
 
-    def start(**options: int) -> Server:
+    def start(**options: Any) -> Server:
         options.setdefault("workers", 4)
         server = Server(data_dir=tmp_path / "data", database_url=database_url, **options)
         server.data_dir.mkdir(exist_ok=True)

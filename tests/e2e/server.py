@@ -47,6 +47,8 @@ class Server:
     workers: int = 4
     threads: int = 16
     bcrypt_rounds: int = 4
+    # BOXOFFICE_* settings for this server only: the inherited ones are stripped.
+    extra_env: dict[str, str] = attrs.field(factory=dict)
     port: int = attrs.field(factory=free_port)
     log_path: Path = attrs.field(default=None)
     _process: subprocess.Popen[bytes] | None = None
@@ -78,6 +80,7 @@ class Server:
             command += ["--database-url", self.database_url]
         env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
         env["BOXOFFICE_BCRYPT_ROUNDS"] = str(self.bcrypt_rounds)
+        env.update(self.extra_env)
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
         self._wait_until_healthy()
