@@ -149,3 +149,18 @@ def test_holds_are_private_and_for_users(
         assert api.call(method, path, token=other).status_code == 404
         assert api.call(method, path).status_code == 401
     assert api.call("GET", "/holds/abc", token=user).status_code == 400
+
+
+def test_the_seat_list_agrees_with_the_library_seat_by_seat(
+    api: Api, app: Any, seated: dict[str, Any], user: str
+) -> None:
+    api.call("POST", "/bookings", json={"show_id": seated["id"], "seats": ["B1"]}, token=user)
+    api.call("POST", "/holds", json={"show_id": seated["id"], "seats": ["A3"]}, token=user)
+    body = api.call("GET", f"/shows/{seated['id']}/seats").json
+    view = app.get_seats(seated["id"])
+    assert [row["label"] for row in body["rows"]] == ["A", "B"]
+    assert seat_states(api, seated["id"]) == {
+        label: str(state) for label, state in view.chart.states()
+    }
+    assert set(seat_states(api, seated["id"]).values()) == {"free", "held", "booked", "blocked"}
+    assert body["available_seats"] == view.show.available_seats == 5

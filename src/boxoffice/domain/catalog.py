@@ -150,9 +150,8 @@ class GetShowSeats:
             show = uow.shows.get(show_id)
             if show is None:
                 raise NotFound("show", show_id)
-            now = self.clock.now()
-            chart = inventory.chart_as_of(uow, show, now)
-            return ShowSeats(inventory.as_of(uow, show, now), chart)
+            show, chart = inventory.seats_as_of(uow, show, self.clock.now())
+            return ShowSeats(show, chart)
 
 
 @attrs.frozen

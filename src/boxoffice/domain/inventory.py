@@ -116,14 +116,17 @@ def as_of_many(uow: UnitOfWork, shows: list[Show], now: datetime) -> list[Show]:
     return [show if show.id not in lapsed else show.release(lapsed[show.id]) for show in shows]
 
 
-def chart_as_of(uow: UnitOfWork, show: Show, now: datetime) -> SeatingChart:
-    """A seated show's chart as a reader sees it at `now`; lapsed holds' seats are free."""
+def seats_as_of(uow: UnitOfWork, show: Show, now: datetime) -> tuple[Show, SeatingChart]:
+    """A seated show and its chart as a reader sees them at `now`: lapsed holds' seats are free
+    (one look at the lapsed holds serves both).
+    """
     chart = _chart(uow, show)
     if chart is None:
         raise NotFound("seat map of show", show.id)
     for hold in uow.holds.lapsed(show.id, now):
         chart = chart.release(hold.seats)
-    return chart
+        show = show.release(hold.num_seats)
+    return show, chart
 
 
 def hold_as_of(hold: Hold, now: datetime) -> Hold:

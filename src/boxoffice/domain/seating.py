@@ -31,7 +31,7 @@ class SeatState(enum.StrEnum):
 
 # One character per seat, in map order, is how a chart is stored: compact and cheap to copy.
 _CODE = {SeatState.FREE: ".", SeatState.HELD: "H", SeatState.BOOKED: "B", SeatState.BLOCKED: "#"}
-_STATE = {code: state for state, code in _CODE.items()}
+STATE_OF_CODE = {code: state for state, code in _CODE.items()}
 FREE = _CODE[SeatState.FREE]
 
 
@@ -164,11 +164,12 @@ class SeatingChart:
         return self.codes.count(FREE)
 
     def state(self, label: str) -> SeatState:
-        return _STATE[self.codes[self.plan.positions[label]]]
+        return STATE_OF_CODE[self.codes[self.plan.positions[label]]]
 
     def states(self) -> list[tuple[str, SeatState]]:
         return [
-            (label, _STATE[code]) for label, code in zip(self.plan.labels, self.codes, strict=True)
+            (label, STATE_OF_CODE[code])
+            for label, code in zip(self.plan.labels, self.codes, strict=True)
         ]
 
     def positions_of(self, labels: Iterable[str]) -> list[int]:

@@ -55,7 +55,8 @@ class ShowSeatsResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, show_id: str) -> None:
         view = self._boxoffice.get_seats(integer("show_id", show_id))
-        resp.media = representations.show_seats(view)
+        resp.content_type = falcon.MEDIA_JSON
+        resp.text = representations.show_seats_json(view)
 
 
 class ShowBookingsResource:
