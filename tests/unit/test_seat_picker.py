@@ -49,6 +49,14 @@ def test_when_no_row_fits_the_party_uses_the_fewest_rows() -> None:
     assert all(chart.state(label) is SeatState.FREE for label in picked)
 
 
+def test_a_split_party_sits_in_as_few_blocks_as_its_rows_allow() -> None:
+    # Only row B has room for 6, in runs B1-B3 and B8-B10 and a lone central B5: two blocks of
+    # three beat the more central but three-way split around B5.
+    taken = [f"{row}{n}" for row in "AC" for n in range(1, 11)] + ["B4", "B6", "B7"]
+    chart = hall(3, 10).take(taken, SeatState.BOOKED)
+    assert best_seats(chart, 6) == ["B1", "B2", "B3", "B8", "B9", "B10"]
+
+
 def test_fragmented_free_seats_are_still_all_used_when_needed() -> None:
     chart = hall(2, 4).take(["A2", "A4", "B1", "B3"], SeatState.BOOKED)
     assert sorted(best_seats(chart, 4)) == ["A1", "A3", "B2", "B4"]

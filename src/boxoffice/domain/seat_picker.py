@@ -48,60 +48,83 @@ def _best_block(chart: SeatingChart, count: int) -> list[str] | None:
     return list(chart.plan.labels[best[1] : best[1] + count])
 
 
+_FREE_RUN = re.compile(f"{re.escape(FREE)}+")
+# Splitting a party once more is worse than any distance within a hall.
+_SPLIT_COST = 1e6
+
+
 def _fewest_rows(chart: SeatingChart, count: int) -> list[str]:
-    """The party over as few rows as possible; among those, the most central free seats."""
+    """The party over as few rows as possible; then in as few separate blocks as possible;
+    then as central as possible.
+    """
     spans = chart.plan.row_spans()
     middle_row = (len(spans) - 1) / 2
-    # Per row, its free seats from most to least central, with their distances.
-    options: list[list[tuple[float, int]]] = []
+    rows = []
     for index, (start, row) in enumerate(spans):
-        row_middle = (row.seats - 1) / 2
-        free = [
-            (math.hypot(p - start - row_middle, index - middle_row), p)
-            for p in range(start, start + row.seats)
-            if chart.codes[p] == FREE
-        ]
-        if free:
-            options.append(sorted(free)[:count])
-    free_total = sum(len(seats) for seats in options)
-    if free_total < count:
+        runs = [found.span() for found in _FREE_RUN.finditer(chart.codes, start, start + row.seats)]
+        if runs:
+            rows.append((index - middle_row, start + (row.seats - 1) / 2, runs))
+    free = sorted((sum(end - begin for begin, end in runs) for _, _, runs in rows), reverse=True)
+    rows_needed = next((n for n in range(1, len(free) + 1) if sum(free[:n]) >= count), 0)
+    if not rows_needed:
         raise NotEnoughSeats(count, chart.free_count)
-    rows_needed = _rows_needed(options, count)
-    # cost[j][s]: least total distance seating s people in j rows; choice keeps how.
+    # Per row: for t people, the cost and seats of seating them there. In one row, only the
+    # whole party is worth pricing.
+    options: list[dict[int, tuple[float, list[int]]]] = []
+    for offset, row_middle, runs in rows:
+        room = min(sum(end - begin for begin, end in runs), count)
+        # Largest runs first, the most central first among equals: fewest blocks, then closest.
+        runs.sort(key=lambda run: (run[0] - run[1], abs((run[0] + run[1] - 1) / 2 - row_middle)))
+        wanted = [count] if rows_needed == 1 else range(1, room + 1)
+        options.append({t: _seat_in_row(runs, t, row_middle, offset) for t in wanted if t <= room})
+    # cost[j][s]: least cost seating s people in j rows; choice keeps how.
     inf = math.inf
     cost = [[inf] * (count + 1) for _ in range(rows_needed + 1)]
     cost[0][0] = 0.0
     # (rows, people, option) -> how many that option's row seats, when it improved that state.
     choice: dict[tuple[int, int, int], int] = {}
-    for option_index, seats in enumerate(options):
-        prefix = [0.0]
-        for distance, _ in seats:
-            prefix.append(prefix[-1] + distance)
+    for option_index, choices in enumerate(options):
         for used in range(rows_needed - 1, -1, -1):
             for seated in range(count - 1, -1, -1):
                 base = cost[used][seated]
                 if base == inf:
                     continue
-                for take in range(1, min(len(seats), count - seated) + 1):
-                    total = base + prefix[take]
-                    if total < cost[used + 1][seated + take]:
-                        cost[used + 1][seated + take] = total
+                for take, (price, _) in choices.items():
+                    if seated + take <= count and base + price < cost[used + 1][seated + take]:
+                        cost[used + 1][seated + take] = base + price
                         choice[(used + 1, seated + take, option_index)] = take
     positions = _recover(options, choice, rows_needed, count)
     return [chart.plan.labels[p] for p in sorted(positions)]
 
 
-def _rows_needed(options: list[list[tuple[float, int]]], count: int) -> int:
-    seated = 0
-    for rows, size in enumerate(sorted((len(seats) for seats in options), reverse=True), start=1):
-        seated += size
-        if seated >= count:
-            return rows
-    raise NotEnoughSeats(count, seated)
+def _seat_in_row(
+    runs: list[tuple[int, int]], people: int, row_middle: float, row_offset: float
+) -> tuple[float, list[int]]:
+    """Seat `people` in one row's free runs, given largest first: whole runs while none is big
+    enough for the rest, which needs the fewest blocks; the last block placed as centrally as
+    its run allows. Returns (cost, positions).
+    """
+    left = list(runs)
+    positions: list[int] = []
+    blocks = 0
+    while len(positions) < people:
+        wanted = people - len(positions)
+        fitting = [run for run in left if run[1] - run[0] >= wanted]
+        blocks += 1
+        if not fitting:
+            begin, end = left.pop(0)
+            positions.extend(range(begin, end))
+            continue
+        ideal = round(row_middle - (wanted - 1) / 2)
+        firsts = [min(max(ideal, begin), end - wanted) for begin, end in fitting]
+        first = min(firsts, key=lambda f: abs(f + (wanted - 1) / 2 - row_middle))
+        positions.extend(range(first, first + wanted))
+    distance = sum(math.hypot(p - row_middle, row_offset) for p in positions)
+    return blocks * _SPLIT_COST + distance, positions
 
 
 def _recover(
-    options: list[list[tuple[float, int]]],
+    options: list[dict[int, tuple[float, list[int]]]],
     choice: dict[tuple[int, int, int], int],
     rows: int,
     count: int,
@@ -112,6 +135,6 @@ def _recover(
     while used > 0:
         option_index = max(i for (u, s, i) in choice if u == used and s == seated and i < before)
         take = choice[(used, seated, option_index)]
-        positions.extend(p for _, p in options[option_index][:take])
+        positions.extend(options[option_index][take][1])
         used, seated, before = used - 1, seated - take, option_index
     return positions
