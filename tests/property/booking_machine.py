@@ -392,6 +392,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             for show_id, model in self.model_shows.items():
                 stored = self.app.get_show(show_id)
                 assert stored.available_seats == self._available(show_id) >= 0
+                assert stored.held_seats == self._held(show_id)
                 assert (
                     stored.available_seats + self._held(show_id) + self._booked(show_id)
                     == stored.capacity

@@ -115,7 +115,7 @@ class ConfirmHold:
                 )
             )
             uow.holds.save(attrs.evolve(confirmed, booking_id=booking.id))
-            seats_of_show.confirm(hold.seats)
+            seats_of_show.end_hold(hold, confirmed=True)
             seats_of_show.save(uow)
             idempotency.remember(uow, actor.id, key, fingerprint, booking, now)
             # A confirmed hold is a booking like any other in the trail.
@@ -139,7 +139,7 @@ class ReleaseHold:
             hold = _own_hold(uow, actor, hold_id)
             released = hold.settle(HoldStatus.RELEASED, now)
             uow.holds.save(released)
-            seats_of_show.give_back(hold.num_seats, hold.seats)
+            seats_of_show.end_hold(hold, confirmed=False)
             seats_of_show.save(uow)
             uow.commit()
         return released

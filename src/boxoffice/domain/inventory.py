@@ -56,31 +56,39 @@ class Inventory:
 
     def take(self, request: SeatRequest, state: SeatState) -> tuple[str, ...]:
         """Hold or book what the request asks for, all or nothing; the seats taken, if seated."""
-        if self.chart is None:
-            if request.labels is not None:
-                raise ValidationError(
-                    "seats", "this show is general admission: ask for num_seats instead"
-                )
-            self.show = self.show.reserve(request.count)
-            return ()
+        if self.chart is None and request.labels is not None:
+            raise ValidationError("seats", "this show is general admission: ask for num_seats")
         # Counted first, so a full house is NotEnoughSeats whichever way the seats were asked for.
-        reserved = self.show.reserve(request.count)
+        counted = (
+            self.show.hold(request.count)
+            if state is SeatState.HELD
+            else self.show.reserve(request.count)
+        )
+        if self.chart is None:
+            self.show = counted
+            return ()
         labels = request.labels or tuple(best_seats(self.chart, request.count))
         chart = self.chart.take(labels, state)
-        self.show, self.chart, self._chart_changed = reserved, chart, True
+        self.show, self.chart, self._chart_changed = counted, chart, True
         return tuple(sorted(labels, key=chart.plan.positions.__getitem__))
 
     def give_back(self, num_seats: int, seats: Sequence[str]) -> None:
-        """Free seats that a booking or hold had taken."""
+        """Free the seats of a cancelled booking."""
         self.show = self.show.release(num_seats)
-        if self.chart is not None and seats:
-            self.chart = self.chart.release(seats)
+        self._free(seats)
+
+    def end_hold(self, hold: Hold, *, confirmed: bool) -> None:
+        """A hold's seats become booked (confirmed) or free again (released or expired)."""
+        self.show = self.show.settle_hold(hold.num_seats, confirmed=confirmed)
+        if not confirmed:
+            self._free(hold.seats)
+        elif self.chart is not None and hold.seats:
+            self.chart = self.chart.confirm(hold.seats)
             self._chart_changed = True
 
-    def confirm(self, seats: Sequence[str]) -> None:
-        """Held seats become booked; the count does not change, they were taken already."""
+    def _free(self, seats: Sequence[str]) -> None:
         if self.chart is not None and seats:
-            self.chart = self.chart.confirm(seats)
+            self.chart = self.chart.release(seats)
             self._chart_changed = True
 
     def save(self, uow: UnitOfWork) -> None:
@@ -98,10 +106,15 @@ def lock(uow: UnitOfWork, show_id: int, now: datetime) -> Inventory:
     if show is None:
         raise NotFound("show", show_id)
     inventory = Inventory(show, _chart(uow, show))
-    for hold in uow.holds.lapsed(show_id, now):
+    for hold in _lapsed(uow, show, now):
         uow.holds.save(hold.settle(HoldStatus.EXPIRED, now))
-        inventory.give_back(hold.num_seats, hold.seats)
+        inventory.end_hold(hold, confirmed=False)
     return inventory
+
+
+def _lapsed(uow: UnitOfWork, show: Show, now: datetime) -> list[Hold]:
+    # Most shows hold nothing most of the time: then there is nothing to look up.
+    return uow.holds.lapsed(show.id, now) if show.held_seats else []
 
 
 def as_of(uow: UnitOfWork, show: Show, now: datetime) -> Show:
@@ -110,10 +123,12 @@ def as_of(uow: UnitOfWork, show: Show, now: datetime) -> Show:
 
 
 def as_of_many(uow: UnitOfWork, shows: list[Show], now: datetime) -> list[Show]:
-    lapsed = uow.holds.lapsed_seat_counts([show.id for show in shows], now) if shows else {}
-    if not lapsed:
-        return shows
-    return [show if show.id not in lapsed else show.release(lapsed[show.id]) for show in shows]
+    holding = [show.id for show in shows if show.held_seats]
+    lapsed = uow.holds.lapsed_seat_counts(holding, now) if holding else {}
+    return [
+        show.settle_hold(lapsed[show.id], confirmed=False) if show.id in lapsed else show
+        for show in shows
+    ]
 
 
 def seats_as_of(uow: UnitOfWork, show: Show, now: datetime) -> tuple[Show, SeatingChart]:
@@ -123,9 +138,9 @@ def seats_as_of(uow: UnitOfWork, show: Show, now: datetime) -> tuple[Show, Seati
     chart = _chart(uow, show)
     if chart is None:
         raise NotFound("seat map of show", show.id)
-    for hold in uow.holds.lapsed(show.id, now):
+    for hold in _lapsed(uow, show, now):
         chart = chart.release(hold.seats)
-        show = show.release(hold.num_seats)
+        show = show.settle_hold(hold.num_seats, confirmed=False)
     return show, chart
 
 

@@ -77,6 +77,9 @@ class Show:
     available_seats: int
     # None: general admission, a count of seats and no more.
     seat_map: SeatMap | None = None
+    # Seats in holds not yet settled (some may have lapsed; see inventory): when none, nobody
+    # needs to look for lapsed holds.
+    held_seats: int = 0
 
     @property
     def is_seated(self) -> bool:
@@ -94,6 +97,15 @@ class Show:
         # Never above capacity: a release is always of seats once reserved.
         freed = min(self.capacity, self.available_seats + num_seats)
         return attrs.evolve(self, available_seats=freed)
+
+    def hold(self, num_seats: int) -> Show:
+        """Reserve seats for a hold."""
+        return attrs.evolve(self.reserve(num_seats), held_seats=self.held_seats + num_seats)
+
+    def settle_hold(self, num_seats: int, *, confirmed: bool) -> Show:
+        """A hold ends: its seats become booked (confirmed) or free again."""
+        settled = attrs.evolve(self, held_seats=self.held_seats - num_seats)
+        return settled if confirmed else settled.release(num_seats)
 
 
 @attrs.frozen

@@ -165,9 +165,9 @@ def _seat_map(text: str) -> SeatMap:
 
 
 def _show(row: Sequence[Any]) -> Show:
-    show_id, movie_id, owner_id, timing, capacity, available, seat_map = row
+    show_id, movie_id, owner_id, timing, capacity, available, seat_map, held = row
     plan = None if seat_map is None else _seat_map(seat_map)
-    return Show(show_id, movie_id, owner_id, timing, capacity, available, plan)
+    return Show(show_id, movie_id, owner_id, timing, capacity, available, plan, held)
 
 
 def _seats_text(seats: tuple[str, ...]) -> str | None:
@@ -196,6 +196,7 @@ class SqlAlchemyShowRepository:
                     if show.seat_map is None
                     else json.dumps(show.seat_map.to_json(), separators=(",", ":")),
                     "seat_codes": seat_codes,
+                    "held_seats": show.held_seats,
                 },
             )
         except MissingReference:
@@ -219,6 +220,7 @@ class SqlAlchemyShowRepository:
                 "timing": show.timing,
                 "capacity": show.capacity,
                 "available_seats": show.available_seats,
+                "held_seats": show.held_seats,
             },
         )
 

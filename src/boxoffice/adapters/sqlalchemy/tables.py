@@ -99,6 +99,7 @@ shows = Table(
     # for general admission. Added by a migration, so SQLite keeps them unchecked.
     Column("seat_map", Text, nullable=True),
     Column("seat_codes", Text, nullable=True),
+    Column("held_seats", Integer, nullable=False, server_default="0"),
     CheckConstraint("capacity > 0", name="capacity_positive"),
     CheckConstraint(
         "available_seats >= 0 AND available_seats <= capacity", name="available_within_capacity"

@@ -27,6 +27,7 @@ ACTIVE = sa.text("status = 'active'")
 def upgrade() -> None:
     op.add_column("shows", sa.Column("seat_map", sa.Text, nullable=True))
     op.add_column("shows", sa.Column("seat_codes", sa.Text, nullable=True))
+    op.add_column("shows", sa.Column("held_seats", sa.Integer, nullable=False, server_default="0"))
     op.add_column("bookings", sa.Column("seats", sa.Text, nullable=True))
     op.create_table(
         "holds",
@@ -74,5 +75,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("holds")
     op.drop_column("bookings", "seats")
+    op.drop_column("shows", "held_seats")
     op.drop_column("shows", "seat_codes")
     op.drop_column("shows", "seat_map")
