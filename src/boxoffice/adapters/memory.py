@@ -170,6 +170,10 @@ class InMemoryShowRepository(_StagedRepository[Show]):
             self._staged_codes[stored.id] = seat_codes
         return stored
 
+    def get_with_seat_codes(self, show_id: int) -> tuple[Show, str | None] | None:
+        show = self.get(show_id)
+        return None if show is None else (show, self.get_seat_codes(show_id))
+
     def get_seat_codes(self, show_id: int) -> str | None:
         return self._staged_codes.get(show_id, self._seat_codes.get(show_id))
 

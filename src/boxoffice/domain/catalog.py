@@ -147,10 +147,10 @@ class GetShowSeats:
     def __call__(self, show_id: Any) -> ShowSeats:
         show_id = rules.require_id("show_id", show_id)
         with self.uow(read_only=True) as uow:
-            show = uow.shows.get(show_id)
-            if show is None:
+            found = uow.shows.get_with_seat_codes(show_id)
+            if found is None:
                 raise NotFound("show", show_id)
-            show, chart = inventory.seats_as_of(uow, show, self.clock.now())
+            show, chart = inventory.seats_as_of(uow, *found, self.clock.now())
             return ShowSeats(show, chart)
 
 

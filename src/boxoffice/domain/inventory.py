@@ -131,11 +131,13 @@ def as_of_many(uow: UnitOfWork, shows: list[Show], now: datetime) -> list[Show]:
     ]
 
 
-def seats_as_of(uow: UnitOfWork, show: Show, now: datetime) -> tuple[Show, SeatingChart]:
-    """A seated show and its chart as a reader sees them at `now`: lapsed holds' seats are free
-    (one look at the lapsed holds serves both).
+def seats_as_of(
+    uow: UnitOfWork, show: Show, codes: str | None, now: datetime
+) -> tuple[Show, SeatingChart]:
+    """A seated show and its chart (codes as stored) as a reader sees them at `now`: lapsed
+    holds' seats are free (one look at the lapsed holds serves both).
     """
-    chart = _chart(uow, show)
+    chart = _as_chart(show, codes)
     if chart is None:
         raise NotFound("seat map of show", show.id)
     for hold in _lapsed(uow, show, now):
@@ -154,8 +156,13 @@ def hold_as_of(hold: Hold, now: datetime) -> Hold:
 def _chart(uow: UnitOfWork, show: Show) -> SeatingChart | None:
     if show.seat_map is None:
         return None
-    codes = uow.shows.get_seat_codes(show.id)
+    return _as_chart(show, uow.shows.get_seat_codes(show.id))
+
+
+def _as_chart(show: Show, codes: str | None) -> SeatingChart | None:
+    if show.seat_map is None:
+        return None
     if codes is None or len(codes) != len(show.seat_map.labels):
-        # Stored together and checked by the schema; this is corruption, not a user's error.
+        # Written together under the show's lock: a mismatch is corruption, not a user's error.
         raise StorageError(f"the seat chart of show {show.id} does not match its map")
     return SeatingChart(show.seat_map, codes)

@@ -54,6 +54,9 @@ class ShowRepository(Protocol):
 
     def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]: ...
 
+    def get_with_seat_codes(self, show_id: int) -> tuple[Show, str | None] | None:
+        """The show and its stored chart in one read (None for general admission)."""
+
     def get_seat_codes(self, show_id: int) -> str | None:
         """A seated show's chart as stored (one code per seat); None for general admission."""
 

@@ -156,6 +156,7 @@ _UPDATE_SHOW = update(shows).where(shows.c.id == bindparam("show_id"))
 
 
 _SEAT_CODES = select(shows.c.seat_codes).where(shows.c.id == bindparam("id"))
+_SHOW_WITH_SEAT_CODES = _SHOW_BY_ID.add_columns(shows.c.seat_codes)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -223,6 +224,10 @@ class SqlAlchemyShowRepository:
                 "held_seats": show.held_seats,
             },
         )
+
+    def get_with_seat_codes(self, show_id: int) -> tuple[Show, str | None] | None:
+        row = self._sql.first(_SHOW_WITH_SEAT_CODES, {"id": show_id})
+        return None if row is None else (_show(row[:-1]), row[-1])
 
     def get_seat_codes(self, show_id: int) -> str | None:
         row = self._sql.first(_SEAT_CODES, {"id": show_id})
