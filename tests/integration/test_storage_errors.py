@@ -107,3 +107,31 @@ def test_a_row_the_schema_refuses_is_a_storage_error(
         with pytest.raises(StorageError, match="refused") as raised:
             uow.bookings.add(attrs.evolve(builders.booking(owner.id, show.id), num_seats=0))
     assert isinstance(raised.value.__cause__, sqlalchemy.exc.IntegrityError)
+
+
+def test_a_failed_commit_stores_nothing_and_leaves_no_open_transaction_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A COMMIT that fails (a disk error) leaves the driver's transaction open; a connection
+    # returned to the pool like that would hold SQLite's write lock and fail every later use.
+    with sqlite_database(tmp_path) as url:
+        factory = SqlAlchemyUnitOfWorkFactory.from_url(url)
+        try:
+
+            def broken_commit(_connection: object) -> None:
+                raise sqlite3.OperationalError("disk I/O error")
+
+            monkeypatch.setattr(factory.engine.dialect, "do_commit", broken_commit)
+            with factory() as uow:
+                uow.movies.add(builders.movie("Lost"))
+                with pytest.raises(StorageError):
+                    uow.commit()
+            monkeypatch.undo()
+            with factory() as uow:
+                uow.movies.add(builders.movie("Afterwards"))
+                uow.commit()
+            with factory(read_only=True) as uow:
+                titles = [m.title for m in uow.movies.list(after=None, limit=10)]
+            assert titles == ["Afterwards"]
+        finally:
+            factory.dispose()

@@ -119,6 +119,7 @@ class SqlAlchemyUnitOfWork:
         try:
             connection.commit()
         except SQLAlchemyError as error:
+            self._discard(connection)
             raise translate(error) from error
 
     def rollback(self) -> None:
@@ -126,7 +127,16 @@ class SqlAlchemyUnitOfWork:
         try:
             connection.rollback()
         except SQLAlchemyError as error:
+            self._discard(connection)
             raise translate(error) from error
+
+    @staticmethod
+    def _discard(connection: Connection) -> None:
+        """A COMMIT or ROLLBACK that failed may leave the driver's transaction open, which
+        SQLAlchemy takes for ended: back in the pool, the connection would hold SQLite's write
+        lock and fail every later use. Closing it for good ends that transaction.
+        """
+        connection.invalidate()
 
     def _open(self) -> Connection:
         try:
