@@ -68,6 +68,15 @@ def postgres_url() -> str | None:
     return None
 
 
+def chosen_legs(names: str) -> list[str]:
+    """The comma-separated legs asked for, without PostgreSQL when no URL names a database."""
+    legs = names.split(",")
+    if "postgres" in legs and postgres_url() is None:
+        print("PostgreSQL leg skipped: set BOXOFFICE_BENCH_POSTGRES_URL")
+        legs.remove("postgres")
+    return legs
+
+
 @contextlib.contextmanager
 def scratch_database(kind: str, directory: str) -> Iterator[str]:
     """A fresh, migrated database URL of the kind ('sqlite' or 'postgres'), removed after."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench.common import postgres_url, print_json_line, print_table
+from bench.common import chosen_legs, print_json_line, print_table
 from bench.load import require_wrk, run_wrk
 from bench.service import add_shows, audit, running_service, token_for
 
@@ -115,10 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     require_wrk()
     seconds = 1.0 if args.smoke else args.seconds
-    databases = args.databases.split(",")
-    if "postgres" in databases and postgres_url() is None:
-        print("PostgreSQL leg skipped: set BOXOFFICE_BENCH_POSTGRES_URL")
-        databases.remove("postgres")
+    databases = chosen_legs(args.databases)
     rows: list[dict[str, object]] = []
     for database in databases:
         rows.extend(bench_database(database, args.workers, args.threads, seconds))

@@ -20,7 +20,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, update
 
 import boxoffice
-from bench.common import Figures, postgres_url, print_json_line, print_table, scratch_database
+from bench.common import (
+    Figures,
+    chosen_legs,
+    print_json_line,
+    print_table,
+    scratch_database,
+)
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from boxoffice.adapters.sqlalchemy.tables import bookings, shows
 from boxoffice.domain.model import Actor
@@ -163,10 +169,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a few seconds in all, for CI")
     args = parser.parse_args()
     seconds = 0.2 if args.smoke else args.seconds
-    adapters = args.adapters.split(",")
-    if "postgres" in adapters and postgres_url() is None:
-        print("PostgreSQL leg skipped: set BOXOFFICE_BENCH_POSTGRES_URL")
-        adapters.remove("postgres")
+    adapters = chosen_legs(args.adapters)
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as directory:
         for adapter in adapters:

@@ -26,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.common import postgres_url, print_json_line, print_table
+from bench.common import chosen_legs, print_json_line, print_table
 from bench.load import LoadResult, require_wrk, run_wrk
 from bench.service import PASSWORD, add_shows, running_service, token_for
 from tests.e2e.server import Server
@@ -143,10 +143,7 @@ def main() -> None:
     require_wrk()
     seconds = 1.0 if args.smoke else args.seconds
     rounds = args.bcrypt_rounds or (4 if args.smoke else 12)
-    databases = args.databases.split(",")
-    if "postgres" in databases and postgres_url() is None:
-        print("PostgreSQL leg skipped: set BOXOFFICE_BENCH_POSTGRES_URL")
-        databases.remove("postgres")
+    databases = chosen_legs(args.databases)
     rows: list[dict[str, Any]] = []
     summaries: list[dict[str, Any]] = []
     for database in databases:

@@ -38,7 +38,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy import Connection, func, insert, literal, select, update
 
-from bench.common import postgres_url, print_json_line, print_table
+from bench.common import chosen_legs, print_json_line, print_table
 from bench.load import LoadResult, require_wrk, run_wrk
 from bench.service import running_service, token_for
 from boxoffice.adapters.sqlalchemy.tables import UtcDateTime, bookings, movies, shows, users
@@ -310,10 +310,7 @@ def main() -> None:
     require_wrk()
     sizes = [1_000, 10_000] if args.smoke else sorted(int(s) for s in args.sizes.split(","))
     seconds = 1.0 if args.smoke else args.seconds
-    databases = args.databases.split(",")
-    if "postgres" in databases and postgres_url() is None:
-        print("PostgreSQL leg skipped: set BOXOFFICE_BENCH_POSTGRES_URL")
-        databases.remove("postgres")
+    databases = chosen_legs(args.databases)
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     for database in databases:

@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from bench.common import Figures, postgres_url, print_json_line, print_table
+from bench.common import Figures, chosen_legs, print_json_line, print_table
 from bench.load import require_wrk, run_wrk
 from bench.service import running_service, token_for
 from boxoffice.domain.seat_picker import best_seats
@@ -211,10 +211,7 @@ def main() -> None:
         f"p99 {slowest['p99_us']} µs (target: under 1,000 µs)\n"
     )
 
-    databases = args.databases.split(",")
-    if "postgres" in databases and postgres_url() is None:
-        print("PostgreSQL leg skipped: set BOXOFFICE_BENCH_POSTGRES_URL")
-        databases.remove("postgres")
+    databases = chosen_legs(args.databases)
     served: list[dict[str, Any]] = []
     for database in databases:
         served.extend(bench_seat_map(database, args.workers, args.threads, seconds))
