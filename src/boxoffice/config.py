@@ -69,9 +69,9 @@ class Settings:
     host: str = attrs.field(default="127.0.0.1", validator=_optional_text)
     port: int = attrs.field(default=8000, validator=_int_in(0, 65535))
     workers: int = attrs.field(default=2, validator=_int_in(1, 64))
-    # Threaded workers: a request that waits (on bcrypt, on the database) leaves the process
-    # free for others, and connections stay alive. Enough threads that twenty clients logging
-    # in at once cannot take them all (bench/login.py). 1 means gunicorn's sync workers.
+    # Python threads per worker: a request that waits (on bcrypt, on the database) leaves the
+    # process free for others. Enough threads that twenty clients logging in at once cannot
+    # take them all (bench/login.py). 1: each worker runs one request at a time.
     threads: int = attrs.field(default=16, validator=_int_in(1, 64))
     # SQLite only. "full" (default): an acknowledged booking survives a power cut. "normal":
     # faster commits, but a power cut (not a process crash) may lose the last ones.

@@ -56,7 +56,7 @@ def test_sigterm_under_load_loses_and_half_writes_nothing(
     for client in clients:
         client.start()
     time.sleep(1.0)
-    assert server.stop() == 0  # SIGTERM; gunicorn lets in-flight requests finish
+    assert server.stop() == 0  # SIGTERM; in-flight requests finish
     refused.set()
     for client in clients:
         client.join(timeout=60)

@@ -1,4 +1,4 @@
-"""The documented line for any WSGI server: `boxoffice db upgrade`, then gunicorn get_app()."""
+"""The documented line for any WSGI server: `boxoffice db upgrade`, then granian on get_app()."""
 
 from __future__ import annotations
 
@@ -16,23 +16,26 @@ from tests.e2e.server import Server, free_port
 pytestmark = pytest.mark.slow
 
 
-def test_gunicorn_runs_the_wsgi_factory(tmp_path: Path) -> None:
+def test_a_wsgi_server_runs_the_factory(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
     env |= {"BOXOFFICE_DATA_DIR": str(tmp_path), "BOXOFFICE_BCRYPT_ROUNDS": "4"}
     bin_dir = Path(sys.executable).parent
     subprocess.run([bin_dir / "boxoffice", "db", "upgrade"], env=env, check=True)
     port = free_port()
-    log = (tmp_path / "gunicorn.log").open("wb")
-    gunicorn = subprocess.Popen(
+    log = (tmp_path / "server.log").open("wb")
+    server = subprocess.Popen(
         [
-            bin_dir / "gunicorn",
+            bin_dir / "granian",
+            "--interface",
+            "wsgi",
+            "--factory",
             "--workers",
             "2",
-            "--threads",
+            "--blocking-threads",
             "16",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "boxoffice.entrypoints.wsgi:get_app()",
+            "--port",
+            str(port),
+            "boxoffice.entrypoints.wsgi:get_app",
         ],
         env=env,
         stdout=log,
@@ -46,7 +49,7 @@ def test_gunicorn_runs_the_wsgi_factory(tmp_path: Path) -> None:
                 if client.call("GET", "/health").status == 200:
                     break
             except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+                assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
                 time.sleep(0.1)
 
         signed_up = client.call(
@@ -57,8 +60,8 @@ def test_gunicorn_runs_the_wsgi_factory(tmp_path: Path) -> None:
 
         assert signed_up.status == 201
         assert (tmp_path / "jwt_secret").exists()
-        assert "POST /signup 201" in (tmp_path / "gunicorn.log").read_text()
+        assert "POST /signup 201" in (tmp_path / "server.log").read_text()
     finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
         log.close()

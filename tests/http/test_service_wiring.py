@@ -149,11 +149,3 @@ def test_serve_stops_before_forking_when_the_database_is_unreachable(tmp_path: P
     )
 
     assert code == 1
-
-
-@pytest.mark.parametrize(
-    ("host", "bind"),
-    [("127.0.0.1", "127.0.0.1:8000"), ("::1", "[::1]:8000"), ("localhost", "localhost:8000")],
-)
-def test_the_bind_address(host: str, bind: str) -> None:
-    assert server._bind_address(host, 8000) == bind

@@ -1,4 +1,4 @@
-"""A factory built before a fork (gunicorn --preload) gives the child its own connections."""
+"""A factory built before a fork (a server preloading the app) gives the child its own pool."""
 
 from __future__ import annotations
 

@@ -44,13 +44,11 @@ def _parser() -> argparse.ArgumentParser:
             "~/.local/share/boxoffice)",
         )
 
-    serve = commands.add_parser("serve", help="run the REST service under gunicorn")
+    serve = commands.add_parser("serve", help="run the REST service under granian")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
-    serve.add_argument(
-        "--threads", type=int, help="threads per worker (default 16; 1: sync workers)"
-    )
+    serve.add_argument("--threads", type=int, help="Python threads per worker (default 16)")
     database_flags(serve)
 
     db = commands.add_parser("db", help="database schema")

@@ -1,4 +1,4 @@
-"""Service logging: boxoffice's loggers (access lines included) to stderr, as gunicorn's are."""
+"""Service logging: boxoffice's loggers (access lines included) to stderr."""
 
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
 """The service as a WSGI app for any server.
 
     boxoffice db upgrade
-    gunicorn --workers 2 --threads 16 --bind 127.0.0.1:8000 'boxoffice.entrypoints.wsgi:get_app()'
+    granian --interface wsgi --factory --workers 2 --blocking-threads 16 \
+        boxoffice.entrypoints.wsgi:get_app
 
-Settings come from BOXOFFICE_* variables. Without --preload each worker calls get_app() after
-the fork, so no database connection is shared between processes. The schema is not migrated
-here (several workers would race to do it): run `boxoffice db upgrade` first, as `boxoffice
-serve` does for you.
+Settings come from BOXOFFICE_* variables. Each worker calls get_app() after the fork, so no
+database connection is shared between processes. The schema is not migrated here (several
+workers would race to do it): run `boxoffice db upgrade` first, as `boxoffice serve` does.
 """
 
 from __future__ import annotations
