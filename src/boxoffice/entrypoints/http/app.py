@@ -7,7 +7,7 @@ import logging
 import falcon
 
 from boxoffice.domain.service import Boxoffice
-from boxoffice.entrypoints.http import errors, openapi
+from boxoffice.entrypoints.http import errors, json_media, openapi
 from boxoffice.entrypoints.http.access_log import AccessLog
 from boxoffice.entrypoints.http.resources.accounts import LoginResource, SignupResource
 from boxoffice.entrypoints.http.resources.bookings import BookingResource, BookingsResource
@@ -44,6 +44,7 @@ def create_app(
         SecurityHeaders(),
     ]
     app = falcon.App(middleware=middleware)
+    json_media.install(app)
     errors.install(app)
     app.add_route("/health", HealthResource())
     app.add_route("/openapi.json", OpenApiResource(openapi.document(boxoffice.limits)))

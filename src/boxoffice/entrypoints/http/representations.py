@@ -1,10 +1,12 @@
-"""Entities as JSON objects. What is not listed here is never sent (a password hash above all)."""
+"""Entities as JSON objects. What is not listed here is never sent (a password hash above all).
+
+Instants stay datetimes: json_media encodes them as RFC 3339 text, in C.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-from datetime import datetime
 from typing import Any
 
 from boxoffice.domain.catalog import ShowSeats
@@ -12,10 +14,6 @@ from boxoffice.domain.model import Booking, Hold, Movie, Show, User
 from boxoffice.domain.seating import STATE_OF_CODE, SeatMap
 
 JsonObject = dict[str, Any]
-
-
-def _instant(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def user(entity: User) -> JsonObject:
@@ -36,7 +34,7 @@ def show(entity: Show) -> JsonObject:
         "id": entity.id,
         "movie_id": entity.movie_id,
         "owner_id": entity.owner_id,
-        "timing": _instant(entity.timing),
+        "timing": entity.timing,
         "capacity": entity.capacity,
         "available_seats": entity.available_seats,
         "seat_map": None if entity.seat_map is None else entity.seat_map.to_json(),
@@ -91,8 +89,8 @@ def booking(entity: Booking) -> JsonObject:
         "user_id": entity.user_id,
         "num_seats": entity.num_seats,
         "status": str(entity.status),
-        "created_at": _instant(entity.created_at),
-        "cancelled_at": _instant(entity.cancelled_at),
+        "created_at": entity.created_at,
+        "cancelled_at": entity.cancelled_at,
         "seats": list(entity.seats),
     }
 
@@ -105,7 +103,7 @@ def hold(entity: Hold) -> JsonObject:
         "num_seats": entity.num_seats,
         "seats": list(entity.seats),
         "status": str(entity.status),
-        "created_at": _instant(entity.created_at),
-        "expires_at": _instant(entity.expires_at),
+        "created_at": entity.created_at,
+        "expires_at": entity.expires_at,
         "booking_id": entity.booking_id,
     }
