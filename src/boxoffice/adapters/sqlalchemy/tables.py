@@ -6,7 +6,9 @@ above it cannot oversell or corrupt. Migrations create exactly this; a test comp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -48,6 +50,21 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[Any], datetime | None] | None:
+        if dialect.name == "sqlite":
+            # The stored text straight to an aware datetime, in one C call: the generic path
+            # (parse, then replace the time zone) cost a microsecond a value, a tenth of a
+            # page of 100 shows.
+            return _sqlite_utc
+        return super().result_processor(dialect, coltype)
+
+
+def _sqlite_utc(text: str | None) -> datetime | None:
+    # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff", naive UTC (process_bind_param).
+    return None if text is None else datetime.fromisoformat(text + "+00:00")
 
 
 metadata = MetaData(
