@@ -11,12 +11,14 @@ workers would race to do it): run `boxoffice db upgrade` first, as `boxoffice se
 
 from __future__ import annotations
 
+from wsgiref.types import WSGIApplication
+
 import attrs
-import falcon
 
 from boxoffice.bootstrap import build
 from boxoffice.config import Settings
 from boxoffice.entrypoints import jwt_secret
+from boxoffice.entrypoints.bulkhead import Bulkhead
 from boxoffice.entrypoints.http import create_app
 from boxoffice.entrypoints.logs import configure_service_logging
 
@@ -27,12 +29,12 @@ def service_settings(settings: Settings) -> Settings:
     return attrs.evolve(settings, database_url=settings.service_database_url(), jwt_secret=secret)
 
 
-def worker_app(settings: Settings) -> falcon.App[falcon.Request, falcon.Response]:
+def worker_app(settings: Settings) -> WSGIApplication:
     """The app for one process; settings must already be service_settings()."""
     boxoffice = build(settings, migrate=False)
-    return create_app(boxoffice, token_ttl_seconds=settings.jwt_ttl_seconds)
+    return Bulkhead(create_app(boxoffice, token_ttl_seconds=settings.jwt_ttl_seconds))
 
 
-def get_app() -> falcon.App[falcon.Request, falcon.Response]:
+def get_app() -> WSGIApplication:
     configure_service_logging()
     return worker_app(service_settings(Settings.from_env()))

@@ -1,0 +1,70 @@
+"""Separate concurrency budgets for requests that wait on bcrypt and for all the others.
+
+A log-in or sign-up holds its thread for a third of a second while bcrypt hashes (on
+low-priority threads, GIL released); a booking or a listing needs the CPU for about a
+millisecond. Enough threads that a storm of log-ins cannot take them all (Settings.threads)
+would, left alone, let just as many listings and bookings run Python at once, and they would
+spend their time handing the GIL to each other. So the others run at most SLOTS at a time per
+process; the rest wait for a slot without using the CPU.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+# Per process. Measured (bench/README.md): 2 to 4 serve as well as 16 unbounded threads on two
+# cores, and keep bookings flowing through a log-in storm.
+SLOTS = 4
+
+# What waits on bcrypt: these never wait for a slot, and never take one.
+HASHING_PATHS = frozenset({"/login", "/signup"})
+
+
+class Bulkhead:
+    def __init__(self, app: WSGIApplication, *, slots: int = SLOTS) -> None:
+        self._app = app
+        self._slots = FairSlots(slots)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") in HASHING_PATHS:
+            return self._app(environ, start_response)
+        self._slots.acquire()
+        try:
+            # The Falcon app renders the whole body before it returns.
+            return self._app(environ, start_response)
+        finally:
+            self._slots.release()
+
+
+class FairSlots:
+    """A counting semaphore that serves waiters first come, first served.
+
+    threading.Semaphore lets a newcomer take a freed slot before the waiter it woke: under load
+    some requests lost that race again and again, and bookings' p99 went from 0.1 s to 1 s.
+    Here a freed slot is handed straight to the longest waiter.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self._lock = threading.Lock()
+        self._free = slots
+        self._waiters: collections.deque[threading.Lock] = collections.deque()
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._free and not self._waiters:
+                self._free -= 1
+                return
+            handoff = threading.Lock()
+            handoff.acquire()
+            self._waiters.append(handoff)
+        handoff.acquire()  # until release() hands this waiter a slot
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._free += 1

@@ -1,0 +1,100 @@
+"""The bulkhead: requests that wait on bcrypt never wait for, or take, the others' slots."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from wsgiref.types import StartResponse, WSGIEnvironment
+
+import pytest
+
+from boxoffice.entrypoints.bulkhead import Bulkhead, FairSlots
+
+TIMEOUT = 5
+
+
+class BlockingApp:
+    """A WSGI app whose requests to /slow stay in it until released."""
+
+    def __init__(self) -> None:
+        self.inside = threading.Semaphore(0)
+        self.release = threading.Event()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ["PATH_INFO"] == "/fail":
+            raise RuntimeError("boom")
+        self.inside.release()
+        if environ["PATH_INFO"] == "/slow":
+            assert self.release.wait(TIMEOUT)
+        return [environ["PATH_INFO"].encode()]
+
+
+def call(app: Bulkhead, path: str) -> bytes:
+    return b"".join(app({"PATH_INFO": path}, lambda status, headers, exc_info=None: None))
+
+
+def in_thread(app: Bulkhead, path: str) -> threading.Thread:
+    thread = threading.Thread(target=call, args=(app, path), daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_request_waits_for_a_slot_and_gets_it_when_one_frees() -> None:
+    inner = BlockingApp()
+    app = Bulkhead(inner, slots=1)
+    slow = in_thread(app, "/slow")
+    assert inner.inside.acquire(timeout=TIMEOUT)
+
+    waiting = in_thread(app, "/shows")
+    assert not inner.inside.acquire(timeout=0.2), "ran without a free slot"
+
+    inner.release.set()
+    assert inner.inside.acquire(timeout=TIMEOUT), "never got the freed slot"
+    slow.join(TIMEOUT)
+    waiting.join(TIMEOUT)
+
+
+@pytest.mark.parametrize("path", ["/login", "/signup"])
+def test_hashing_requests_pass_while_every_slot_is_taken(path: str) -> None:
+    inner = BlockingApp()
+    app = Bulkhead(inner, slots=1)
+    slow = in_thread(app, "/slow")
+    assert inner.inside.acquire(timeout=TIMEOUT)
+
+    hashing = in_thread(app, path)
+    hashing.join(TIMEOUT)
+    assert not hashing.is_alive(), "waited for a slot"
+
+    inner.release.set()
+    slow.join(TIMEOUT)
+
+
+def test_a_request_that_fails_gives_its_slot_back() -> None:
+    inner = BlockingApp()
+    app = Bulkhead(inner, slots=1)
+
+    with pytest.raises(RuntimeError):
+        call(app, "/fail")
+
+    assert call(app, "/shows") == b"/shows"
+
+
+def test_a_freed_slot_goes_to_the_longest_waiter_not_to_a_newcomer() -> None:
+    slots = FairSlots(1)
+    slots.acquire()
+    entered: list[str] = []
+
+    def take(name: str) -> None:
+        slots.acquire()
+        entered.append(name)
+        slots.release()
+
+    waiter = threading.Thread(target=take, args=("waiter",))
+    waiter.start()
+    time.sleep(0.2)  # the waiter is queued by now
+    slots.release()
+    take("newcomer")  # arrives while the waiter may not have been scheduled yet
+    waiter.join(TIMEOUT)
+
+    assert entered == ["waiter", "newcomer"]
