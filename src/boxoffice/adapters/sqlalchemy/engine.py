@@ -64,6 +64,19 @@ def create_engine(text: str, *, sqlite_synchronous: str = "full") -> Engine:
     return _postgres_engine(url)
 
 
+def read_only_engine(engine: Engine) -> Engine:
+    """The same pool, for transactions that only read.
+
+    SQLite: a deferred BEGIN, so readers never take the write lock. PostgreSQL: autocommit.
+    At READ COMMITTED each statement sees its own snapshot inside a transaction too, so a
+    read-only BEGIN ... ROLLBACK bought no consistency, only two more round trips per request
+    (a user lookup took 0.54 ms, 0.2 ms without them).
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def _postgres_engine(url: URL) -> Engine:
     engine = sqlalchemy.create_engine(
         url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}
@@ -74,6 +87,8 @@ def _postgres_engine(url: URL) -> Engine:
         # Whatever the server's configuration says, a commit we acknowledge waits for the WAL
         # to reach disk. Committed, so the pool's rollback on check-in does not undo it.
         connection.execute("SET synchronous_commit TO on")
+        # Instants then arrive as UTC datetimes, with nothing to convert per row.
+        connection.execute("SET TIME ZONE 'UTC'")
         connection.commit()
 
     return engine

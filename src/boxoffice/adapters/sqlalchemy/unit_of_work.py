@@ -12,7 +12,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from boxoffice.adapters.sqlalchemy.engine import READ_ONLY, create_engine
+from boxoffice.adapters.sqlalchemy.engine import create_engine, read_only_engine
 from boxoffice.adapters.sqlalchemy.errors import translate
 from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyAuditLog,
@@ -163,7 +163,7 @@ class SqlAlchemyUnitOfWorkFactory:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._read_only_engine = engine.execution_options(**{READ_ONLY: True})
+        self._read_only_engine = read_only_engine(engine)
         database = engine.url.database
         self._writer_queue = (
             SqliteWriterQueue(Path(database).expanduser())
