@@ -1,9 +1,10 @@
 """Benchmark 2: the REST service under load from wrk, on SQLite and on PostgreSQL.
 
-    python -m bench.http [--databases sqlite,postgres] [--workers 2] [--threads 16] [--seconds 10]
-                         [--smoke]
+    python -m bench.http [--databases sqlite,postgres] [--workers 2] [--threads 32] [--seconds 10]
+                         [--sqlite-synchronous full] [--smoke]
 
-Per database, against `boxoffice serve --workers N` with its durable defaults:
+Per database, against `boxoffice serve --workers N` with its durable defaults (or, with
+--sqlite-synchronous normal, SQLite's explicit less durable mode, reported as its own rows):
   - GET /shows?limit=100 with 100 shows, 32 connections;
   - POST /bookings of 1 seat spread over 100 shows, 32 connections;
   - a contended sell-out: 64 connections booking 1 seat each of one 1,000-seat show.
@@ -24,10 +25,12 @@ SELL_OUT_SEATS = 1000
 
 
 def bench_database(
-    database: str, workers: int, threads: int, seconds: float
+    database: str, workers: int, threads: int, seconds: float, sqlite_synchronous: str = "full"
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    with running_service(database, workers=workers, threads=threads) as server:
+    with running_service(
+        database, workers=workers, threads=threads, sqlite_synchronous=sqlite_synchronous
+    ) as server:
         assert server.database_url is not None
         owner = token_for(server, "owner@example.com", "owner")
         user = token_for(server, "user@example.com", "user")
@@ -36,7 +39,9 @@ def bench_database(
         def row(scenario: str, connections: int, result: object, **extra: object) -> None:
             rows.append(
                 {
-                    "database": database,
+                    "database": database
+                    if database != "sqlite" or sqlite_synchronous == "full"
+                    else f"sqlite ({sqlite_synchronous})",
                     "workers": workers,
                     "threads": threads,
                     "scenario": scenario,
@@ -109,8 +114,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16, help="per worker; 1: sync workers")
+    parser.add_argument("--threads", type=int, default=32, help="Python threads per worker")
     parser.add_argument("--seconds", type=float, default=10.0, help="per load run")
+    parser.add_argument(
+        "--sqlite-synchronous",
+        choices=("full", "normal"),
+        default="full",
+        help="normal: the explicit, less durable option, measured on its own",
+    )
     parser.add_argument("--smoke", action="store_true", help="a few seconds in all, for CI")
     args = parser.parse_args()
     require_wrk()
@@ -118,7 +129,9 @@ def main() -> None:
     databases = chosen_legs(args.databases)
     rows: list[dict[str, object]] = []
     for database in databases:
-        rows.extend(bench_database(database, args.workers, args.threads, seconds))
+        rows.extend(
+            bench_database(database, args.workers, args.threads, seconds, args.sqlite_synchronous)
+        )
         print_table(rows)
         print()
     print_json_line("http", rows, seconds_per_run=seconds)

@@ -1,6 +1,6 @@
 """Benchmark 4: log-in's cost at the configured bcrypt cost, and whether hashing stalls bookings.
 
-    python -m bench.login [--databases sqlite,postgres] [--workers 2] [--threads 16]
+    python -m bench.login [--databases sqlite,postgres] [--workers 2] [--threads 32]
                           [--bcrypt-rounds 12] [--booking-clients 4] [--login-clients 20]
                           [--seconds 8] [--smoke]
 
@@ -131,7 +131,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16, help="per worker; 1: sync workers")
+    parser.add_argument("--threads", type=int, default=32, help="Python threads per worker")
     parser.add_argument(
         "--bcrypt-rounds", type=int, help="default: 12, the service's default (smoke: 4)"
     )

@@ -1,7 +1,7 @@
 """Benchmark 3: listing cost as the tables grow, over HTTP, on SQLite and on PostgreSQL.
 
     python -m bench.scale [--databases sqlite,postgres] [--sizes 1000,100000,1000000]
-                          [--seconds 3] [--connections 32] [--workers 2] [--threads 16]
+                          [--seconds 3] [--connections 32] [--workers 2] [--threads 32]
                           [--smoke]
 
 Per database, one `boxoffice serve --workers N` over a scratch database that grows through the
@@ -304,7 +304,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="per load run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16, help="per worker; 1: sync workers")
+    parser.add_argument("--threads", type=int, default=32, help="Python threads per worker")
     parser.add_argument("--smoke", action="store_true", help="a few seconds in all, for CI")
     args = parser.parse_args()
     require_wrk()

@@ -1,7 +1,7 @@
 """Benchmark 5: reserved seating: best-seat picking in process, and the seat map over HTTP.
 
     python -m bench.seating [--calls 2000] [--databases sqlite,postgres] [--workers 2]
-                            [--threads 16] [--seconds 10] [--smoke]
+                            [--threads 32] [--seconds 10] [--smoke]
 
 1. In process, `best_seats` on a 1,000-seat hall (25 rows of 40) for parties of 1 to 10, at
    four fill levels: empty; half full and 90 % full, with parties of 1 to 6 booked at random
@@ -194,7 +194,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000, help="best_seats calls per cell")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16, help="per worker; 1: sync workers")
+    parser.add_argument("--threads", type=int, default=32, help="Python threads per worker")
     parser.add_argument("--seconds", type=float, default=10.0, help="per wrk run")
     parser.add_argument("--smoke", action="store_true", help="a few seconds in all, for CI")
     args = parser.parse_args()

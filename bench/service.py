@@ -32,7 +32,12 @@ class Audit:
 
 @contextlib.contextmanager
 def running_service(
-    database: str, *, workers: int, threads: int = 16, bcrypt_rounds: int = 12
+    database: str,
+    *,
+    workers: int,
+    threads: int = 32,
+    bcrypt_rounds: int = 12,
+    sqlite_synchronous: str = "full",
 ) -> Iterator[Server]:
     """`boxoffice serve` over a fresh database of the kind ('sqlite' or 'postgres')."""
     with (
@@ -45,6 +50,7 @@ def running_service(
             workers=workers,
             threads=threads,
             bcrypt_rounds=bcrypt_rounds,
+            extra_env={"BOXOFFICE_SQLITE_SYNCHRONOUS": sqlite_synchronous},
         )
         server.start()
         try:

@@ -69,10 +69,10 @@ class Settings:
     host: str = attrs.field(default="127.0.0.1", validator=_optional_text)
     port: int = attrs.field(default=8000, validator=_int_in(0, 65535))
     workers: int = attrs.field(default=2, validator=_int_in(1, 64))
-    # Python threads per worker: a request that waits (on bcrypt, on the database) leaves the
-    # process free for others. Enough threads that twenty clients logging in at once cannot
-    # take them all (bench/login.py). 1: each worker runs one request at a time.
-    threads: int = attrs.field(default=16, validator=_int_in(1, 64))
+    # Python threads per worker. Log-ins and sign-ups hold theirs while bcrypt hashes; other
+    # requests run at most 4 at a time (entrypoints/bulkhead.py). Enough threads that twenty
+    # clients logging in at once leave threads for bookings (bench/login.py).
+    threads: int = attrs.field(default=32, validator=_int_in(1, 64))
     # SQLite only. "full" (default): an acknowledged booking survives a power cut. "normal":
     # faster commits, but a power cut (not a process crash) may lose the last ones.
     sqlite_synchronous: str = attrs.field(default="full", validator=_one_of("full", "normal"))

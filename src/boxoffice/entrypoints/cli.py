@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
-    serve.add_argument("--threads", type=int, help="Python threads per worker (default 16)")
+    serve.add_argument("--threads", type=int, help="Python threads per worker (default 32)")
     database_flags(serve)
 
     db = commands.add_parser("db", help="database schema")

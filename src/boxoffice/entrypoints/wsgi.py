@@ -1,7 +1,7 @@
 """The service as a WSGI app for any server.
 
     boxoffice db upgrade
-    granian --interface wsgi --factory --workers 2 --blocking-threads 16 \
+    granian --interface wsgi --factory --workers 2 --blocking-threads 32 \
         boxoffice.entrypoints.wsgi:get_app
 
 Settings come from BOXOFFICE_* variables. Each worker calls get_app() after the fork, so no
