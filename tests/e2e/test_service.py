@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import stat
 import threading
 from collections import Counter
@@ -80,7 +82,9 @@ def test_sixty_clients_race_for_twenty_seats(server: Server) -> None:
     race_for_twenty_seats(server)
 
 
-def test_sync_workers_race_for_twenty_seats_too(server_factory: Callable[..., Server]) -> None:
+def test_single_threaded_workers_race_for_twenty_seats_too(
+    server_factory: Callable[..., Server],
+) -> None:
     race_for_twenty_seats(server_factory(workers=4, threads=1))
 
 
@@ -182,3 +186,26 @@ def test_the_generated_secret_is_private_and_never_logged(server: Server) -> Non
     assert secret not in server.log()
     assert PASSWORD not in server.log()
     assert "POST /login 200" in server.log()
+
+
+def test_a_chunked_body_is_read(server_factory: Callable[..., Server]) -> None:
+    server = server_factory(workers=1)
+    account = {"name": "Ada", "email": "ada@example.com", "password": "password1", "role": "user"}
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        # An iterable body without a Content-Length goes out as Transfer-Encoding: chunked.
+        pieces = iter([json.dumps(account).encode()])
+        connection.request(
+            "POST",
+            "/signup",
+            body=pieces,
+            headers={"Content-Type": "application/json"},
+            encode_chunked=True,
+        )
+        reply = connection.getresponse()
+        body = json.loads(reply.read())
+    finally:
+        connection.close()
+
+    assert reply.status == 201, body
+    assert body["email"] == "ada@example.com"

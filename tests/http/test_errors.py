@@ -218,3 +218,42 @@ def test_the_error_table_names_only_real_domain_errors() -> None:
     assert set(STATUS_BY_ERROR) <= domain_errors
     # Deliberately unmapped: the base, and storage failures that are not outages (500).
     assert domain_errors - set(STATUS_BY_ERROR) == {BoxofficeError, errors.StorageError}
+
+
+def _without_length(api: Api, raw: str, *, input_terminated: bool) -> tuple[str, Any]:
+    """POST /signup as a server hands over a chunked body: no CONTENT_LENGTH at all."""
+    environ = falcon.testing.create_environ(
+        method="POST", path="/signup", body=raw, headers={"Content-Type": "application/json"}
+    )
+    del environ["CONTENT_LENGTH"]
+    environ["wsgi.input_terminated"] = input_terminated
+    replies: list[str] = []
+    body = b"".join(api.client.app(environ, lambda status, headers: replies.append(status)))
+    return replies[0], json.loads(body)
+
+
+def test_a_chunked_body_is_read_to_its_end_where_the_server_ends_the_input(api: Api) -> None:
+    raw = json.dumps({"name": "A", "email": "a@b.io", "password": "password1", "role": "user"})
+
+    status, body = _without_length(api, raw, input_terminated=True)
+
+    assert status.startswith("201"), body
+    assert body["email"] == "a@b.io"
+
+
+def test_a_chunked_body_over_one_mebibyte_is_413(api: Api) -> None:
+    raw = json.dumps({"name": "x" * MAX_BODY_BYTES, "email": "a@b.io", "password": "password1"})
+
+    status, body = _without_length(api, raw, input_terminated=True)
+
+    assert status.startswith("413"), body
+
+
+def test_a_body_of_unknown_length_is_not_read_where_the_input_may_not_end(api: Api) -> None:
+    # Reading it could block for ever: it is taken for empty.
+    raw = json.dumps({"name": "A", "email": "a@b.io", "password": "password1", "role": "user"})
+
+    status, body = _without_length(api, raw, input_terminated=False)
+
+    assert status.startswith("400"), body
+    assert body["description"] == "the body is not valid JSON"

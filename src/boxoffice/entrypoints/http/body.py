@@ -18,8 +18,12 @@ def json_object(req: falcon.Request) -> Mapping[str, Any]:
         raise falcon.HTTPUnsupportedMediaType(description="the body must be application/json")
     if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
         raise _too_large()
-    # Read one byte past the limit: a chunked body declares no length.
-    raw = req.bounded_stream.read(MAX_BODY_BYTES + 1)
+    # Read one byte past the limit. A chunked body declares no length, and Falcon's
+    # bounded_stream then reads nothing; where the server ends the input with the body
+    # (wsgi.input_terminated, as granian and gunicorn do), the body is read to its end instead.
+    chunked = req.content_length is None and req.env.get("wsgi.input_terminated", False)
+    stream = req.stream if chunked else req.bounded_stream
+    raw = stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
         raise _too_large()
     try:
