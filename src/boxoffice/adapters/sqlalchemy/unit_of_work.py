@@ -43,11 +43,14 @@ class SqlAlchemyUnitOfWork:
     def __enter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
+        if self._writer_queue is not None:
+            self._turn.enter_context(self._writer_queue.turn())
         try:
-            connection = self._engine.connect()
-        except SQLAlchemyError as error:
-            raise translate(error) from error
-        statements = Statements(connection)
+            self._connection = self._open()
+        except BaseException:
+            self._turn.close()
+            raise
+        statements = Statements(self._connection)
         self._users = SqlAlchemyUserRepository(statements)
         self._movies = SqlAlchemyMovieRepository(statements)
         self._shows = SqlAlchemyShowRepository(statements)
@@ -56,19 +59,6 @@ class SqlAlchemyUnitOfWork:
         self._idempotency_keys = SqlAlchemyIdempotencyRepository(statements)
         self._login_attempts = SqlAlchemyLoginAttemptRepository(statements)
         self._audit = SqlAlchemyAuditLog(statements)
-        try:
-            # Queue for the write lock with the connection and repositories in hand: writers
-            # are serialized, so whatever can happen before the turn should.
-            if self._writer_queue is not None:
-                self._turn.enter_context(self._writer_queue.turn())
-            connection.begin()
-        except BaseException as error:
-            connection.close()
-            self._turn.close()
-            if isinstance(error, SQLAlchemyError):
-                raise translate(error) from error
-            raise
-        self._connection = connection
         return self
 
     def __exit__(
@@ -147,6 +137,18 @@ class SqlAlchemyUnitOfWork:
         lock and fail every later use. Closing it for good ends that transaction.
         """
         connection.invalidate()
+
+    def _open(self) -> Connection:
+        try:
+            connection = self._engine.connect()
+        except SQLAlchemyError as error:
+            raise translate(error) from error
+        try:
+            connection.begin()
+        except SQLAlchemyError as error:
+            connection.close()
+            raise translate(error) from error
+        return connection
 
     def _active(self) -> Connection:
         if self._connection is None:
