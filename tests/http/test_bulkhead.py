@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterable
@@ -92,9 +93,58 @@ def test_a_freed_slot_goes_to_the_longest_waiter_not_to_a_newcomer() -> None:
 
     waiter = threading.Thread(target=take, args=("waiter",))
     waiter.start()
-    time.sleep(0.2)  # the waiter is queued by now
+    deadline = time.monotonic() + TIMEOUT
+    while not slots._waiters:  # until the waiter is queued
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     slots.release()
     take("newcomer")  # arrives while the waiter may not have been scheduled yet
     waiter.join(TIMEOUT)
 
     assert entered == ["waiter", "newcomer"]
+
+
+class TricklingBody(io.RawIOBase):
+    """A request body whose bytes arrive only once the test lets them."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.arrived = threading.Event()
+
+    def read(self, size: int = -1) -> bytes:
+        assert self.arrived.wait(TIMEOUT)
+        data, self.data = self.data, b""
+        return data
+
+
+def with_body(path: str, body: TricklingBody, **headers: str) -> WSGIEnvironment:
+    return {"PATH_INFO": path, "wsgi.input": body, "wsgi.input_terminated": True, **headers}
+
+
+class EchoApp:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body = environ.get("wsgi.input")
+        return [b"" if body is None else body.read()]
+
+
+@pytest.mark.parametrize(
+    "headers", [{"CONTENT_LENGTH": "7"}, {"HTTP_TRANSFER_ENCODING": "chunked"}]
+)
+def test_a_body_still_arriving_holds_no_slot(headers: dict[str, str]) -> None:
+    app = Bulkhead(EchoApp(), slots=1)
+    body = TricklingBody(b'{"a":1}')
+    replies: list[bytes] = []
+    slow = threading.Thread(
+        target=lambda: replies.append(
+            b"".join(app(with_body("/bookings", body, **headers), lambda *_: None))
+        )
+    )
+    slow.start()
+
+    other = in_thread(app, "/shows")
+    other.join(TIMEOUT)
+    assert not other.is_alive(), "waited for a slot held by a body in transit"
+
+    body.arrived.set()
+    slow.join(TIMEOUT)
+    assert replies == [b'{"a":1}']

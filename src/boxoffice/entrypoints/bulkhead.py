@@ -11,9 +11,12 @@ process; the rest wait for a slot without using the CPU.
 from __future__ import annotations
 
 import collections
+import io
 import threading
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from boxoffice.entrypoints.http.body import MAX_BODY_BYTES
 
 # Per process. On two cores 2 to 4 served listings and bookings as fast as 16 unbounded threads
 # did, and with the slots apart, a storm of log-ins no longer delays bookings (bench/README.md).
@@ -31,12 +34,34 @@ class Bulkhead:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") in HASHING_PATHS:
             return self._app(environ, start_response)
+        # A client sends its body at its own pace: wait for it here, holding a thread but no
+        # slot, so a few clients that stall mid-body cannot take every slot.
+        _receive_body(environ)
         self._slots.acquire()
         try:
             # The Falcon app renders the whole body before it returns.
             return self._app(environ, start_response)
         finally:
             self._slots.release()
+
+
+def _receive_body(environ: WSGIEnvironment) -> None:
+    """Read the body into memory, as far as http/body.py would read it."""
+    try:
+        declared = int(environ.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        return  # refused unread as a bad header
+    if 0 < declared <= MAX_BODY_BYTES:
+        size = declared
+    elif (
+        declared < 0
+        and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        and environ.get("wsgi.input_terminated", False)
+    ):
+        size = MAX_BODY_BYTES + 1  # chunked: to its end, one byte past the limit at most
+    else:
+        return  # no body, or one too large: refused unread
+    environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(size))
 
 
 class FairSlots:
