@@ -45,7 +45,7 @@ class Server:
     data_dir: Path
     database_url: str | None = None
     workers: int = 4
-    threads: int = 16
+    threads: int = 32
     bcrypt_rounds: int = 4
     # BOXOFFICE_* settings for this server only: the inherited ones are stripped.
     extra_env: dict[str, str] = attrs.field(factory=dict)

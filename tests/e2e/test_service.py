@@ -209,3 +209,18 @@ def test_a_chunked_body_is_read(server_factory: Callable[..., Server]) -> None:
 
     assert reply.status == 201, body
     assert body["email"] == "ada@example.com"
+
+
+def test_the_server_environment_never_stands_in_for_a_request_header(
+    server_factory: Callable[..., Server],
+) -> None:
+    first = server_factory(workers=1)
+    token = sign_up_and_log_in(first, "user@example.com", "user")
+    assert first.stop() == 0
+
+    # granian copies its environment into every request: HTTP_AUTHORIZATION would read as
+    # the Authorization header of every request that sends none.
+    second = server_factory(workers=1, extra_env={"HTTP_AUTHORIZATION": f"Bearer {token}"})
+
+    assert second.call("GET", "/bookings").status == 401
+    assert second.call("GET", "/bookings", token=token).status == 200

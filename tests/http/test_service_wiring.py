@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import stat
 import threading
 from collections.abc import Iterator
@@ -149,3 +151,41 @@ def test_serve_stops_before_forking_when_the_database_is_unreachable(tmp_path: P
     )
 
     assert code == 1
+
+
+def test_the_listen_address_is_an_ip_literal_granian_can_bind() -> None:
+    address, port = server.listen_address("localhost", 0)
+
+    assert ipaddress.ip_address(address).is_loopback
+    assert port > 0
+
+
+def test_a_port_in_use_is_refused_before_any_worker_starts(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        with pytest.raises(OSError, match="in use"):
+            server.listen_address("127.0.0.1", port)
+        code = server.serve(
+            Settings(data_dir=str(tmp_path), jwt_secret="k" * 40, host="127.0.0.1", port=port)
+        )
+
+    assert code == 1
+
+
+def test_workers_forget_environment_variables_a_request_could_be_mistaken_for() -> None:
+    environment = {
+        "HTTP_AUTHORIZATION": "Bearer stolen",
+        "HTTP_PROXY": "http://proxy",
+        "CONTENT_TYPE": "text/plain",
+        "BOXOFFICE_JWT_SECRET": "k" * 40,
+        "BOXOFFICE_DATABASE_URL": "postgresql://admin:hunter2@db/boxoffice",
+        "BOXOFFICE_WORKERS": "2",
+        "PATH": "/usr/bin",
+    }
+
+    server.forget_request_like_environment(environment)
+
+    assert environment == {"BOXOFFICE_WORKERS": "2", "PATH": "/usr/bin"}

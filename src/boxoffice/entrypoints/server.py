@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import socket
+from collections.abc import MutableMapping
+from wsgiref.types import WSGIApplication
 
 from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels
@@ -42,11 +46,16 @@ def serve(settings: Settings) -> int:
         _log.error("cannot bring the database schema up to date: %s", error.message)
         return 1
     _log.info("database schema is up to date")
+    try:
+        address, port = listen_address(settings.host, settings.port)
+    except OSError as error:
+        _log.error("cannot listen on %s port %d: %s", settings.host, settings.port, error)
+        return 1
     server = Server(
-        # Named for granian's logs only: each worker builds its app with worker_app(settings).
+        # Named for granian's logs only: each worker builds its app with _worker(settings).
         "boxoffice.entrypoints.wsgi:get_app",
-        address=settings.host,
-        port=settings.port,
+        address=address,
+        port=port,
         interface=Interfaces.WSGI,
         http=HTTPModes.http1,
         workers=settings.workers,
@@ -60,10 +69,42 @@ def serve(settings: Settings) -> int:
         workers_kill_timeout=SHUTDOWN_GRACE_SECONDS,
     )
     try:
-        server.serve(target_loader=functools.partial(worker_app, settings), wrap_loader=False)
+        server.serve(target_loader=functools.partial(_worker, settings), wrap_loader=False)
     except SystemExit as stop:
         # Granian's master leaves through sys.exit() when a worker failed.
         if stop.code is None:
             return 0
         return stop.code if isinstance(stop.code, int) else 1
     return 0
+
+
+def listen_address(host: str, port: int) -> tuple[str, int]:
+    """The IP address and port granian is to bind. It resolves no host names, and its workers
+    bind with SO_REUSEPORT: a second server on a port already in use would start and silently
+    share it. Binding once without that option refuses a taken port (OSError), and turns port 0
+    into one free port for every worker.
+    """
+    family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, protocol) as probe:
+        # A port left in TIME_WAIT by a server that just stopped is free to use again.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
+        return str(address[0]), int(probe.getsockname()[1])
+
+
+# Granian copies the process environment into every request's WSGI environ: a variable named
+# like a request header would stand in for one the client did not send (HTTP_AUTHORIZATION,
+# HTTP_PROXY), and the settings' secrets would ride along with every request.
+_SECRETS = ("BOXOFFICE_JWT_SECRET", "BOXOFFICE_DATABASE_URL")
+
+
+def forget_request_like_environment(environment: MutableMapping[str, str]) -> None:
+    for name in list(environment):
+        if name.startswith("HTTP_") or name in ("CONTENT_TYPE", "CONTENT_LENGTH", *_SECRETS):
+            del environment[name]
+
+
+def _worker(settings: Settings) -> WSGIApplication:
+    """Runs in each worker, after the fork: the settings are resolved already."""
+    forget_request_like_environment(os.environ)
+    return worker_app(settings)

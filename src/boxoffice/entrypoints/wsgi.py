@@ -31,6 +31,8 @@ def service_settings(settings: Settings) -> Settings:
 
 def worker_app(settings: Settings) -> WSGIApplication:
     """The app for one process; settings must already be service_settings()."""
+    # Again in the worker: a worker started by spawning rather than forking has none yet.
+    configure_service_logging()
     boxoffice = build(settings, migrate=False)
     return Bulkhead(create_app(boxoffice, token_ttl_seconds=settings.jwt_ttl_seconds))
 
