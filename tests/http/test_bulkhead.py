@@ -11,6 +11,8 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 import pytest
 
 from boxoffice.entrypoints.bulkhead import Bulkhead, FairSlots
+from boxoffice.entrypoints.http.overload import OVERLOADED
+from tests.http.conftest import Api
 
 TIMEOUT = 5
 
@@ -43,7 +45,7 @@ def in_thread(app: Bulkhead, path: str) -> threading.Thread:
 
 def test_a_request_waits_for_a_slot_and_gets_it_when_one_frees() -> None:
     inner = BlockingApp()
-    app = Bulkhead(inner, slots=1)
+    app = Bulkhead(inner, threads=8, slots=1)
     slow = in_thread(app, "/slow")
     assert inner.inside.acquire(timeout=TIMEOUT)
 
@@ -59,7 +61,7 @@ def test_a_request_waits_for_a_slot_and_gets_it_when_one_frees() -> None:
 @pytest.mark.parametrize("path", ["/login", "/signup"])
 def test_hashing_requests_pass_while_every_slot_is_taken(path: str) -> None:
     inner = BlockingApp()
-    app = Bulkhead(inner, slots=1)
+    app = Bulkhead(inner, threads=8, slots=1)
     slow = in_thread(app, "/slow")
     assert inner.inside.acquire(timeout=TIMEOUT)
 
@@ -73,7 +75,7 @@ def test_hashing_requests_pass_while_every_slot_is_taken(path: str) -> None:
 
 def test_a_request_that_fails_gives_its_slot_back() -> None:
     inner = BlockingApp()
-    app = Bulkhead(inner, slots=1)
+    app = Bulkhead(inner, threads=8, slots=1)
 
     with pytest.raises(RuntimeError):
         call(app, "/fail")
@@ -131,7 +133,7 @@ class EchoApp:
     "headers", [{"CONTENT_LENGTH": "7"}, {"HTTP_TRANSFER_ENCODING": "chunked"}]
 )
 def test_a_body_still_arriving_holds_no_slot(headers: dict[str, str]) -> None:
-    app = Bulkhead(EchoApp(), slots=1)
+    app = Bulkhead(EchoApp(), threads=8, slots=1)
     body = TricklingBody(b'{"a":1}')
     replies: list[bytes] = []
     slow = threading.Thread(
@@ -148,3 +150,45 @@ def test_a_body_still_arriving_holds_no_slot(headers: dict[str, str]) -> None:
     body.arrived.set()
     slow.join(TIMEOUT)
     assert replies == [b'{"a":1}']
+
+
+def test_a_log_in_over_the_limit_is_flagged_and_one_under_it_is_not() -> None:
+    gate = BlockingApp()
+    seen: list[bytes] = []
+
+    class Recorder:
+        def __call__(
+            self, environ: WSGIEnvironment, start_response: StartResponse
+        ) -> Iterable[bytes]:
+            if environ.get(OVERLOADED):
+                seen.append(b"overloaded")
+                return [b""]
+            seen.append(b"admitted")
+            return gate({**environ, "PATH_INFO": "/slow"}, start_response)
+
+    app = Bulkhead(Recorder(), threads=3, slots=2)  # one log-in at a time
+    holding = in_thread(app, "/login")
+    assert gate.inside.acquire(timeout=TIMEOUT)
+
+    call(app, "/signup")  # while the first still hashes
+    gate.release.set()
+    holding.join(TIMEOUT)
+    call(app, "/login")  # once it is done
+
+    assert seen == [b"admitted", b"overloaded", b"admitted"]
+
+
+def test_the_app_answers_a_request_marked_overloaded_with_a_503_and_changes_nothing(
+    api: Api,
+) -> None:
+    account = {"name": "A", "email": "a@b.io", "password": "password1", "role": "user"}
+
+    refused = api.call("POST", "/signup", json=account, extras={OVERLOADED: True})
+
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.json == {
+        "title": "Service Unavailable",
+        "description": "too many log-ins and sign-ups are in progress; try again shortly",
+    }
+    assert api.call("POST", "/signup", json=account).status_code == 201

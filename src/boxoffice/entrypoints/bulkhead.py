@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from boxoffice.entrypoints.http.body import MAX_BODY_BYTES
+from boxoffice.entrypoints.http.overload import OVERLOADED
 
 # Per process. On two cores 2 to 4 served listings and bookings as fast as 16 unbounded threads
 # did, and with the slots apart, a storm of log-ins no longer delays bookings (bench/README.md).
@@ -27,13 +28,20 @@ HASHING_PATHS = frozenset({"/login", "/signup"})
 
 
 class Bulkhead:
-    def __init__(self, app: WSGIApplication, *, slots: int = SLOTS) -> None:
+    """`threads` is the server's count per process: log-ins and sign-ups may hold all of them
+    but `slots`, and never fewer than one.
+    """
+
+    def __init__(self, app: WSGIApplication, *, threads: int, slots: int = SLOTS) -> None:
         self._app = app
         self._slots = FairSlots(slots)
+        self._hashing_limit = max(1, threads - slots)
+        self._hashing = 0
+        self._hashing_lock = threading.Lock()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") in HASHING_PATHS:
-            return self._app(environ, start_response)
+            return self._hash(environ, start_response)
         # A client sends its body at its own pace: wait for it here, holding a thread but no
         # slot, so a few clients that stall mid-body cannot take every slot.
         _receive_body(environ)
@@ -43,6 +51,22 @@ class Bulkhead:
             return self._app(environ, start_response)
         finally:
             self._slots.release()
+
+    def _hash(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with self._hashing_lock:
+            admitted = self._hashing < self._hashing_limit
+            if admitted:
+                self._hashing += 1
+        if not admitted:
+            # One too many: the app answers it 503 at once (http/overload.py) instead of
+            # letting it hold a thread the other requests need for a third of a second.
+            environ[OVERLOADED] = True
+            return self._app(environ, start_response)
+        try:
+            return self._app(environ, start_response)
+        finally:
+            with self._hashing_lock:
+                self._hashing -= 1
 
 
 def _receive_body(environ: WSGIEnvironment) -> None:

@@ -9,6 +9,7 @@ import falcon
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import errors, json_media, openapi
 from boxoffice.entrypoints.http.access_log import AccessLog
+from boxoffice.entrypoints.http.overload import RefuseOverload
 from boxoffice.entrypoints.http.resources.accounts import LoginResource, SignupResource
 from boxoffice.entrypoints.http.resources.bookings import BookingResource, BookingsResource
 from boxoffice.entrypoints.http.resources.holds import (
@@ -39,9 +40,10 @@ def create_app(
 
     token_ttl_seconds is what login reports as expires_in; it must match the token service.
     """
-    middleware: list[AccessLog | SecurityHeaders] = [
+    middleware: list[AccessLog | SecurityHeaders | RefuseOverload] = [
         AccessLog(access_logger or logging.getLogger(ACCESS_LOGGER)),
         SecurityHeaders(),
+        RefuseOverload(),
     ]
     app = falcon.App(middleware=middleware)
     json_media.install(app)

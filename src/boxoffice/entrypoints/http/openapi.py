@@ -27,7 +27,8 @@ _ERRORS = {
     422: "This Idempotency-Key was already used, within 24 hours, for a different request.",
     429: "Too many failed log-ins for this account or from this client; retry after the "
     "Retry-After seconds.",
-    503: "Storage is temporarily unavailable; retry.",
+    503: "Storage is temporarily unavailable, or (log-in, sign-up) too many are in progress; "
+    "retry after the Retry-After seconds.",
 }
 
 
