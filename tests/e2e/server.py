@@ -99,6 +99,13 @@ class Server:
         self._process = None
         return code
 
+    def kill(self) -> None:
+        """SIGKILL to the master alone, as the OOM killer would."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import urllib.error
@@ -80,3 +81,26 @@ def test_sigterm_under_load_loses_and_half_writes_nothing(
     assert len(set(stored) - acknowledged) <= len(uncertain)
     left = restarted.call("GET", f"/shows/{show['id']}").body["available_seats"]
     assert left + sum(b["num_seats"] for b in stored.values()) == SEATS
+
+
+def test_workers_stop_when_their_master_is_killed(server_factory: Callable[..., Server]) -> None:
+    server = server_factory(workers=2)
+    assert server.call("GET", "/health").status == 200
+
+    server.kill()
+
+    # The workers notice within about a second, and free the port for a new master.
+    deadline = time.monotonic() + 15
+    while _accepts_connections(server.port):
+        assert time.monotonic() < deadline, "workers outlived their master"
+        time.sleep(0.2)
+    assert "the master process is gone" in server.log()
+    assert server_factory(workers=1, port=server.port).call("GET", "/health").status == 200
+
+
+def _accepts_connections(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True

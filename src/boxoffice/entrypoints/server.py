@@ -14,7 +14,10 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import signal
 import socket
+import threading
+import time
 from collections.abc import MutableMapping
 from wsgiref.types import WSGIApplication
 
@@ -107,4 +110,24 @@ def forget_request_like_environment(environment: MutableMapping[str, str]) -> No
 def _worker(settings: Settings) -> WSGIApplication:
     """Runs in each worker, after the fork: the settings are resolved already."""
     forget_request_like_environment(os.environ)
+    _stop_with_the_master(os.getppid())
     return worker_app(settings)
+
+
+# How often a worker looks whether its master is still there.
+MASTER_CHECK_SECONDS = 1.0
+
+
+def _stop_with_the_master(master: int) -> None:
+    """A master killed outright (SIGKILL, OOM) cannot stop its workers, and granian's keep
+    serving, holding the port a new master needs. A worker whose master is gone stops itself,
+    gracefully, as if the master had told it to.
+    """
+
+    def watch() -> None:
+        while os.getppid() == master:
+            time.sleep(MASTER_CHECK_SECONDS)
+        _log.warning("the master process is gone: stopping this worker")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="master-watch", daemon=True).start()
