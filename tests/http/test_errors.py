@@ -223,7 +223,10 @@ def test_the_error_table_names_only_real_domain_errors() -> None:
 def _without_length(api: Api, raw: str, *, input_terminated: bool) -> tuple[str, Any]:
     """POST /signup as a server hands over a chunked body: no CONTENT_LENGTH at all."""
     environ = falcon.testing.create_environ(
-        method="POST", path="/signup", body=raw, headers={"Content-Type": "application/json"}
+        method="POST",
+        path="/signup",
+        body=raw,
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
     )
     del environ["CONTENT_LENGTH"]
     environ["wsgi.input_terminated"] = input_terminated

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from boxoffice.entrypoints.http.body import MAX_BODY_BYTES
+from boxoffice.entrypoints.http.body import MAX_BODY_BYTES, chunked_to_its_end
 from boxoffice.entrypoints.http.overload import OVERLOADED
 
 # Per process. On two cores 2 to 4 served listings and bookings as fast as 16 unbounded threads
@@ -77,12 +77,8 @@ def _receive_body(environ: WSGIEnvironment) -> None:
         return  # refused unread as a bad header
     if 0 < declared <= MAX_BODY_BYTES:
         size = declared
-    elif (
-        declared < 0
-        and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        and environ.get("wsgi.input_terminated", False)
-    ):
-        size = MAX_BODY_BYTES + 1  # chunked: to its end, one byte past the limit at most
+    elif chunked_to_its_end(environ):
+        size = MAX_BODY_BYTES + 1  # to its end, one byte past the limit at most
     else:
         return  # no body, or one too large: refused unread
     environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(size))

@@ -18,11 +18,9 @@ def json_object(req: falcon.Request) -> Mapping[str, Any]:
         raise falcon.HTTPUnsupportedMediaType(description="the body must be application/json")
     if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
         raise _too_large()
-    # Read one byte past the limit. A chunked body declares no length, and Falcon's
-    # bounded_stream then reads nothing; where the server ends the input with the body
-    # (wsgi.input_terminated, as granian and gunicorn do), the body is read to its end instead.
-    chunked = req.content_length is None and req.env.get("wsgi.input_terminated", False)
-    stream = req.stream if chunked else req.bounded_stream
+    # Read one byte past the limit. Falcon's bounded_stream reads nothing of a body that
+    # declares no length, so a chunked one is read from the stream, which the server ends.
+    stream = req.stream if chunked_to_its_end(req.env) else req.bounded_stream
     raw = stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
         raise _too_large()
@@ -34,6 +32,17 @@ def json_object(req: falcon.Request) -> Mapping[str, Any]:
     if not isinstance(parsed, dict):
         raise falcon.HTTPBadRequest(description="the body must be a JSON object")
     return parsed
+
+
+def chunked_to_its_end(environ: Mapping[str, Any]) -> bool:
+    """A chunked body, and a server that ends the input with it (wsgi.input_terminated, as
+    granian and gunicorn do): it can be read to its end without a declared length.
+    """
+    return (
+        not environ.get("CONTENT_LENGTH")
+        and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        and bool(environ.get("wsgi.input_terminated", False))
+    )
 
 
 def required(body: Mapping[str, Any], field: str) -> Any:
