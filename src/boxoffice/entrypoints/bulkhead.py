@@ -1,11 +1,12 @@
 """Separate concurrency budgets for requests that wait on bcrypt and for all the others.
 
-A log-in or sign-up holds its thread for a third of a second while bcrypt hashes (on
-low-priority threads, GIL released); a booking or a listing needs the CPU for about a
+A log-in or sign-up holds its thread for a quarter of a second or more while bcrypt hashes
+(on low-priority threads, GIL released); a booking or a listing needs the CPU for about a
 millisecond. Enough threads that a storm of log-ins cannot take them all (Settings.threads)
 would, left alone, let just as many listings and bookings run Python at once, and they would
 spend their time handing the GIL to each other. So the others run at most SLOTS at a time per
-process; the rest wait for a slot without using the CPU.
+process, and the rest wait for a slot without using the CPU; log-ins and sign-ups may hold
+every thread but those, and one more is answered 503 at once.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class Bulkhead:
                 self._hashing += 1
         if not admitted:
             # One too many: the app answers it 503 at once (http/overload.py) instead of
-            # letting it hold a thread the other requests need for a third of a second.
+            # letting it hold a thread the other requests need while bcrypt hashes.
             environ[OVERLOADED] = True
             return self._app(environ, start_response)
         try:
