@@ -13,9 +13,10 @@ cost (default 12, the service's own default), three wrk runs:
      concurrently (one Python thread waits on each).
 After each login run the benchmark waits for the server to finish the log-ins wrk left queued,
 and reports how long that took after the storm. The last table compares bookings/s and booking
-p99 with and without the storm. Hashing is CPU work: with sync workers, every worker busy hashing
-is a worker not booking, and the machine has 2 cores for the server, the load generators and the
-database. The figures say how much.
+p99 with and without the storm. Hashing is CPU work, and a thread waiting on it is a thread not
+booking; the machine has 2 cores for the server, the load generators and the database. The
+figures say how much. --login-clients beyond the threads a worker leaves to log-ins shows the
+503s that keep bookings going.
 --smoke: 1-second runs at bcrypt cost 4 (unless --bcrypt-rounds says otherwise).
 """
 
@@ -115,7 +116,7 @@ def bench_database(
 
 def drain(server: Server) -> float:
     """Waits until the server has worked through the log-ins wrk left queued when it stopped
-    (sync workers take connections first come, first served, and hash for clients long gone);
+    (requests already taken are hashed for clients long gone);
     returns how long that took.
     """
     started = time.perf_counter()
