@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -28,23 +27,6 @@ HALL = {
 }
 HALL_CAPACITY = 5 * 8 - 3
 HOLD_TTL_SECONDS = 2
-
-
-def add_seated_show(server: Server, owner: str, seat_map: dict[str, Any]) -> dict[str, Any]:
-    movie = server.call(
-        "POST", "/movies", {"title": "Alien", "genre": "sci-fi", "duration": 117}, owner
-    )
-    assert movie.status == 201, movie
-    timing = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-    show = server.call(
-        "POST",
-        "/shows",
-        {"movie_id": movie.body["id"], "timing": timing, "seat_map": seat_map},
-        owner,
-    )
-    assert show.status == 201, show
-    body: dict[str, Any] = show.body
-    return body
 
 
 def seat_states(server: Server, show_id: int) -> tuple[dict[str, str], int]:
@@ -79,7 +61,7 @@ def test_fifty_clients_grab_the_same_two_seats_one_wins(
     server: Server, path: str, taken_as: str
 ) -> None:
     owner = sign_up_and_log_in(server, "owner@example.com", "owner")
-    show = add_seated_show(server, owner, HALL)
+    show = add_show(server, owner, seat_map=HALL)
     tokens = many_users(server, CLIENTS)
     _, available_before = seat_states(server, show["id"])
     start = threading.Barrier(CLIENTS)
@@ -107,7 +89,7 @@ def test_pick_hold_confirm_cancel_and_release(server: Server) -> None:
     owner = sign_up_and_log_in(server, "owner@example.com", "owner")
     ada = sign_up_and_log_in(server, "ada@example.com", "user")
     bob = sign_up_and_log_in(server, "bob@example.com", "user")
-    show = add_seated_show(server, owner, HALL)
+    show = add_show(server, owner, seat_map=HALL)
     show_id = show["id"]
     assert show["capacity"] == show["available_seats"] == HALL_CAPACITY
 
@@ -214,7 +196,7 @@ def test_pick_hold_confirm_cancel_and_release(server: Server) -> None:
 def test_one_users_concurrent_holds_on_a_show_give_one_hold(server: Server) -> None:
     owner = sign_up_and_log_in(server, "owner@example.com", "owner")
     ada = sign_up_and_log_in(server, "ada@example.com", "user")
-    show = add_seated_show(server, owner, HALL)
+    show = add_show(server, owner, seat_map=HALL)
     attempts = ["B", "C", "D"]
     start = threading.Barrier(len(attempts))
 
@@ -235,7 +217,7 @@ def test_one_users_concurrent_holds_on_a_show_give_one_hold(server: Server) -> N
 def test_confirm_racing_release_settles_the_hold_once(server: Server) -> None:
     owner = sign_up_and_log_in(server, "owner@example.com", "owner")
     ada = sign_up_and_log_in(server, "ada@example.com", "user")
-    show = add_seated_show(server, owner, HALL)
+    show = add_show(server, owner, seat_map=HALL)
     hold = server.call("POST", "/holds", {"show_id": show["id"], "seats": CONTESTED}, ada).body
     start = threading.Barrier(2)
 
@@ -264,7 +246,7 @@ def test_holds_lapse_by_themselves_on_a_real_clock(server_factory: Callable[...,
     owner = sign_up_and_log_in(server, "owner@example.com", "owner")
     ada = sign_up_and_log_in(server, "ada@example.com", "user")
     bob = sign_up_and_log_in(server, "bob@example.com", "user")
-    seated = add_seated_show(server, owner, HALL)
+    seated = add_show(server, owner, seat_map=HALL)
     general = add_show(server, owner, seats=10)
 
     held = server.call("POST", "/holds", {"show_id": seated["id"], "seats": CONTESTED}, ada)

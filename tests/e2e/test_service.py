@@ -34,7 +34,11 @@ def sign_up_and_log_in(server: Server, email: str, role: str) -> str:
     return token
 
 
-def add_show(server: Server, owner: str, seats: int) -> dict[str, Any]:
+def add_show(
+    server: Server, owner: str, seats: int | None = None, *, seat_map: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A show 30 days ahead: general admission with `seats`, or seated by `seat_map`."""
+    layout = {"seat_map": seat_map} if seat_map is not None else {"available_seats": seats}
     movie = server.call(
         "POST", "/movies", {"title": "Alien", "genre": "sci-fi", "duration": 117}, owner
     )
@@ -43,7 +47,7 @@ def add_show(server: Server, owner: str, seats: int) -> dict[str, Any]:
     show = server.call(
         "POST",
         "/shows",
-        {"movie_id": movie.body["id"], "timing": timing, "available_seats": seats},
+        {"movie_id": movie.body["id"], "timing": timing, **layout},
         owner,
     )
     assert show.status == 201, show
