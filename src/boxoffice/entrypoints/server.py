@@ -109,6 +109,11 @@ def forget_request_like_environment(environment: MutableMapping[str, str]) -> No
 
 def _worker(settings: Settings) -> WSGIApplication:
     """Runs in each worker, after the fork: the settings are resolved already."""
+    # Until granian sets the worker's own handlers, after this load, a SIGTERM would reach the
+    # handler inherited from the master, which stops nothing here: the worker would then serve
+    # until the kill timeout. Before it serves, dying at once is the right answer.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     forget_request_like_environment(os.environ)
     _stop_with_the_master(os.getppid())
     return worker_app(settings)

@@ -2,7 +2,10 @@
 
     boxoffice db upgrade
     granian --interface wsgi --factory --workers 2 --blocking-threads 32 \
-        boxoffice.entrypoints.wsgi:get_app
+        --workers-kill-timeout 30 boxoffice.entrypoints.wsgi:get_app
+
+(granian loses a SIGTERM that comes while a worker is still loading the app; the kill timeout
+keeps its master from waiting for that worker forever.)
 
 Settings come from BOXOFFICE_* variables. Each worker calls get_app() after the fork, so no
 database connection is shared between processes. The schema is not migrated here (several
