@@ -5,11 +5,13 @@ import json
 import os
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 
+from boxoffice.adapters import security
 from boxoffice.adapters.security import BcryptPasswordHasher, JwtTokenService
 from boxoffice.domain.errors import InvalidToken
 from boxoffice.errors import ConfigurationError
@@ -85,6 +87,41 @@ def test_an_expired_token_is_refused(clock: FakeClock) -> None:
     service = JwtTokenService(SECRET, timedelta(hours=1), clock)
     with pytest.raises(InvalidToken, match="expired"):
         service.subject(service.issue(1))
+
+
+def test_a_token_verified_before_is_still_refused_once_expired() -> None:
+    # Issued now, for one second: the first use verifies it and remembers it.
+    service = JwtTokenService(SECRET, timedelta(seconds=1), FakeClock(datetime.now(UTC)))
+    token = service.issue(5)
+    assert service.subject(token) == 5
+
+    time.sleep(1.1)
+
+    with pytest.raises(InvalidToken, match="expired"):
+        service.subject(token)
+
+
+def test_a_remembered_token_vouches_for_no_other(token_service: JwtTokenService) -> None:
+    token = token_service.issue(5)
+    assert token_service.subject(token) == 5
+    header, claims, signature = token.split(".")
+    other_claims = claims[:-2] + ("AA" if claims[-2:] != "AA" else "BB")
+
+    for altered in (f"{header}.{other_claims}.{signature}", f"{header}.{claims}.{signature[:-2]}"):
+        with pytest.raises(InvalidToken):
+            token_service.subject(altered)
+
+
+def test_the_remembered_tokens_are_bounded(
+    token_service: JwtTokenService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(security, "MAX_VERIFIED_TOKENS", 3)
+    tokens = [token_service.issue(user_id) for user_id in range(1, 8)]
+
+    assert [token_service.subject(token) for token in tokens] == list(range(1, 8))
+    assert len(token_service._verified) <= 3
+    # Forgotten ones are verified again, not refused.
+    assert [token_service.subject(token) for token in tokens] == list(range(1, 8))
 
 
 def test_a_token_signed_with_another_key_is_refused(
