@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement
 from boxoffice.adapters.sqlalchemy.tables import bookings, movies, shows, users
 from boxoffice.domain.ports import UnitOfWork
 from tests.contract import builders
@@ -97,23 +98,25 @@ LOOKUPS: dict[str, tuple[Lookup, str]] = {
 
 @pytest.mark.parametrize("lookup", LOOKUPS)
 def test_every_lookup_and_listing_is_served_by_an_index(
-    factory: SqlAlchemyUnitOfWorkFactory, lookup: str
+    factory: SqlAlchemyUnitOfWorkFactory, lookup: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with factory() as uow:
         ids = populated(uow)
         uow.commit()
     statements: list[tuple[str, Any]] = []
+    arguments = CompiledStatement.arguments
 
-    def capture(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        statements.append((statement, parameters))
+    # Every statement's SQL and driver arguments pass through here on their way to the cursor.
+    def capture(compiled: CompiledStatement, parameters: Any) -> Any:
+        driver_arguments = arguments(compiled, parameters)
+        statements.append((compiled.sql, driver_arguments))
+        return driver_arguments
 
-    event.listen(factory.engine, "before_cursor_execute", capture)
+    monkeypatch.setattr(CompiledStatement, "arguments", capture)
     read, index = LOOKUPS[lookup]
-    try:
-        with factory() as uow:
-            read(uow, *ids)
-    finally:
-        event.remove(factory.engine, "before_cursor_execute", capture)
+    with factory() as uow:
+        read(uow, *ids)
+    monkeypatch.undo()
     queries = [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(queries) == 1
     plan = query_plan(factory, *queries[0])

@@ -331,10 +331,12 @@ _LAPSED_HOLDS = _HOLDS.where(
     holds.c.status == "active",
     holds.c.expires_at <= bindparam("now"),
 ).order_by(holds.c.id)
+# Over the range of the shows' ids rather than an IN list, whose SQL would change with its
+# length (statements are compiled once); the rows of other shows in the range are dropped.
 _LAPSED_SEAT_COUNTS = (
     select(holds.c.show_id, func.sum(holds.c.num_seats, type_=Integer))
     .where(
-        holds.c.show_id.in_(bindparam("show_ids", expanding=True)),
+        holds.c.show_id.between(bindparam("first_show_id"), bindparam("last_show_id")),
         holds.c.status == "active",
         holds.c.expires_at <= bindparam("now"),
     )
@@ -403,9 +405,14 @@ class SqlAlchemyHoldRepository:
         ]
 
     def lapsed_seat_counts(self, show_ids: list[int], now: datetime) -> dict[int, int]:
-        rows = self._sql.all(_LAPSED_SEAT_COUNTS, {"show_ids": show_ids, "now": now})
-        pairs: list[Sequence[Any]] = list(rows)
-        return {int(show_id): int(seats) for show_id, seats in pairs}
+        if not show_ids:
+            return {}
+        rows = self._sql.all(
+            _LAPSED_SEAT_COUNTS,
+            {"first_show_id": min(show_ids), "last_show_id": max(show_ids), "now": now},
+        )
+        wanted = set(show_ids)
+        return {int(show_id): int(seats) for show_id, seats in rows if show_id in wanted}
 
 
 _IDEMPOTENCY_RECORD = _in_field_order(idempotency_keys, IdempotencyRecord).where(

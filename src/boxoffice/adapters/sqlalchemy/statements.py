@@ -1,47 +1,84 @@
-"""Statement execution on one connection, with driver exceptions translated on the way out."""
+"""Statement execution on one driver connection, with driver exceptions translated on the way out.
+
+Each statement runs as SQLAlchemy compiled it (compiled.py), on the driver's own cursor.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Row
+from sqlalchemy import Executable
 from sqlalchemy.exc import SQLAlchemyError
 
+from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement, StatementCache
 from boxoffice.adapters.sqlalchemy.errors import translate
 from boxoffice.domain.errors import StorageError
 
+Row = Sequence[Any]
+
 
 class Statements:
-    """Runs statements on one connection; driver exceptions come out as typed errors."""
+    """Runs statements in the unit of work's transaction; driver exceptions come out as typed
+    errors, once `failed` has made them SQLAlchemy's and decided what becomes of a broken
+    connection.
+    """
 
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    def __init__(
+        self,
+        driver_connection: Any,
+        cache: StatementCache,
+        *,
+        begin: Callable[[], None],
+        failed: Callable[[BaseException, str, Any], SQLAlchemyError],
+        driver_error: type[BaseException],
+    ) -> None:
+        self._connection = driver_connection
+        self._cache = cache
+        self._begin = begin
+        self._failed = failed
+        self._driver_error = driver_error
 
-    def first(self, statement: Executable, parameters: Mapping[str, Any]) -> Row[Any] | None:
-        try:
-            return self._connection.execute(statement, parameters).first()
-        except SQLAlchemyError as error:
-            raise translate(error) from error
+    def first(self, statement: Executable, parameters: Mapping[str, Any]) -> Row | None:
+        compiled = self._cache.get(statement, parameters)
+        raw = self._run(compiled, parameters, lambda cursor: cursor.fetchone())
+        return None if raw is None else compiled.rows([raw])[0]
 
-    def all(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
-        try:
-            return self._connection.execute(statement, parameters).all()
-        except SQLAlchemyError as error:
-            raise translate(error) from error
+    def all(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row]:
+        compiled = self._cache.get(statement, parameters)
+        return compiled.rows(self._run(compiled, parameters, lambda cursor: cursor.fetchall()))
 
     def insert(self, statement: Executable, parameters: Mapping[str, Any]) -> int:
         """Run an INSERT and return the new row's id."""
-        try:
-            key = self._connection.execute(statement, parameters).inserted_primary_key
-        except SQLAlchemyError as error:
-            raise translate(error) from error
+        compiled = self._cache.get(statement, parameters)
+        if compiled.returns_id:
+            row = self._run(compiled, parameters, lambda cursor: cursor.fetchone())
+            key = None if row is None else row[0]
+        else:
+            key = self._run(compiled, parameters, lambda cursor: cursor.lastrowid)
         if key is None:
             raise StorageError("the database assigned no id to the new row")
-        return int(key[0])
+        return int(key)
 
     def write(self, statement: Executable, parameters: Mapping[str, Any]) -> None:
+        compiled = self._cache.get(statement, parameters)
+        self._run(compiled, parameters, lambda cursor: None)
+
+    def _run(
+        self,
+        compiled: CompiledStatement,
+        parameters: Mapping[str, Any],
+        read: Callable[[Any], Any],
+    ) -> Any:
+        self._begin()
+        arguments = compiled.arguments(parameters)
         try:
-            self._connection.execute(statement, parameters)
-        except SQLAlchemyError as error:
-            raise translate(error) from error
+            cursor = self._connection.cursor()
+            try:
+                cursor.execute(compiled.sql, arguments)
+                return read(cursor)
+            finally:
+                cursor.close()
+        except self._driver_error as error:
+            wrapped = self._failed(error, compiled.sql, arguments)
+            raise translate(wrapped) from wrapped

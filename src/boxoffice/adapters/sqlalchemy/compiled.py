@@ -1,0 +1,123 @@
+"""Core statements compiled once per dialect, ready to hand to the driver's cursor.
+
+SQLAlchemy still writes every statement's SQL and converts every value (its types' bind and
+result processors, so UtcDateTime behaves as it always did). What is skipped is the per-call
+execution machinery of Connection.execute: about 26 µs a statement against the driver's 2.5 µs
+on SQLite (measured 2026-11-27), and a booking runs seven statements.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+from sqlalchemy import Dialect, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any]
+
+
+@attrs.frozen
+class _Bind:
+    key: str  # what the caller's parameters call it
+    name: str  # what the SQL calls it
+    processor: Processor | None
+    # Set for values written into the statement itself, such as status == "active".
+    fixed: Any
+    supplied: bool
+
+
+@attrs.frozen
+class CompiledStatement:
+    sql: str
+    # Positional drivers (SQLite's qmark) take a tuple in this order; named ones take a dict.
+    positional: bool
+    binds: tuple[_Bind, ...]
+    # The result columns whose driver values need converting, by position.
+    converted: tuple[tuple[int, Processor], ...]
+    returns_id: bool
+
+    def arguments(self, parameters: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        values = [
+            (bind.name, self._value(bind, parameters[bind.key] if bind.supplied else bind.fixed))
+            for bind in self.binds
+        ]
+        if self.positional:
+            return tuple(value for _, value in values)
+        return dict(values)
+
+    @staticmethod
+    def _value(bind: _Bind, value: Any) -> Any:
+        return value if bind.processor is None or value is None else bind.processor(value)
+
+    def rows(self, raw: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+        """The driver's rows, with the columns that need it converted."""
+        if not self.converted:
+            return raw
+        rows = []
+        for values in map(list, raw):
+            for index, process in self.converted:
+                if values[index] is not None:
+                    values[index] = process(values[index])
+            rows.append(values)
+        return rows
+
+
+class StatementCache:
+    """Compiled statements of one dialect, by statement and by the set of parameter keys (an
+    INSERT or UPDATE names its columns by the keys it is given)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._compiled: dict[tuple[int, frozenset[str]], tuple[Executable, CompiledStatement]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, statement: Executable, parameters: Mapping[str, Any]) -> CompiledStatement:
+        key = (id(statement), frozenset(parameters))
+        found = self._compiled.get(key)
+        # The statement is kept in the entry, so its id cannot be reused while cached.
+        if found is not None and found[0] is statement:
+            return found[1]
+        compiled = compile_statement(statement, self.dialect, key[1])
+        with self._lock:
+            self._compiled[key] = (statement, compiled)
+        return compiled
+
+
+def compile_statement(
+    statement: Executable, dialect: Dialect, keys: frozenset[str]
+) -> CompiledStatement:
+    compiled = statement.compile(dialect=dialect, column_keys=sorted(keys))  # type: ignore[attr-defined]
+    if not isinstance(compiled, SQLCompiler):
+        raise TypeError(f"not a SQL statement: {statement!r}")
+    by_name = {name: bind for bind, name in compiled.bind_names.items()}
+    if any(bind.expanding for bind in by_name.values()):
+        # Their SQL depends on the length of the list: not compiled once.
+        raise ValueError("expanding parameters are not supported")
+    order = compiled.positiontup if compiled.positiontup is not None else list(by_name)
+    binds = tuple(
+        _Bind(
+            key=by_name[name].key,
+            name=name,
+            processor=by_name[name].type.dialect_impl(dialect).bind_processor(dialect),
+            fixed=None if by_name[name].key in keys else by_name[name].effective_value,
+            supplied=by_name[name].key in keys,
+        )
+        for name in order
+    )
+    writes = compiled.isinsert or compiled.isupdate or compiled.isdelete
+    columns = () if writes else statement.selected_columns  # type: ignore[attr-defined]
+    processors = (
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+    )
+    converted = tuple((index, process) for index, process in enumerate(processors) if process)
+    return CompiledStatement(
+        sql=compiled.string,
+        positional=compiled.positiontup is not None,
+        binds=binds,
+        converted=converted,
+        # PostgreSQL's INSERTs return the new id; SQLite's leave it in the cursor's lastrowid.
+        returns_id=bool(compiled.isinsert and compiled.effective_returning),
+    )
