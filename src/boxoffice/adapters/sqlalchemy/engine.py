@@ -2,9 +2,8 @@
 
 SQLite: WAL (readers never block the writer), synchronous=FULL by default (an acknowledged commit
 survives a power cut), foreign keys enforced, and a busy timeout so writers queue instead of
-failing with "database is locked". pysqlite's own transaction control is switched off: a write
-transaction starts with BEGIN IMMEDIATE, which takes the write lock up front, so the seat count
-a booking reads is still current when it writes. A read-only one starts with a deferred BEGIN.
+failing with "database is locked". pysqlite's own transaction control is switched off: units of
+work issue BEGIN IMMEDIATE for writes (the write lock up front) and a deferred BEGIN for reads.
 
 PostgreSQL: READ COMMITTED with row locks (SELECT ... FOR UPDATE) and synchronous_commit left on.
 """
@@ -25,9 +24,6 @@ from boxoffice.errors import ConfigurationError
 # FULL: durable. NORMAL: faster commits; in WAL mode a power cut (not a crash of the process)
 # may lose the last commits, never corrupt the file. Only an explicit setting chooses NORMAL.
 SQLITE_SYNCHRONOUS_MODES = ("full", "normal")
-
-# Execution option naming a connection whose transactions only read.
-READ_ONLY = "boxoffice_read_only"
 
 BUSY_TIMEOUT_SECONDS = 30
 CONNECT_TIMEOUT_SECONDS = 10
@@ -62,19 +58,6 @@ def create_engine(text: str, *, sqlite_synchronous: str = "full") -> Engine:
     if url.drivername == "sqlite":
         return _sqlite_engine(url, sqlite_synchronous)
     return _postgres_engine(url)
-
-
-def read_only_engine(engine: Engine) -> Engine:
-    """The same pool, for transactions that only read.
-
-    SQLite: a deferred BEGIN, so readers never take the write lock. PostgreSQL: autocommit.
-    At READ COMMITTED each statement sees its own snapshot inside a transaction too, so a
-    read-only BEGIN ... ROLLBACK bought no consistency, only two more round trips per request
-    (a user lookup took 0.54 ms, 0.2 ms without them).
-    """
-    if engine.dialect.name == "postgresql":
-        return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
-    return engine.execution_options(**{READ_ONLY: True})
 
 
 def _postgres_engine(url: URL) -> Engine:
@@ -112,7 +95,8 @@ def _sqlite_engine(url: URL, synchronous: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def begin(connection: Connection) -> None:
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # For work through SQLAlchemy's own Connection (migrations, tools); units of work begin
+        # their transactions themselves.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
