@@ -7,12 +7,16 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import DateTime
+from sqlalchemy.dialects import sqlite
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from boxoffice.adapters.sqlalchemy.engine import checked_url
+from boxoffice.adapters.sqlalchemy.tables import UtcDateTime
 from boxoffice.domain.errors import StorageError
 from boxoffice.errors import ConfigurationError
 from tests.contract import builders
@@ -171,3 +175,28 @@ def test_threads_take_turns_writing(url: str, factory: SqlAlchemyUnitOfWorkFacto
         assert not second_entered.wait(0.3)
     assert second_entered.wait(5)
     worker.join()
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime(2026, 11, 27, 20, 0, tzinfo=UTC),
+        datetime(2026, 11, 27, 21, 30, 5, 123, tzinfo=timezone(timedelta(hours=1, minutes=30))),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+    ],
+)
+def test_instants_are_stored_as_sqlalchemy_writes_them(instant: datetime) -> None:
+    # SQLite compares stored instants as text (holds lapse by expires_at <= now): the fast
+    # path must write exactly SQLAlchemy's format, or old and new rows would compare wrongly.
+    dialect = sqlite.dialect()
+    ours = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+    sqlalchemys = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert ours is not None
+    assert sqlalchemys is not None
+    naive_utc = instant.astimezone(UTC).replace(tzinfo=None)
+
+    assert ours(instant) == sqlalchemys(naive_utc)
+    read = UtcDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    assert read is not None
+    assert read(ours(instant)) == instant

@@ -9,7 +9,7 @@ on SQLite (measured 2026-11-27), and a booking runs seven statements.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -20,37 +20,29 @@ Processor = Callable[[Any], Any]
 
 
 @attrs.frozen
-class _Bind:
-    key: str  # what the caller's parameters call it
-    name: str  # what the SQL calls it
-    processor: Processor | None
-    # Set for values written into the statement itself, such as status == "active".
-    fixed: Any
-    supplied: bool
-
-
-@attrs.frozen
 class CompiledStatement:
     sql: str
     # Positional drivers (SQLite's qmark) take a tuple in this order; named ones take a dict.
     positional: bool
-    binds: tuple[_Bind, ...]
+    # The parameters' names in the SQL, in order.
+    names: tuple[str, ...]
+    # One value per parameter: set for values written into the statement itself, such as
+    # status == "active"; the caller's values go where `supplied` says.
+    template: tuple[Any, ...]
+    supplied: tuple[tuple[int, str], ...]  # (position, the caller's key)
+    bind_processors: tuple[tuple[int, Processor], ...]
     # The result columns whose driver values need converting, by position.
     converted: tuple[tuple[int, Processor], ...]
     returns_id: bool
 
     def arguments(self, parameters: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        values = [
-            (bind.name, self._value(bind, parameters[bind.key] if bind.supplied else bind.fixed))
-            for bind in self.binds
-        ]
-        if self.positional:
-            return tuple(value for _, value in values)
-        return dict(values)
-
-    @staticmethod
-    def _value(bind: _Bind, value: Any) -> Any:
-        return value if bind.processor is None or value is None else bind.processor(value)
+        values = list(self.template)
+        for index, key in self.supplied:
+            values[index] = parameters[key]
+        for index, process in self.bind_processors:
+            if values[index] is not None:
+                values[index] = process(values[index])
+        return tuple(values) if self.positional else dict(zip(self.names, values, strict=True))
 
     def rows(self, raw: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
         """The driver's rows, with the columns that need it converted."""
@@ -96,28 +88,26 @@ def compile_statement(
     if any(bind.expanding for bind in by_name.values()):
         # Their SQL depends on the length of the list: not compiled once.
         raise ValueError("expanding parameters are not supported")
-    order = compiled.positiontup if compiled.positiontup is not None else list(by_name)
-    binds = tuple(
-        _Bind(
-            key=by_name[name].key,
-            name=name,
-            processor=by_name[name].type.dialect_impl(dialect).bind_processor(dialect),
-            fixed=None if by_name[name].key in keys else by_name[name].effective_value,
-            supplied=by_name[name].key in keys,
-        )
-        for name in order
-    )
+    names = tuple(compiled.positiontup if compiled.positiontup is not None else by_name)
+    binds = [by_name[name] for name in names]
     writes = compiled.isinsert or compiled.isupdate or compiled.isdelete
     columns = () if writes else statement.selected_columns  # type: ignore[attr-defined]
-    processors = (
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-    )
-    converted = tuple((index, process) for index, process in enumerate(processors) if process)
     return CompiledStatement(
         sql=compiled.string,
         positional=compiled.positiontup is not None,
-        binds=binds,
-        converted=converted,
+        names=names,
+        template=tuple(None if bind.key in keys else bind.effective_value for bind in binds),
+        supplied=tuple((index, bind.key) for index, bind in enumerate(binds) if bind.key in keys),
+        bind_processors=_present(
+            bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds
+        ),
+        converted=_present(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ),
         # PostgreSQL's INSERTs return the new id; SQLite's leave it in the cursor's lastrowid.
         returns_id=bool(compiled.isinsert and compiled.effective_returning),
     )
+
+
+def _present(processors: Iterable[Processor | None]) -> tuple[tuple[int, Processor], ...]:
+    return tuple((index, process) for index, process in enumerate(processors) if process)
