@@ -124,7 +124,11 @@ def test_every_lookup_and_listing_is_served_by_an_index(
         index = "INTEGER PRIMARY KEY" if factory.engine.dialect.name == "sqlite" else "pk_"
     assert any(index in line for line in plan), plan
     # A full table scan: SCAN in SQLite's plans (SEARCH uses an index), Seq Scan in PostgreSQL's.
-    assert not any(line.startswith(("SCAN", "Seq Scan")) for line in plan), plan
+    # SQLite reads a page as one JSON array (compiled.py) whose rows come from a co-routine: a
+    # SCAN of that co-routine reads only the rows its indexed SEARCH found.
+    subqueries = {line.split()[-1] for line in plan if line.startswith("CO-ROUTINE")}
+    scans = [line for line in plan if line.startswith(("SCAN", "Seq Scan"))]
+    assert all(line.split()[-1] in subqueries for line in scans), plan
 
 
 def query_plan(factory: SqlAlchemyUnitOfWorkFactory, statement: str, parameters: Any) -> list[str]:

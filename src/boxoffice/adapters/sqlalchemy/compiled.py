@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import Dialect, Executable
+from sqlalchemy import Dialect, Executable, func, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any]
@@ -34,6 +34,8 @@ class CompiledStatement:
     # The result columns whose driver values need converting, by position.
     converted: tuple[tuple[int, Processor], ...]
     returns_id: bool
+    # The rows come as one JSON text in the first column of one row.
+    as_json: bool = False
 
     def arguments(self, parameters: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         values = list(self.template)
@@ -63,25 +65,31 @@ class StatementCache:
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
-        self._compiled: dict[tuple[int, frozenset[str]], tuple[Executable, CompiledStatement]] = {}
+        self._compiled: dict[
+            tuple[int, frozenset[str], bool], tuple[Executable, CompiledStatement]
+        ] = {}
         self._lock = threading.Lock()
 
-    def get(self, statement: Executable, parameters: Mapping[str, Any]) -> CompiledStatement:
-        key = (id(statement), frozenset(parameters))
+    def get(
+        self, statement: Executable, parameters: Mapping[str, Any], *, as_json: bool = False
+    ) -> CompiledStatement:
+        key = (id(statement), frozenset(parameters), as_json)
         found = self._compiled.get(key)
         # The statement is kept in the entry, so its id cannot be reused while cached.
         if found is not None and found[0] is statement:
             return found[1]
-        compiled = compile_statement(statement, self.dialect, key[1])
+        compiled = compile_statement(statement, self.dialect, key[1], as_json=as_json)
         with self._lock:
             self._compiled[key] = (statement, compiled)
         return compiled
 
 
 def compile_statement(
-    statement: Executable, dialect: Dialect, keys: frozenset[str]
+    statement: Executable, dialect: Dialect, keys: frozenset[str], *, as_json: bool = False
 ) -> CompiledStatement:
-    compiled = statement.compile(dialect=dialect, column_keys=sorted(keys))  # type: ignore[attr-defined]
+    """as_json: a SELECT whose rows come back as one JSON array of arrays (SQLite only)."""
+    run = _as_json_rows(statement) if as_json else statement
+    compiled = run.compile(dialect=dialect, column_keys=sorted(keys))  # type: ignore[attr-defined]
     if not isinstance(compiled, SQLCompiler):
         raise TypeError(f"not a SQL statement: {statement!r}")
     by_name = {name: bind for bind, name in compiled.bind_names.items()}
@@ -106,7 +114,20 @@ def compile_statement(
         ),
         # PostgreSQL's INSERTs return the new id; SQLite's leave it in the cursor's lastrowid.
         returns_id=bool(compiled.isinsert and compiled.effective_returning),
+        as_json=as_json,
     )
+
+
+def _as_json_rows(statement: Executable) -> Executable:
+    """The same rows, in the same order, as one JSON value built inside SQLite.
+
+    sqlite3 releases the GIL around every step, so reading 100 rows is 100 hand-offs of the
+    GIL: with four threads reading pages at once that was 2,350 pages/s, and 11,100 when each
+    page was one step (measured 2026-11-27). The subquery's LIMIT keeps SQLite from flattening
+    it into the aggregate, so its ORDER BY is the order of the array.
+    """
+    rows = statement.subquery()  # type: ignore[attr-defined]
+    return select(func.json_group_array(func.json_array(*rows.c))).select_from(rows)
 
 
 def _present(processors: Iterable[Processor | None]) -> tuple[tuple[int, Processor], ...]:

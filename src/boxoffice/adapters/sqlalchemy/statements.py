@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Executable
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -38,6 +39,8 @@ class Statements:
         self._begin = begin
         self._failed = failed
         self._driver_error = driver_error
+        # SQLite: many rows come back in one step (compiled.py, _as_json_rows).
+        self._rows_as_json = cache.dialect.name == "sqlite"
 
     def first(self, statement: Executable, parameters: Mapping[str, Any]) -> Row | None:
         compiled = self._cache.get(statement, parameters)
@@ -45,7 +48,10 @@ class Statements:
         return None if raw is None else compiled.rows([raw])[0]
 
     def all(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row]:
-        compiled = self._cache.get(statement, parameters)
+        compiled = self._cache.get(statement, parameters, as_json=self._rows_as_json)
+        if compiled.as_json:
+            (text,) = self._run(compiled, parameters, lambda cursor: cursor.fetchone())
+            return compiled.rows(orjson.loads(text))
         return compiled.rows(self._run(compiled, parameters, lambda cursor: cursor.fetchall()))
 
     def insert(self, statement: Executable, parameters: Mapping[str, Any]) -> int:
