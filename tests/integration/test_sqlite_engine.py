@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import DateTime
 from sqlalchemy.dialects import sqlite
 
-from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory, unit_of_work
 from boxoffice.adapters.sqlalchemy.engine import checked_url
 from boxoffice.adapters.sqlalchemy.tables import UtcDateTime
 from boxoffice.domain.errors import StorageError
@@ -200,3 +200,22 @@ def test_instants_are_stored_as_sqlalchemy_writes_them(instant: datetime) -> Non
     read = UtcDateTime().dialect_impl(dialect).result_processor(dialect, None)
     assert read is not None
     assert read(ours(instant)) == instant
+
+
+@pytest.mark.parametrize("has_json", [True, False])
+def test_pages_read_the_same_with_or_without_sqlites_json_functions(
+    url: str, monkeypatch: pytest.MonkeyPatch, has_json: bool
+) -> None:
+    # Without them (an old or trimmed SQLite) rows are fetched one by one instead.
+    monkeypatch.setattr(unit_of_work, "sqlite_has_json", lambda: has_json)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(url)
+    try:
+        with factory() as uow:
+            films = [uow.movies.add(builders.movie(f'"{n}"\n\\ é')) for n in range(150)]
+            uow.commit()
+        with factory(read_only=True) as uow:
+            assert uow.movies.list(after=None, limit=150) == films
+            assert uow.movies.list(after=films[49].id, limit=3) == films[50:53]
+            assert uow.movies.list(after=films[-1].id, limit=3) == []
+    finally:
+        factory.dispose()

@@ -63,8 +63,10 @@ class StatementCache:
     """Compiled statements of one dialect, by statement and by the set of parameter keys (an
     INSERT or UPDATE names its columns by the keys it is given)."""
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, *, rows_as_json: bool = False) -> None:
         self.dialect = dialect
+        # Whether multi-row reads come back as one JSON text (_as_json_rows).
+        self.rows_as_json = rows_as_json
         self._compiled: dict[
             tuple[int, frozenset[str], bool], tuple[Executable, CompiledStatement]
         ] = {}

@@ -10,6 +10,8 @@ PostgreSQL: READ COMMITTED with row locks (SELECT ... FOR UPDATE) and synchronou
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,19 @@ def create_engine(text: str, *, sqlite_synchronous: str = "full") -> Engine:
     if url.drivername == "sqlite":
         return _sqlite_engine(url, sqlite_synchronous)
     return _postgres_engine(url)
+
+
+@functools.cache
+def sqlite_has_json() -> bool:
+    """Whether this Python's SQLite has the JSON functions: built in since 3.38, an option
+    before (and omitted from some builds), so asked rather than told by the version.
+    """
+    with contextlib.closing(sqlite3.connect(":memory:")) as probe:
+        try:
+            probe.execute("SELECT json_group_array(json_array(1))").fetchall()
+        except sqlite3.OperationalError:
+            return False
+    return True
 
 
 def _postgres_engine(url: URL) -> Engine:

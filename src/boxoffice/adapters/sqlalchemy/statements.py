@@ -39,8 +39,6 @@ class Statements:
         self._begin = begin
         self._failed = failed
         self._driver_error = driver_error
-        # SQLite: many rows come back in one step (compiled.py, _as_json_rows).
-        self._rows_as_json = cache.dialect.name == "sqlite"
 
     def first(self, statement: Executable, parameters: Mapping[str, Any]) -> Row | None:
         compiled = self._cache.get(statement, parameters)
@@ -48,7 +46,7 @@ class Statements:
         return None if raw is None else compiled.rows([raw])[0]
 
     def all(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row]:
-        compiled = self._cache.get(statement, parameters, as_json=self._rows_as_json)
+        compiled = self._cache.get(statement, parameters, as_json=self._cache.rows_as_json)
         if compiled.as_json:
             (text,) = self._run(compiled, parameters, lambda cursor: cursor.fetchone())
             return compiled.rows(orjson.loads(text))

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, PoolProxiedConnection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from boxoffice.adapters.sqlalchemy.compiled import StatementCache
-from boxoffice.adapters.sqlalchemy.engine import create_engine
+from boxoffice.adapters.sqlalchemy.engine import create_engine, sqlite_has_json
 from boxoffice.adapters.sqlalchemy.errors import translate
 from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyAuditLog,
@@ -232,7 +232,10 @@ class SqlAlchemyUnitOfWorkFactory:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._cache = StatementCache(engine.dialect)
+        self._cache = StatementCache(
+            engine.dialect,
+            rows_as_json=engine.dialect.name == "sqlite" and sqlite_has_json(),
+        )
         database = engine.url.database
         self._writer_queue = (
             SqliteWriterQueue(Path(database).expanduser())
