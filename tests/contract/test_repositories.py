@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from boxoffice.domain.errors import EmailTaken
-from boxoffice.domain.model import BookingStatus, Role
+from boxoffice.domain.model import UNSAVED, BookingStatus, Hold, HoldStatus, Role
 from boxoffice.domain.ports import UnitOfWorkFactory
 from tests.contract import builders
 from tests.fakes import START
@@ -166,3 +166,31 @@ def test_a_users_bookings_page_in_id_order_without_anyone_elses(
         assert uow.bookings.list_for_user(ada.id, after=None, limit=10) == mine
         assert uow.bookings.list_for_user(ada.id, after=mine[0].id, limit=1) == [mine[1]]
         assert uow.bookings.list_for_user(ada.id, after=mine[2].id, limit=10) == []
+
+
+@pytest.mark.parametrize("asked", [1, 2, 3, 5, 8])
+def test_lapsed_seats_are_counted_for_the_shows_asked_only(
+    uow_factory: UnitOfWorkFactory, asked: int
+) -> None:
+    now = START + timedelta(hours=1)
+    with uow_factory() as uow:
+        owner = uow.users.add(builders.user("owner@example.com", Role.OWNER))
+        late = uow.users.add(builders.user("late@example.com"))
+        paying = uow.users.add(builders.user("paying@example.com"))
+        film = uow.movies.add(builders.movie())
+        shows = [uow.shows.add(builders.show(film.id, owner.id, seats=20)) for _ in range(9)]
+        for n, show in enumerate(shows):
+            # Show n: n + 1 seats in a lapsed hold, and 7 in a live one that must not count.
+            for user, seats, expires_at in (
+                (late, n + 1, now - timedelta(seconds=1)),
+                (paying, 7, now + timedelta(minutes=5)),
+            ):
+                uow.holds.add(
+                    Hold(UNSAVED, user.id, show.id, seats, HoldStatus.ACTIVE, START, expires_at)
+                )
+        uow.commit()
+    # Every other show, so the ids asked are not a range.
+    wanted = [show.id for show in shows[::2]][:asked]
+    with uow_factory(read_only=True) as uow:
+        counts = uow.holds.lapsed_seat_counts(wanted, now)
+    assert counts == {show.id: n + 1 for n, show in enumerate(shows) if show.id in wanted}

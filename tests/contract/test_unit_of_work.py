@@ -24,6 +24,21 @@ def test_leaving_without_commit_discards_the_writes(uow_factory: UnitOfWorkFacto
         assert uow.movies.list(after=None, limit=10) == []
 
 
+def test_a_unit_of_work_entered_again_is_a_new_transaction(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    uow = uow_factory()
+    with uow:
+        uow.movies.add(builders.movie("Left without commit"))
+    with uow:
+        uow.movies.add(builders.movie("Again without commit"))
+    with uow:
+        kept = uow.movies.add(builders.movie("Committed"))
+        uow.commit()
+    with uow_factory(read_only=True) as reader:
+        assert reader.movies.list(after=None, limit=10) == [kept]
+
+
 def test_an_exception_in_the_block_rolls_back_and_propagates(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

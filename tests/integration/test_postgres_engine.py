@@ -57,3 +57,18 @@ def test_a_read_only_unit_of_work_leaves_no_transaction_open() -> None:
                 " AND query LIKE 'SELECT users.%%'"
             ).scalar_one()
         assert in_transaction == 0
+
+
+def test_a_connection_read_in_autocommit_goes_back_to_the_pool_transactional() -> None:
+    # Reads run in autocommit; whatever takes the connection from the pool next, SQLAlchemy's
+    # own Connection included, must get transactions back.
+    with postgres_store(require_postgres_url()) as factory:
+        with factory(read_only=True) as uow:
+            uow.movies.list(after=None, limit=10)
+        with factory.engine.connect() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO movies (title, genre, duration) VALUES ('Rolled back', 'x', 90)"
+            )
+            connection.rollback()
+        with factory(read_only=True) as uow:
+            assert uow.movies.list(after=None, limit=10) == []

@@ -135,3 +135,17 @@ def test_a_failed_commit_stores_nothing_and_leaves_no_open_transaction_behind(
             assert titles == ["Afterwards"]
         finally:
             factory.dispose()
+
+
+def test_a_unit_of_work_used_after_its_block_refuses_and_stores_nothing(
+    factory: SqlAlchemyUnitOfWorkFactory,
+) -> None:
+    # Its connection is back in the pool, perhaps in another thread's transaction by now.
+    with factory() as uow:
+        pass
+    with pytest.raises(StorageError, match="closed"):
+        uow.movies.add(builders.movie("Too late"))
+    with pytest.raises(StorageError, match="closed"):
+        uow.movies.list(after=None, limit=10)
+    with factory(read_only=True) as reader:
+        assert reader.movies.list(after=None, limit=10) == []

@@ -12,6 +12,9 @@ synchronous=FULL; PostgreSQL's synchronous_commit is left on). BOXOFFICE_SQLITE_
 (Settings.sqlite_synchronous) trades that for faster SQLite commits: a power cut, never a crash
 of the process, may then lose the last ones.
 
+Statements are SQLAlchemy Core, compiled once per dialect and run on the driver's own cursor
+(compiled.py): SQLAlchemy writes the SQL, converts the values and keeps the pool.
+
 The schema is Alembic's business: `boxoffice.adapters.sqlalchemy.migrations.upgrade(url)`, which
 `boxoffice db upgrade` and bootstrap run.
 """

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Executable,
     Integer,
@@ -331,17 +332,26 @@ _LAPSED_HOLDS = _HOLDS.where(
     holds.c.status == "active",
     holds.c.expires_at <= bindparam("now"),
 ).order_by(holds.c.id)
-# Over the range of the shows' ids rather than an IN list, whose SQL would change with its
-# length (statements are compiled once); the rows of other shows in the range are dropped.
-_LAPSED_SEAT_COUNTS = (
-    select(holds.c.show_id, func.sum(holds.c.num_seats, type_=Integer))
-    .where(
-        holds.c.show_id.between(bindparam("first_show_id"), bindparam("last_show_id")),
-        holds.c.status == "active",
-        holds.c.expires_at <= bindparam("now"),
+
+
+@functools.cache
+def _lapsed_seat_counts(size: int) -> Select[Any]:
+    """Seats in lapsed holds of up to `size` shows, by show. A plain IN list of bound ids, as
+    statements are compiled once each: sizes are powers of two (the ids padded by repeating
+    one), so a page of up to 500 shows needs at most ten of them.
+    """
+    ids: list[BindParameter[int]] = [bindparam(f"show_id_{n}") for n in range(size)]
+    return (
+        select(holds.c.show_id, func.sum(holds.c.num_seats, type_=Integer))
+        .where(
+            holds.c.show_id.in_(ids),
+            holds.c.status == "active",
+            holds.c.expires_at <= bindparam("now"),
+        )
+        .group_by(holds.c.show_id)
     )
-    .group_by(holds.c.show_id)
-)
+
+
 _INSERT_HOLD = insert(holds)
 _UPDATE_HOLD = update(holds).where(holds.c.id == bindparam("hold_id"))
 
@@ -407,12 +417,11 @@ class SqlAlchemyHoldRepository:
     def lapsed_seat_counts(self, show_ids: list[int], now: datetime) -> dict[int, int]:
         if not show_ids:
             return {}
-        rows = self._sql.all(
-            _LAPSED_SEAT_COUNTS,
-            {"first_show_id": min(show_ids), "last_show_id": max(show_ids), "now": now},
-        )
-        wanted = set(show_ids)
-        return {int(show_id): int(seats) for show_id, seats in rows if show_id in wanted}
+        size = 1 << (len(show_ids) - 1).bit_length()
+        padded = show_ids + show_ids[-1:] * (size - len(show_ids))
+        parameters: dict[str, Any] = {f"show_id_{n}": show_id for n, show_id in enumerate(padded)}
+        rows = self._sql.all(_lapsed_seat_counts(size), {**parameters, "now": now})
+        return {int(show_id): int(seats) for show_id, seats in rows}
 
 
 _IDEMPOTENCY_RECORD = _in_field_order(idempotency_keys, IdempotencyRecord).where(

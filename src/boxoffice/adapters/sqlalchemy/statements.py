@@ -27,7 +27,7 @@ class Statements:
 
     def __init__(
         self,
-        driver_connection: Any,
+        driver_connection: Callable[[], Any],
         cache: StatementCache,
         *,
         begin: Callable[[], None],
@@ -77,7 +77,7 @@ class Statements:
         self._begin()
         arguments = compiled.arguments(parameters)
         try:
-            cursor = self._connection.cursor()
+            cursor = self._connection().cursor()
             try:
                 cursor.execute(compiled.sql, arguments)
                 return read(cursor)

@@ -28,6 +28,7 @@ from boxoffice.adapters.sqlalchemy.repositories import (
 )
 from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.writer_queue import SqliteWriterQueue
+from boxoffice.domain.errors import StorageError
 
 
 class SqlAlchemyUnitOfWork:
@@ -52,11 +53,14 @@ class SqlAlchemyUnitOfWork:
         self._writer_queue = writer_queue
         self._turn = contextlib.ExitStack()
         self._connection: PoolProxiedConnection | None = None
+        # The pool the connection came from: a disconnect disposes of it once.
+        self._pool = engine.pool
         self._in_transaction = False
 
     def __enter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
+        self._in_transaction = False
         if self._writer_queue is not None:
             self._turn.enter_context(self._writer_queue.turn())
         try:
@@ -67,7 +71,7 @@ class SqlAlchemyUnitOfWork:
             self.__exit__(None, None, None)
             raise
         statements = Statements(
-            self._connection.driver_connection,
+            self._driver,
             self._cache,
             begin=self._begin,
             failed=self._failed,
@@ -90,16 +94,10 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         connection, self._connection = self._connection, None
+        self._in_transaction = False
         try:
-            # Back to the pool, which rolls back whatever was not committed.
             if connection is not None:
-                connection.close()
-        except self._engine.dialect.loaded_dbapi.Error as error:
-            # A dead connection cannot roll back, and needs not: the database discards the
-            # transaction. Only report that when no other error is already on its way out.
-            if exc is None:
-                wrapped = _wrapped(error, "ROLLBACK", None)
-                raise translate(wrapped) from wrapped
+                self._give_back(connection)
         finally:
             # Only once the transaction is over may the next writer go.
             self._turn.close()
@@ -145,18 +143,21 @@ class SqlAlchemyUnitOfWork:
     def _end(self, finish: Callable[[Any], None], what: str) -> None:
         connection = self._active()
         self._in_transaction = False
+        if connection.dbapi_connection is None:
+            raise StorageError("the unit of work lost its connection")
         try:
             finish(connection.dbapi_connection)
         except self._engine.dialect.loaded_dbapi.Error as error:
             # A COMMIT or ROLLBACK that failed may leave the driver's transaction open: back in
             # the pool, the connection would hold SQLite's write lock and fail every later use.
             # Closing it for good ends that transaction.
-            connection.invalidate(error)
+            self._discard(connection, error)
             wrapped = _wrapped(error, what, None)
             raise translate(wrapped) from wrapped
 
     def _open(self) -> PoolProxiedConnection:
         driver_error = self._engine.dialect.loaded_dbapi.Error
+        self._pool = self._engine.pool
         try:
             # The pool hands out the driver's own exceptions when it cannot connect.
             connection = self._engine.raw_connection()
@@ -165,51 +166,79 @@ class SqlAlchemyUnitOfWork:
         except driver_error as error:
             wrapped = _wrapped(error, "CONNECT", None)
             raise translate(wrapped) from wrapped
-        if self._engine.dialect.name == "postgresql":
+        if self._read_only and self._engine.dialect.name == "postgresql":
             # Reads run in autocommit: at READ COMMITTED a read-only transaction buys no shared
             # snapshot, only a BEGIN and a ROLLBACK (a user lookup took 0.54 ms, then 0.2 ms).
-            driver = connection.driver_connection
+            # Set back before the connection returns to the pool (_give_back).
             try:
-                if driver is not None and driver.autocommit != self._read_only:
-                    driver.autocommit = self._read_only
+                connection.driver_connection.autocommit = True  # type: ignore[union-attr]
             except driver_error as error:
-                # A pooled connection the server has dropped since: never to be used again.
-                connection.invalidate(error)
+                # psycopg refuses on a connection it knows to be closed.
+                self._discard(connection, error)
+                connection.close()
                 wrapped = _wrapped(error, "SET autocommit", None)
                 raise translate(wrapped) from wrapped
         return connection
+
+    def _give_back(self, connection: PoolProxiedConnection) -> None:
+        """To the pool, which rolls back what was not committed (and swallows, logs and
+        discards a connection whose ROLLBACK fails).
+        """
+        driver = connection.driver_connection
+        if driver is not None and self._read_only and self._engine.dialect.name == "postgresql":
+            try:
+                driver.autocommit = False
+            except self._engine.dialect.loaded_dbapi.Error as error:
+                connection.invalidate(error)
+        connection.close()
 
     def _begin(self) -> None:
         """Called before each statement; begins a transaction where none is open."""
         if self._in_transaction:
             return
-        self._in_transaction = True
         if self._engine.dialect.name == "sqlite":
             # BEGIN IMMEDIATE takes the write lock up front, so the seat count a booking reads
             # is still current when it writes; a deferred BEGIN never blocks the writer.
             sql = "BEGIN" if self._read_only else "BEGIN IMMEDIATE"
             try:
-                self._active().driver_connection.execute(sql)  # type: ignore[union-attr]
+                self._driver().execute(sql)
             except self._engine.dialect.loaded_dbapi.Error as error:
-                self._in_transaction = False
                 wrapped = self._failed(error, sql, None)
                 raise translate(wrapped) from wrapped
         # psycopg begins a transaction by itself on the first statement outside autocommit.
+        self._in_transaction = True
+
+    def _driver(self) -> Any:
+        """The driver's connection, for the statements of this unit of work only."""
+        connection = self._connection
+        driver = None if connection is None else connection.driver_connection
+        if driver is None:
+            # Used after its block, or after its connection was thrown away.
+            raise StorageError("the unit of work is closed or lost its connection")
+        return driver
 
     def _failed(self, error: BaseException, sql: str, arguments: Any) -> SQLAlchemyError:
-        """The SQLAlchemy exception for a driver's; a connection the database dropped is thrown
-        away with every other pooled one, as SQLAlchemy's Connection would.
+        """The SQLAlchemy exception for a driver's; a connection the database dropped is
+        thrown away, and so are the others pooled with it.
         """
-        wrapped = _wrapped(error, sql, arguments)
         connection = self._active()
-        if self._engine.dialect.is_disconnect(
+        if self._engine.dialect.is_disconnect(error, connection.driver_connection, None):  # type: ignore[arg-type]
+            self._discard(connection, error)
+        return _wrapped(error, sql, arguments)
+
+    def _discard(self, connection: PoolProxiedConnection, error: BaseException) -> None:
+        """Close the connection for good. When the database dropped it, the rest of its pool
+        goes too, as with SQLAlchemy's Connection: once per pool, however many threads notice.
+        """
+        disconnected = self._engine.dialect.is_disconnect(
             error,  # type: ignore[arg-type]
             connection.driver_connection,
             None,
-        ):
-            connection.invalidate(error)
+        )
+        self._in_transaction = False
+        connection.invalidate(error)
+        if disconnected and self._engine.pool is self._pool:
             self._engine.dispose()
-        return wrapped
 
     def _active(self) -> PoolProxiedConnection:
         if self._connection is None:
