@@ -129,9 +129,10 @@ def _as_json_rows(statement: Executable) -> Executable:
 
     sqlite3 releases the GIL around every step, so reading 100 rows is 100 hand-offs of the
     GIL: with four threads reading pages at once that was 2,350 pages/s, and 11,100 when each
-    page was one step (measured 2026-11-27). SQLite feeds the aggregate the subquery's rows in
-    the subquery's ORDER BY order (a subquery with a LIMIT, as every page has, is never
-    flattened into it); the contract tests check the order of every page.
+    page was one step (measured 2026-11-27). SQLite does not flatten a subquery that has an
+    ORDER BY or a LIMIT into an aggregate query (rules 13 and 16 of its query flattener): it
+    runs it as a co-routine and the aggregate takes its rows in that order. The contract
+    tests check the order of every page, and a schema test sees the co-routine in each plan.
     """
     rows = statement.subquery()  # type: ignore[attr-defined]
     return select(func.json_group_array(func.json_array(*rows.c))).select_from(rows)

@@ -27,14 +27,15 @@ class Statements:
 
     def __init__(
         self,
-        driver_connection: Callable[[], Any],
+        connection: Callable[[], Any],
         cache: StatementCache,
         *,
         begin: Callable[[], None],
         failed: Callable[[BaseException, str, Any], SQLAlchemyError],
         driver_error: type[BaseException],
     ) -> None:
-        self._connection = driver_connection
+        # The unit of work's driver connection; StorageError once it is closed or lost.
+        self._connection = connection
         self._cache = cache
         self._begin = begin
         self._failed = failed
