@@ -76,6 +76,9 @@ class Settings:
     # SQLite only. "full" (default): an acknowledged booking survives a power cut. "normal":
     # faster commits, but a power cut (not a process crash) may lose the last ones.
     sqlite_synchronous: str = attrs.field(default="full", validator=_one_of("full", "normal"))
+    # One line per request (method, path, status, duration) to stderr. "off" where a proxy in
+    # front logs requests already: under load the line costs 10-19 % of the throughput.
+    access_log: str = attrs.field(default="on", validator=_one_of("on", "off"))
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()

@@ -228,3 +228,14 @@ def test_the_server_environment_never_stands_in_for_a_request_header(
 
     assert second.call("GET", "/bookings").status == 401
     assert second.call("GET", "/bookings", token=token).status == 200
+
+
+def test_the_access_log_can_be_turned_off(server_factory: Callable[..., Server]) -> None:
+    # For a deployment whose proxy logs requests already (bench/README.md: 10-19 % of the
+    # throughput). Errors and warnings are still logged.
+    server = server_factory(extra_env={"BOXOFFICE_ACCESS_LOG": "off"})
+    sign_up_and_log_in(server, "user@example.com", "user")
+
+    assert server.call("GET", "/health").status == 200
+    assert "POST /login" not in server.log()
+    assert "GET /health" not in server.log()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import re
 
+import falcon.testing
 import pytest
 
+from boxoffice.domain.service import Boxoffice
+from boxoffice.entrypoints.http import create_app
 from tests.http.conftest import PASSWORD, Api
 
 LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) (?P<millis>\d+\.\d)ms$")
@@ -62,3 +65,13 @@ def test_a_hostile_path_stays_on_one_line(api: Api, access_log: pytest.LogCaptur
     (line,) = lines(access_log)
     assert "\n" not in line
     assert line.startswith("GET /movies/1\\nGET")
+
+
+def test_with_the_access_log_off_requests_are_served_and_not_logged(
+    app: Boxoffice, access_log: pytest.LogCaptureFixture
+) -> None:
+    quiet = falcon.testing.TestClient(create_app(app, token_ttl_seconds=60, access_log=False))
+
+    assert quiet.simulate_get("/health").status_code == 200
+    assert quiet.simulate_get("/nowhere").status_code == 404
+    assert lines(access_log) == []

@@ -15,6 +15,7 @@ def test_defaults() -> None:
     assert settings.jwt_secret is None
     assert (settings.jwt_ttl_seconds, settings.bcrypt_rounds) == (3600, 12)
     assert settings.max_seats_per_booking == 10
+    assert settings.access_log == "on"
 
 
 def test_environment_variables_are_read_with_the_prefix() -> None:
@@ -25,6 +26,7 @@ def test_environment_variables_are_read_with_the_prefix() -> None:
             "BOXOFFICE_JWT_TTL_SECONDS": "600",
             "BOXOFFICE_BCRYPT_ROUNDS": "4",
             "BOXOFFICE_MAX_SEATS_PER_BOOKING": "6",
+            "BOXOFFICE_ACCESS_LOG": "off",
             "DATABASE_URL": "ignored: no prefix",
         }
     )
@@ -32,6 +34,7 @@ def test_environment_variables_are_read_with_the_prefix() -> None:
     assert settings.jwt_secret == "k" * 40
     assert (settings.jwt_ttl_seconds, settings.bcrypt_rounds) == (600, 4)
     assert settings.max_seats_per_booking == 6
+    assert settings.access_log == "off"
 
 
 def test_arguments_win_over_the_environment_and_none_means_not_given() -> None:
@@ -48,6 +51,7 @@ def test_arguments_win_over_the_environment_and_none_means_not_given() -> None:
         ("BOXOFFICE_BCRYPT_ROUNDS", "3"),
         ("BOXOFFICE_JWT_TTL_SECONDS", "-5"),
         ("BOXOFFICE_PORT", "70000"),
+        ("BOXOFFICE_ACCESS_LOG", "no"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str) -> None:

@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to bind (default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
     serve.add_argument("--threads", type=int, help="Python threads per worker (default 32)")
+    serve.add_argument(
+        "--access-log",
+        choices=("on", "off"),
+        help="one line per request to stderr (default on)",
+    )
     database_flags(serve)
 
     db = commands.add_parser("db", help="database schema")

@@ -37,7 +37,11 @@ def worker_app(settings: Settings) -> WSGIApplication:
     # Again in the worker: a worker started by spawning rather than forking has none yet.
     configure_service_logging()
     boxoffice = build(settings, migrate=False)
-    app = create_app(boxoffice, token_ttl_seconds=settings.jwt_ttl_seconds)
+    app = create_app(
+        boxoffice,
+        token_ttl_seconds=settings.jwt_ttl_seconds,
+        access_log=settings.access_log == "on",
+    )
     return Bulkhead(app, threads=settings.threads)
 
 

@@ -34,17 +34,20 @@ def create_app(
     boxoffice: Boxoffice,
     *,
     token_ttl_seconds: int,
+    access_log: bool = True,
     access_logger: logging.Logger | None = None,
 ) -> falcon.App[falcon.Request, falcon.Response]:
     """The WSGI app over a wired Boxoffice. Reads no environment: the caller decides everything.
 
     token_ttl_seconds is what login reports as expires_in; it must match the token service.
+    access_log=False: no line per request (errors are still logged, by errors.py).
     """
     middleware: list[AccessLog | SecurityHeaders | RefuseOverload] = [
-        AccessLog(access_logger or logging.getLogger(ACCESS_LOGGER)),
         SecurityHeaders(),
         RefuseOverload(),
     ]
+    if access_log:
+        middleware.insert(0, AccessLog(access_logger or logging.getLogger(ACCESS_LOGGER)))
     app = falcon.App(middleware=middleware)
     json_media.install(app)
     errors.install(app)
