@@ -1,10 +1,11 @@
 """Benchmark 2: the REST service under load from wrk, on SQLite and on PostgreSQL.
 
     python -m bench.http [--databases sqlite,postgres] [--workers 2] [--threads 32] [--seconds 10]
-                         [--sqlite-synchronous full] [--smoke]
+                         [--sqlite-synchronous full] [--access-log on] [--smoke]
 
 Per database, against `boxoffice serve --workers N` with its durable defaults (or, with
---sqlite-synchronous normal, SQLite's explicit less durable mode, reported as its own rows):
+--sqlite-synchronous normal, SQLite's explicit less durable mode, reported as its own rows;
+with --access-log off, no line logged per request, the access_log column says so):
   - GET /shows?limit=100 with 100 shows, 32 connections;
   - POST /bookings of 1 seat spread over 100 shows, 32 connections;
   - a contended sell-out: 64 connections booking 1 seat each of one 1,000-seat show.
@@ -25,11 +26,20 @@ SELL_OUT_SEATS = 1000
 
 
 def bench_database(
-    database: str, workers: int, threads: int, seconds: float, sqlite_synchronous: str = "full"
+    database: str,
+    workers: int,
+    threads: int,
+    seconds: float,
+    sqlite_synchronous: str = "full",
+    access_log: str = "on",
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     with running_service(
-        database, workers=workers, threads=threads, sqlite_synchronous=sqlite_synchronous
+        database,
+        workers=workers,
+        threads=threads,
+        sqlite_synchronous=sqlite_synchronous,
+        access_log=access_log,
     ) as server:
         assert server.database_url is not None
         owner = token_for(server, "owner@example.com", "owner")
@@ -44,6 +54,7 @@ def bench_database(
                     else f"sqlite ({sqlite_synchronous})",
                     "workers": workers,
                     "threads": threads,
+                    "access_log": access_log,
                     "scenario": scenario,
                     "clients": connections,
                     **result.as_row(),  # type: ignore[attr-defined]
@@ -122,6 +133,12 @@ def main() -> None:
         default="full",
         help="normal: the explicit, less durable option, measured on its own",
     )
+    parser.add_argument(
+        "--access-log",
+        choices=("on", "off"),
+        default="on",
+        help="off: the explicit option without a line per request, measured on its own",
+    )
     parser.add_argument("--smoke", action="store_true", help="a few seconds in all, for CI")
     args = parser.parse_args()
     require_wrk()
@@ -130,7 +147,14 @@ def main() -> None:
     rows: list[dict[str, object]] = []
     for database in databases:
         rows.extend(
-            bench_database(database, args.workers, args.threads, seconds, args.sqlite_synchronous)
+            bench_database(
+                database,
+                args.workers,
+                args.threads,
+                seconds,
+                args.sqlite_synchronous,
+                args.access_log,
+            )
         )
         print_table(rows)
         print()

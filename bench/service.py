@@ -38,6 +38,7 @@ def running_service(
     threads: int = 32,
     bcrypt_rounds: int = 12,
     sqlite_synchronous: str = "full",
+    access_log: str = "on",
 ) -> Iterator[Server]:
     """`boxoffice serve` over a fresh database of the kind ('sqlite' or 'postgres')."""
     with (
@@ -50,7 +51,10 @@ def running_service(
             workers=workers,
             threads=threads,
             bcrypt_rounds=bcrypt_rounds,
-            extra_env={"BOXOFFICE_SQLITE_SYNCHRONOUS": sqlite_synchronous},
+            extra_env={
+                "BOXOFFICE_SQLITE_SYNCHRONOUS": sqlite_synchronous,
+                "BOXOFFICE_ACCESS_LOG": access_log,
+            },
         )
         server.start()
         try:
