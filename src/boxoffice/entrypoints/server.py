@@ -71,6 +71,7 @@ def serve(settings: Settings) -> int:
         respawn_failed_workers=True,
         workers_kill_timeout=SHUTDOWN_GRACE_SECONDS,
     )
+    os.register_at_fork(after_in_child=_stop_signals_end_a_starting_worker)
     try:
         server.serve(target_loader=functools.partial(_worker, settings), wrap_loader=False)
     except SystemExit as stop:
@@ -107,13 +108,18 @@ def forget_request_like_environment(environment: MutableMapping[str, str]) -> No
             del environment[name]
 
 
-def _worker(settings: Settings) -> WSGIApplication:
-    """Runs in each worker, after the fork: the settings are resolved already."""
-    # Until granian sets the worker's own handlers, after this load, a SIGTERM would reach the
-    # handler inherited from the master, which stops nothing here: the worker would then serve
-    # until the kill timeout. Before it serves, dying at once is the right answer.
+def _stop_signals_end_a_starting_worker() -> None:
+    """In a worker from its first instant: until granian sets the worker's own handlers, after
+    the app is loaded, a SIGTERM would reach the handler inherited from the master, which stops
+    nothing in a worker, and the master would wait SHUTDOWN_GRACE_SECONDS for it. A worker that
+    serves nothing yet may just die.
+    """
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _worker(settings: Settings) -> WSGIApplication:
+    """Runs in each worker, after the fork: the settings are resolved already."""
     forget_request_like_environment(os.environ)
     _stop_with_the_master(os.getppid())
     return worker_app(settings)
