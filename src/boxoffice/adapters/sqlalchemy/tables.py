@@ -40,6 +40,8 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        # Statements take bind_processor below; SQLAlchemy still calls this one to render an
+        # instant into literal SQL.
         if value is None or dialect.name != "sqlite":
             return value
         return value.astimezone(UTC).replace(tzinfo=None)
@@ -77,7 +79,7 @@ def _sqlite_text(value: datetime | None) -> str | None:
 
 
 def _sqlite_utc(text: str | None) -> datetime | None:
-    # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff", naive UTC (process_bind_param).
+    # Instants are stored as "YYYY-MM-DD HH:MM:SS.ffffff", naive UTC (_sqlite_text).
     return None if text is None else datetime.fromisoformat(text + "+00:00")
 
 
