@@ -15,7 +15,7 @@ from sqlalchemy import DateTime
 from sqlalchemy.dialects import sqlite
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory, unit_of_work
-from boxoffice.adapters.sqlalchemy.engine import checked_url
+from boxoffice.adapters.sqlalchemy.engine import checked_url, create_engine
 from boxoffice.adapters.sqlalchemy.tables import UtcDateTime
 from boxoffice.domain.errors import StorageError
 from boxoffice.errors import ConfigurationError
@@ -51,11 +51,24 @@ def pragmas(factory: SqlAlchemyUnitOfWorkFactory) -> dict[str, object]:
         return {n: connection.exec_driver_sql(f"PRAGMA {n}").scalar() for n in names}
 
 
-def test_connections_are_durable_by_default(factory: SqlAlchemyUnitOfWorkFactory) -> None:
+def test_connections_are_durable_by_default(url: str) -> None:
     full = 2
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    finally:
+        engine.dispose()
+    assert synchronous == full
+
+
+def test_units_of_work_sync_the_wal_themselves(factory: SqlAlchemyUnitOfWorkFactory) -> None:
+    # NORMAL inside COMMIT: commit() syncs the WAL after it, as FULL would inside it
+    # (test_wal_sync.py).
+    normal = 1
     assert pragmas(factory) == {
         "journal_mode": "wal",
-        "synchronous": full,
+        "synchronous": normal,
         "foreign_keys": 1,
         "busy_timeout": 30_000,
     }
@@ -63,9 +76,10 @@ def test_connections_are_durable_by_default(factory: SqlAlchemyUnitOfWorkFactory
 
 def test_faster_commits_are_an_explicit_choice(url: str) -> None:
     normal = 1
-    factory = SqlAlchemyUnitOfWorkFactory.from_url(url, sqlite_synchronous="normal")
-    assert pragmas(factory)["synchronous"] == normal
-    factory.dispose()
+    engine = create_engine(url, sqlite_synchronous="normal")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == normal
+    engine.dispose()
     with pytest.raises(ConfigurationError):
         SqlAlchemyUnitOfWorkFactory.from_url(url, sqlite_synchronous="off")
 
@@ -142,6 +156,9 @@ def test_writers_queue_on_a_file_lock_for_the_whole_transaction(
         uow.users.add(builders.user("a@example.com"))
         assert not _queue_is_free(url)
         uow.commit()
+        # The next writer may go while this one waits for its WAL sync.
+        assert _queue_is_free(url)
+        uow.users.add(builders.user("b@example.com"))
         assert not _queue_is_free(url)
     assert _queue_is_free(url)
     with factory(read_only=True) as uow:

@@ -1,9 +1,10 @@
 """Engines for SQLite and PostgreSQL, configured once so every transaction is safe and cheap.
 
 SQLite: WAL (readers never block the writer), synchronous=FULL by default (an acknowledged commit
-survives a power cut), foreign keys enforced, and a busy timeout so writers queue instead of
-failing with "database is locked". pysqlite's own transaction control is switched off: units of
-work issue BEGIN IMMEDIATE for writes (the write lock up front) and a deferred BEGIN for reads.
+survives a power cut; units of work get it by syncing the WAL themselves, wal_sync.py), foreign
+keys enforced, and a busy timeout so writers queue instead of failing with "database is locked".
+pysqlite's own transaction control is switched off: units of work issue BEGIN IMMEDIATE for
+writes (the write lock up front) and a deferred BEGIN for reads.
 
 PostgreSQL: READ COMMITTED with row locks (SELECT ... FOR UPDATE) and synchronous_commit left on.
 """
@@ -54,11 +55,22 @@ def checked_url(text: str) -> URL:
     )
 
 
-def create_engine(text: str, *, sqlite_synchronous: str = "full") -> Engine:
-    """One engine per database and process; it pools connections for every unit of work."""
+def create_engine(
+    text: str, *, sqlite_synchronous: str = "full", sqlite_wal_synced_by_caller: bool = False
+) -> Engine:
+    """One engine per database and process; it pools connections for every unit of work.
+
+    sqlite_wal_synced_by_caller: the caller makes "full" commits durable itself, by syncing
+    the WAL after each COMMIT (wal_sync.py), so the connections need not sync inside it.
+    """
     url = checked_url(text)
     if url.drivername == "sqlite":
-        return _sqlite_engine(url, sqlite_synchronous)
+        if sqlite_synchronous not in SQLITE_SYNCHRONOUS_MODES:
+            raise ConfigurationError(
+                f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS_MODES}"
+            )
+        in_commit = "normal" if sqlite_wal_synced_by_caller else sqlite_synchronous
+        return _sqlite_engine(url, in_commit)
     return _postgres_engine(url)
 
 
@@ -93,8 +105,6 @@ def _postgres_engine(url: URL) -> Engine:
 
 
 def _sqlite_engine(url: URL, synchronous: str) -> Engine:
-    if synchronous not in SQLITE_SYNCHRONOUS_MODES:
-        raise ConfigurationError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS_MODES}")
     if not url.database:
         raise ConfigurationError("a SQLite URL needs a file: sqlite:///path/to/boxoffice.db")
     Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyUserRepository,
 )
 from boxoffice.adapters.sqlalchemy.statements import Statements
+from boxoffice.adapters.sqlalchemy.wal_sync import WalSync
 from boxoffice.adapters.sqlalchemy.writer_queue import SqliteWriterQueue
 from boxoffice.domain.errors import StorageError
 
@@ -46,12 +47,15 @@ class SqlAlchemyUnitOfWork:
         *,
         read_only: bool,
         writer_queue: SqliteWriterQueue | None = None,
+        wal_sync: WalSync | None = None,
     ) -> None:
         self._engine = engine
         self._cache = cache
         self._read_only = read_only
         self._writer_queue = writer_queue
+        self._wal_sync = wal_sync
         self._turn = contextlib.ExitStack()
+        self._holding_turn = False
         self._connection: PoolProxiedConnection | None = None
         # The pool the connection came from: a disconnect disposes of it once.
         self._pool = engine.pool
@@ -61,11 +65,12 @@ class SqlAlchemyUnitOfWork:
         if self._connection is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
         self._in_transaction = False
-        if self._writer_queue is not None:
-            self._turn.enter_context(self._writer_queue.turn())
         try:
+            # In the queue before taking a connection: writers waiting their turn hold none
+            # of the pool's.
+            self._queue_for_the_write_lock()
             self._connection = self._open()
-            # The write lock, where there is one, is held from here on.
+            # The write lock, where there is one, is held from here to the commit.
             self._begin()
         except BaseException:
             self.__exit__(None, None, None)
@@ -100,7 +105,7 @@ class SqlAlchemyUnitOfWork:
                 self._give_back(connection)
         finally:
             # Only once the transaction is over may the next writer go.
-            self._turn.close()
+            self._next_writer_may_go()
 
     @property
     def users(self) -> SqlAlchemyUserRepository:
@@ -135,7 +140,12 @@ class SqlAlchemyUnitOfWork:
         return self._audit
 
     def commit(self) -> None:
+        """Returns once the commit is durable."""
+        began = self._in_transaction
         self._end(self._engine.dialect.do_commit, "COMMIT")
+        if self._wal_sync is not None and began:
+            # After the lock is released: writers that commit meanwhile share the next fsync.
+            self._wal_sync.wait_until_durable()
 
     def rollback(self) -> None:
         self._end(self._engine.dialect.do_rollback, "ROLLBACK")
@@ -154,6 +164,9 @@ class SqlAlchemyUnitOfWork:
             self._discard(connection, error)
             wrapped = _wrapped(error, what, None)
             raise translate(wrapped) from wrapped
+        finally:
+            # The transaction is over, or its connection thrown away.
+            self._next_writer_may_go()
 
     def _open(self) -> PoolProxiedConnection:
         driver_error = self._engine.dialect.loaded_dbapi.Error
@@ -200,13 +213,28 @@ class SqlAlchemyUnitOfWork:
             # BEGIN IMMEDIATE takes the write lock up front, so the seat count a booking reads
             # is still current when it writes; a deferred BEGIN never blocks the writer.
             sql = "BEGIN" if self._read_only else "BEGIN IMMEDIATE"
+            driver = self._driver()
+            self._queue_for_the_write_lock()
             try:
-                self._driver().execute(sql)
+                driver.execute(sql)
             except self._engine.dialect.loaded_dbapi.Error as error:
+                self._next_writer_may_go()
                 wrapped = self._failed(error, sql, None)
                 raise translate(wrapped) from wrapped
         # psycopg begins a transaction by itself on the first statement outside autocommit.
         self._in_transaction = True
+
+    def _queue_for_the_write_lock(self) -> None:
+        """Queue for SQLite's write lock in the kernel, not in its busy handler
+        (writer_queue.py); a no-op where there is no queue, or while this one holds its turn.
+        """
+        if self._writer_queue is not None and not self._holding_turn:
+            self._turn.enter_context(self._writer_queue.turn())
+            self._holding_turn = True
+
+    def _next_writer_may_go(self) -> None:
+        self._holding_turn = False
+        self._turn.close()
 
     def _driver(self) -> Any:
         """The driver's connection, for the statements of this unit of work only."""
@@ -257,9 +285,12 @@ def _wrapped(error: BaseException, sql: str, arguments: Any) -> SQLAlchemyError:
 class SqlAlchemyUnitOfWorkFactory:
     """Units of work over one engine. Share it between threads; never across a fork unshared:
     a child process gets a fresh pool rather than its parent's connections.
+
+    sync_sqlite_wal: the engine's SQLite connections do not sync in COMMIT (create_engine's
+    sqlite_wal_synced_by_caller) and every commit() syncs the WAL before it returns (wal_sync.py).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, sync_sqlite_wal: bool = False) -> None:
         self.engine = engine
         self._cache = StatementCache(
             engine.dialect,
@@ -271,6 +302,11 @@ class SqlAlchemyUnitOfWorkFactory:
             if engine.dialect.name == "sqlite" and database
             else None
         )
+        self._wal_sync = (
+            WalSync(Path(database).expanduser())
+            if sync_sqlite_wal and engine.dialect.name == "sqlite" and database
+            else None
+        )
         self._pid = os.getpid()
         self._fork_lock = threading.Lock()
 
@@ -278,7 +314,14 @@ class SqlAlchemyUnitOfWorkFactory:
     def from_url(
         cls, database_url: str, *, sqlite_synchronous: str = "full"
     ) -> SqlAlchemyUnitOfWorkFactory:
-        return cls(create_engine(database_url, sqlite_synchronous=sqlite_synchronous))
+        # Durable commits sync the WAL after COMMIT, sharing the fsync (wal_sync.py).
+        sync_wal = sqlite_synchronous == "full"
+        engine = create_engine(
+            database_url,
+            sqlite_synchronous=sqlite_synchronous,
+            sqlite_wal_synced_by_caller=sync_wal,
+        )
+        return cls(engine, sync_sqlite_wal=sync_wal)
 
     def __call__(self, *, read_only: bool = False) -> SqlAlchemyUnitOfWork:
         if os.getpid() != self._pid:
@@ -286,16 +329,26 @@ class SqlAlchemyUnitOfWorkFactory:
         if read_only:
             return SqlAlchemyUnitOfWork(self.engine, self._cache, read_only=True)
         return SqlAlchemyUnitOfWork(
-            self.engine, self._cache, read_only=False, writer_queue=self._writer_queue
+            self.engine,
+            self._cache,
+            read_only=False,
+            writer_queue=self._writer_queue,
+            wal_sync=self._wal_sync,
         )
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, or before dropping the database)."""
+        if os.getpid() != self._pid:
+            self._forget_parent_connections()
         self.engine.dispose()
+        if self._wal_sync is not None:
+            self._wal_sync.close()
 
     def _forget_parent_connections(self) -> None:
         with self._fork_lock:
             if os.getpid() != self._pid:
                 # close=False: the parent still uses those connections; just stop sharing them.
                 self.engine.dispose(close=False)
+                if self._wal_sync is not None:
+                    self._wal_sync = self._wal_sync.fresh()
                 self._pid = os.getpid()

@@ -1,0 +1,193 @@
+"""Durable SQLite commits: the WAL is synced after each COMMIT, before commit() returns, and
+writers that commit while a sync runs share the next one (adapters/sqlalchemy/wal_sync.py)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
+from boxoffice.adapters.sqlalchemy.wal_sync import WalSync
+from boxoffice.domain.errors import StorageError
+from tests.contract import builders
+from tests.databases import sqlite_database
+
+WAITING = 5.0
+
+
+def path_of(descriptor: int) -> str:
+    return os.readlink(f"/proc/self/fd/{descriptor}")
+
+
+def eventually(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAITING
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> Iterator[str]:
+    with sqlite_database(tmp_path) as url:
+        yield url
+
+
+def movies_seen_by_another_connection(url: str) -> int:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as other:
+        count: int = other.execute("SELECT count(*) FROM movies").fetchone()[0]
+    other.close()
+    return count
+
+
+def test_a_durable_commit_syncs_the_wal_after_commit_and_before_it_returns(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[tuple[str, object]] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        if path_of(descriptor).endswith("-wal"):
+            events.append(("fsync wal", movies_seen_by_another_connection(url)))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(url)
+    try:
+        with factory() as uow:
+            uow.movies.add(builders.movie())
+            uow.commit()
+            events.append(("commit returned", None))
+        with factory.engine.connect() as connection:
+            in_commit = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    finally:
+        factory.dispose()
+
+    # The movie was committed (another connection sees it) when the WAL was synced, and
+    # commit() returned only after that.
+    assert events == [("fsync wal", 1), ("commit returned", None)]
+    normal = 1
+    assert in_commit == normal
+
+
+def test_faster_commits_sync_nothing(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        synced.append(path_of(descriptor))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(url, sqlite_synchronous="normal")
+    try:
+        with factory() as uow:
+            uow.movies.add(builders.movie())
+            uow.commit()
+    finally:
+        factory.dispose()
+
+    assert [path for path in synced if path.endswith("-wal")] == []
+
+
+class GatedFsync:
+    """An fsync that records what it syncs and, while closed, blocks until opened."""
+
+    def __init__(self) -> None:
+        self.wal_syncs = 0
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+        self.fail_next = False
+
+    def __call__(self, descriptor: int) -> None:
+        if not path_of(descriptor).endswith("-wal"):
+            return
+        self.wal_syncs += 1
+        self.entered.set()
+        assert self.gate.wait(WAITING)
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError(5, "Input/output error")
+
+
+@pytest.fixture
+def wal(tmp_path: Path) -> Path:
+    database = tmp_path / "boxoffice.db"
+    database.touch()
+    (tmp_path / "boxoffice.db-wal").touch()
+    return database
+
+
+def test_commits_made_during_a_sync_wait_for_the_next_one_and_share_it(wal: Path) -> None:
+    fsync = GatedFsync()
+    sync = WalSync(wal, fsync)
+    returned: list[int] = []
+
+    def commit(number: int) -> None:
+        sync.wait_until_durable()
+        returned.append(number)
+
+    first = threading.Thread(target=commit, args=(0,))
+    first.start()
+    assert fsync.entered.wait(WAITING)
+    later = [threading.Thread(target=commit, args=(n,)) for n in range(1, 5)]
+    for thread in later:
+        thread.start()
+    # Their commits came after the running sync began: it does not cover them.
+    eventually(lambda: sync._commits == 5)
+    time.sleep(0.05)
+    assert returned == []
+
+    fsync.gate.set()
+    for thread in [first, *later]:
+        thread.join(WAITING)
+
+    assert sorted(returned) == [0, 1, 2, 3, 4]
+    assert returned[0] == 0
+    assert fsync.wal_syncs == 2
+
+
+def test_after_a_failed_sync_no_commit_is_called_durable_again(wal: Path) -> None:
+    # The pages that fsync could not write may be gone, and the WAL's frames are chained: a
+    # later fsync that succeeds would vouch for commits that recovery cannot reach.
+    fsync = GatedFsync()
+    fsync.fail_next = True
+    fsync.gate.set()
+    sync = WalSync(wal, fsync)
+
+    for _ in range(3):
+        with pytest.raises(StorageError):
+            sync.wait_until_durable()
+
+    assert fsync.wal_syncs == 1
+
+
+def test_with_the_wal_checkpointed_away_the_database_file_is_synced(tmp_path: Path) -> None:
+    database = tmp_path / "boxoffice.db"
+    database.touch()
+    synced: list[str] = []
+
+    WalSync(database, lambda descriptor: synced.append(path_of(descriptor))).wait_until_durable()
+
+    assert synced == [str(database)]
+
+
+def test_a_new_wal_file_has_its_directory_entry_synced_once(wal: Path) -> None:
+    synced: list[str] = []
+    sync = WalSync(wal, lambda descriptor: synced.append(path_of(descriptor)))
+
+    sync.wait_until_durable()
+    sync.wait_until_durable()
+    # As SQLite does when the last connection closes and another opens.
+    wal.with_name(wal.name + "-wal").unlink()
+    wal.with_name(wal.name + "-wal").touch()
+    sync.wait_until_durable()
+    sync.close()
+
+    wal_file, directory = str(wal) + "-wal", str(wal.parent)
+    assert synced == [wal_file, directory, wal_file, wal_file, directory]
