@@ -50,12 +50,13 @@ class CompiledStatement:
         """The driver's rows, with the columns that need it converted."""
         if not self.converted:
             return raw
-        rows = []
-        for values in map(list, raw):
-            for index, process in self.converted:
-                if values[index] is not None:
-                    values[index] = process(values[index])
-            rows.append(values)
+        # Lists (a JSON page's) are converted in place; the driver's tuples are copied.
+        rows = raw if self.as_json else [list(values) for values in raw]
+        for index, process in self.converted:
+            for values in rows:
+                value = values[index]
+                if value is not None:
+                    values[index] = process(value)  # type: ignore[index]
         return rows
 
 
