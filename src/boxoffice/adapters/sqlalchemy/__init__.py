@@ -7,10 +7,12 @@ URLs: `sqlite:///path/to/file.db` or `postgresql+psycopg://user:password@host/da
 `boxoffice.db` in the data directory: BOXOFFICE_DATA_DIR, else $XDG_DATA_HOME/boxoffice, else
 ~/.local/share/boxoffice.
 
-Durability: an acknowledged commit survives a crash or a power cut (SQLite WAL with
-synchronous=FULL; PostgreSQL's synchronous_commit is left on). BOXOFFICE_SQLITE_SYNCHRONOUS=normal
-(Settings.sqlite_synchronous) trades that for faster SQLite commits: a power cut, never a crash
-of the process, may then lose the last ones.
+Durability: an acknowledged commit survives a crash or a power cut (PostgreSQL's
+synchronous_commit is left on; on SQLite, in WAL mode, commit() returns only after an fsync of
+the WAL that began after its COMMIT, which is what synchronous=FULL does, but outside the write
+lock and shared by the writers that commit meanwhile: wal_sync.py).
+BOXOFFICE_SQLITE_SYNCHRONOUS=normal (Settings.sqlite_synchronous) trades that for faster SQLite
+commits: a power cut, never a crash of the process, may then lose the last ones.
 
 Statements are SQLAlchemy Core, compiled once per dialect and run on the driver's own cursor
 (compiled.py): SQLAlchemy writes the SQL, converts the values and keeps the pool.
