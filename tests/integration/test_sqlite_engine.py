@@ -156,7 +156,7 @@ def test_writers_queue_on_a_file_lock_for_the_whole_transaction(
         uow.users.add(builders.user("a@example.com"))
         assert not _queue_is_free(url)
         uow.commit()
-        # The next writer may go while this one waits for its WAL sync.
+        # The turn ends with the transaction (and before the WAL sync: test_wal_sync.py).
         assert _queue_is_free(url)
         uow.users.add(builders.user("b@example.com"))
         assert not _queue_is_free(url)

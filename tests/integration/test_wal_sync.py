@@ -3,15 +3,18 @@ writers that commit while a sync runs share the next one (adapters/sqlalchemy/wa
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+import boxoffice
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from boxoffice.adapters.sqlalchemy.wal_sync import WalSync
 from boxoffice.domain.errors import StorageError
@@ -45,6 +48,17 @@ def movies_seen_by_another_connection(url: str) -> int:
     return count
 
 
+def writers_queue_is_free(url: str) -> bool:
+    """Whether another writer could take its turn now (writer_queue.py's file lock)."""
+    with Path(url.removeprefix("sqlite:///") + ".writers").open("a") as probe:
+        try:
+            fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(probe.fileno(), fcntl.LOCK_UN)
+        return True
+
+
 def test_a_durable_commit_syncs_the_wal_after_commit_and_before_it_returns(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -53,7 +67,8 @@ def test_a_durable_commit_syncs_the_wal_after_commit_and_before_it_returns(
 
     def fsync(descriptor: int) -> None:
         if path_of(descriptor).endswith("-wal"):
-            events.append(("fsync wal", movies_seen_by_another_connection(url)))
+            seen = movies_seen_by_another_connection(url)
+            events.append(("fsync wal", (seen, writers_queue_is_free(url))))
         real_fsync(descriptor)
 
     monkeypatch.setattr(os, "fsync", fsync)
@@ -68,9 +83,9 @@ def test_a_durable_commit_syncs_the_wal_after_commit_and_before_it_returns(
     finally:
         factory.dispose()
 
-    # The movie was committed (another connection sees it) when the WAL was synced, and
-    # commit() returned only after that.
-    assert events == [("fsync wal", 1), ("commit returned", None)]
+    # The movie was committed (another connection sees it) and the next writer free to go when
+    # the WAL was synced, and commit() returned only after that.
+    assert events == [("fsync wal", (1, True)), ("commit returned", None)]
     normal = 1
     assert in_commit == normal
 
@@ -148,7 +163,6 @@ def test_commits_made_during_a_sync_wait_for_the_next_one_and_share_it(wal: Path
         thread.join(WAITING)
 
     assert sorted(returned) == [0, 1, 2, 3, 4]
-    assert returned[0] == 0
     assert fsync.wal_syncs == 2
 
 
@@ -167,14 +181,111 @@ def test_after_a_failed_sync_no_commit_is_called_durable_again(wal: Path) -> Non
     assert fsync.wal_syncs == 1
 
 
-def test_with_the_wal_checkpointed_away_the_database_file_is_synced(tmp_path: Path) -> None:
-    database = tmp_path / "boxoffice.db"
-    database.touch()
+def test_a_missing_wal_fails_the_commit_without_breaking_later_ones(wal: Path) -> None:
+    # The committer holds its connection, so SQLite has not deleted the WAL: not finding it
+    # means syncing the wrong file, which must not pass for durable.
     synced: list[str] = []
+    sync = WalSync(wal, lambda descriptor: synced.append(path_of(descriptor)))
+    wal.with_name(wal.name + "-wal").unlink()
 
-    WalSync(database, lambda descriptor: synced.append(path_of(descriptor))).wait_until_durable()
+    with pytest.raises(StorageError):
+        sync.wait_until_durable()
+    wal.with_name(wal.name + "-wal").touch()
+    sync.wait_until_durable()
+    sync.close()
 
-    assert synced == [str(database)]
+    assert synced == [str(wal) + "-wal", str(wal.parent)]
+
+
+def test_a_database_reached_through_a_symbolic_link_has_its_wal_beside_the_target(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = Path(url.removeprefix("sqlite:///"))
+    link = tmp_path / "elsewhere" / "link.db"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        synced.append(path_of(descriptor))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(f"sqlite:///{link}")
+    try:
+        with factory() as uow:
+            uow.movies.add(builders.movie())
+            uow.commit()
+    finally:
+        factory.dispose()
+
+    assert str(target) + "-wal" in synced
+
+
+def test_after_a_failed_sync_the_factory_writes_nothing_more(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fsync = os.fsync
+
+    def failing_fsync(descriptor: int) -> None:
+        if path_of(descriptor).endswith("-wal"):
+            raise OSError(5, "Input/output error")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(url)
+
+    def add_a_movie() -> None:
+        with factory() as uow:
+            uow.movies.add(builders.movie())
+            uow.commit()
+
+    try:
+        with pytest.raises(StorageError):
+            add_a_movie()
+        monkeypatch.setattr(os, "fsync", real_fsync)
+        with pytest.raises(StorageError):
+            add_a_movie()
+        with factory(read_only=True) as uow:
+            stored = uow.movies.list(after=None, limit=10)
+    finally:
+        factory.dispose()
+
+    # The first is in the file (its commit could not be made durable, not undone); the second
+    # was refused before it wrote.
+    assert len(stored) == 1
+
+
+def test_only_units_of_work_that_wrote_wait_for_a_sync(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        synced.append(path_of(descriptor))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(url)
+    with factory() as uow:
+        uow.movies.add(builders.movie())
+        uow.commit()
+    synced.clear()
+    try:
+        with factory(read_only=True) as uow:
+            uow.movies.list(after=None, limit=10)
+        with factory() as uow:
+            uow.movies.add(builders.movie())
+            uow.commit()
+            uow.commit()  # nothing begun since the first: nothing to sync
+    finally:
+        factory.dispose()
+
+    assert [path for path in synced if path.endswith("-wal")] == [
+        url.removeprefix("sqlite:///") + "-wal"
+    ]
 
 
 def test_a_new_wal_file_has_its_directory_entry_synced_once(wal: Path) -> None:
@@ -191,3 +302,32 @@ def test_a_new_wal_file_has_its_directory_entry_synced_once(wal: Path) -> None:
 
     wal_file, directory = str(wal) + "-wal", str(wal.parent)
     assert synced == [wal_file, directory, wal_file, wal_file, directory]
+
+
+def test_a_replayed_booking_is_acknowledged_again_only_once_durable(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The twin that booked may still be waiting for its sync when the retry reads its booking.
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        synced.append(path_of(descriptor))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    app = boxoffice.bootstrap(url, bcrypt_rounds=4)
+    for email, role in (("owner@example.com", "owner"), ("user@example.com", "user")):
+        app.sign_up(name="x", email=email, password="password1", role=role)
+    owner = app.authenticate(app.log_in(email="owner@example.com", password="password1"))
+    user = app.authenticate(app.log_in(email="user@example.com", password="password1"))
+    movie = app.add_movie(owner, title="M", genre="g", duration=90)
+    timing = datetime.now(UTC) + timedelta(days=1)
+    show = app.add_show(owner, movie_id=movie.id, timing=timing, available_seats=10)
+    booked = app.book_seats(user, show_id=show.id, num_seats=2, idempotency_key="k", client="c")
+    synced.clear()
+
+    again = app.book_seats(user, show_id=show.id, num_seats=2, idempotency_key="k", client="c")
+
+    assert again == booked
+    assert [path for path in synced if path.endswith("-wal")] != []

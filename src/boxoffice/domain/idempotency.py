@@ -18,7 +18,9 @@ def replay(
     """The booking an earlier request with this key produced, or None to go ahead.
 
     Called under the show's lock, so a concurrent twin has either committed (we replay it) or
-    waits for us.
+    waits for us. A replay ends the unit of work's transaction with a commit: the caller
+    acknowledges the booking again, and commit() returns once what it read is durable (the
+    twin's own commit may still be on its way to disk).
     """
     if key is None:
         return None
@@ -27,7 +29,10 @@ def replay(
         return None
     if record.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
-    return uow.bookings.get(record.booking_id)
+    earlier = uow.bookings.get(record.booking_id)
+    if earlier is not None:
+        uow.commit()  # only when the caller returns: going ahead needs the show's lock held
+    return earlier
 
 
 def remember(

@@ -9,8 +9,8 @@ URLs: `sqlite:///path/to/file.db` or `postgresql+psycopg://user:password@host/da
 
 Durability: an acknowledged commit survives a crash or a power cut (PostgreSQL's
 synchronous_commit is left on; on SQLite, in WAL mode, commit() returns only after an fsync of
-the WAL that began after its COMMIT, which is what synchronous=FULL does, but outside the write
-lock and shared by the writers that commit meanwhile: wal_sync.py).
+the WAL that began after its COMMIT, outside the write lock and shared by the writers that
+commit meanwhile; others may read a commit a moment before it is on disk: wal_sync.py).
 BOXOFFICE_SQLITE_SYNCHRONOUS=normal (Settings.sqlite_synchronous) trades that for faster SQLite
 commits: a power cut, never a crash of the process, may then lose the last ones.
 

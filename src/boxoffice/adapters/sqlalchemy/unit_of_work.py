@@ -65,9 +65,12 @@ class SqlAlchemyUnitOfWork:
         if self._connection is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
         self._in_transaction = False
+        if self._wal_sync is not None:
+            # After a failed fsync nothing more is written: it could not be made durable.
+            self._wal_sync.refuse_writes_if_broken()
         try:
-            # In the queue before taking a connection: writers waiting their turn hold none
-            # of the pool's.
+            # In the queue before taking a connection: writers waiting for their first turn
+            # hold none of the pool's.
             self._queue_for_the_write_lock()
             self._connection = self._open()
             # The write lock, where there is one, is held from here to the commit.

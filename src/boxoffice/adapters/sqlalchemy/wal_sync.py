@@ -26,6 +26,8 @@ from boxoffice.domain.errors import StorageError
 
 class WalSync:
     def __init__(self, database_path: Path, fsync: Callable[[int], None] | None = None) -> None:
+        # SQLite follows a symbolic link to the database and keeps the WAL beside its target.
+        database_path = Path(os.path.realpath(database_path))
         self.database_path = database_path
         self.wal_path = database_path.with_name(database_path.name + "-wal")
         self._fsync = fsync or os.fsync
@@ -42,6 +44,11 @@ class WalSync:
         # The child's copy of the parent's descriptor; the parent keeps its own.
         self._close_wal()
         return WalSync(self.database_path, self._fsync)
+
+    def refuse_writes_if_broken(self) -> None:
+        """StorageError once an fsync has failed: a write now could not be made durable."""
+        if self._broken:
+            raise StorageError("the database could not make its commits durable")
 
     def wait_until_durable(self) -> None:
         """Call after COMMIT returned. Returns once an fsync that began after it has ended.
@@ -80,30 +87,38 @@ class WalSync:
             self._syncing = False
             if synced:
                 self._synced = max(self._synced, covered)
-            elif failure is not None:
+            elif isinstance(failure, _FsyncFailed):
                 self._broken = True
             self._condition.notify_all()
         if failure is not None:
-            raise StorageError("the database could not make its commits durable") from failure
+            # Anything else (the WAL could not be opened, say) synced nothing and broke nothing:
+            # this commit fails, and the next sync covers the others.
+            raise StorageError("the database could not make the commit durable") from failure
 
     def _sync_files(self) -> None:
-        try:
-            current = os.stat(self.wal_path).st_ino
-        except FileNotFoundError:
-            # The last connection to close checkpointed the WAL into the database and deleted
-            # it: the commit is in the database file now.
-            self._sync_path(self.database_path)
-            return
+        # No WAL is an error (FileNotFoundError), not a sync to skip: SQLite deletes it only
+        # when the last connection closes, and the committer still holds its own.
+        current = os.stat(self.wal_path).st_ino
         # The descriptor held open keeps its file's inode number from being reused, so a WAL
         # deleted and created anew always shows up here as another number.
         if self._wal is None or os.fstat(self._wal).st_ino != current:
             self._close_wal()
             self._wal = os.open(self.wal_path, os.O_RDONLY | os.O_CLOEXEC)
-            self._fsync(self._wal)
+            self._sync(self._wal)
             # A new WAL file: its name in the directory must be on disk too.
-            self._sync_path(self.database_path.parent)
+            directory = os.open(self.database_path.parent, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                self._sync(directory)
+            finally:
+                os.close(directory)
         else:
-            self._fsync(self._wal)
+            self._sync(self._wal)
+
+    def _sync(self, descriptor: int) -> None:
+        try:
+            self._fsync(descriptor)
+        except OSError as error:
+            raise _FsyncFailed(error.errno, error.strerror) from error
 
     def close(self) -> None:
         """Let go of the WAL file, once no sync uses it (the next sync opens it again)."""
@@ -117,9 +132,6 @@ class WalSync:
             os.close(self._wal)
             self._wal = None
 
-    def _sync_path(self, path: Path) -> None:
-        descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            self._fsync(descriptor)
-        finally:
-            os.close(descriptor)
+
+class _FsyncFailed(OSError):
+    """The fsync itself failed, as opposed to opening the file to sync."""
