@@ -45,7 +45,8 @@ def worker_app(settings: Settings) -> WSGIApplication:
     )
     # What is loaded by now lives as long as the process: out of the collector's sight, a full
     # collection no longer walks it. Under load those paused a worker 17-65 ms, five times in
-    # 30 s; frozen, none over 5 ms (bench/README.md).
+    # 30 s; frozen, none over 5 ms (bench/README.md). Collected first, so no garbage is kept.
+    gc.collect()
     gc.freeze()
     return Bulkhead(app, threads=settings.threads)
 
