@@ -9,6 +9,7 @@ BOXOFFICE_TEST_POSTGRES_URL (for example postgresql+psycopg://postgres@127.0.0.1
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import os
 import secrets
@@ -116,3 +117,15 @@ def empty(factory: SqlAlchemyUnitOfWorkFactory) -> None:
             # Without AUTOINCREMENT, SQLite numbers an empty table's rows from 1 again.
             for table in ("audit_events", "holds", "bookings", "shows", "movies", "users"):
                 connection.exec_driver_sql(f"DELETE FROM {table}")
+
+
+def sqlite_writers_queue_is_free(url: str) -> bool:
+    """Whether another process could take the SQLite writers' queue now (writer_queue.py's file
+    lock, probed through a separate open file)."""
+    with Path(url.removeprefix("sqlite:///") + ".writers").open("a") as probe:
+        try:
+            fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(probe.fileno(), fcntl.LOCK_UN)
+        return True

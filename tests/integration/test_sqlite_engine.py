@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import sqlite3
 import threading
 import time
@@ -20,7 +19,7 @@ from boxoffice.adapters.sqlalchemy.tables import UtcDateTime
 from boxoffice.domain.errors import StorageError
 from boxoffice.errors import ConfigurationError
 from tests.contract import builders
-from tests.databases import sqlite_database
+from tests.databases import sqlite_database, sqlite_writers_queue_is_free
 
 
 @pytest.fixture
@@ -137,33 +136,21 @@ def test_a_plain_postgresql_url_uses_psycopg() -> None:
     assert checked_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
 
 
-def _queue_is_free(url: str) -> bool:
-    """Whether another process could take the writers' queue now (a separate open file)."""
-    path = Path(url.removeprefix("sqlite:///") + ".writers")
-    with path.open("a") as probe:
-        try:
-            fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(probe.fileno(), fcntl.LOCK_UN)
-        return True
-
-
 def test_writers_queue_on_a_file_lock_for_the_whole_transaction(
     url: str, factory: SqlAlchemyUnitOfWorkFactory
 ) -> None:
     with factory() as uow:
         uow.users.add(builders.user("a@example.com"))
-        assert not _queue_is_free(url)
+        assert not sqlite_writers_queue_is_free(url)
         uow.commit()
         # The turn ends with the transaction (and before the WAL sync: test_wal_sync.py).
-        assert _queue_is_free(url)
+        assert sqlite_writers_queue_is_free(url)
         uow.users.add(builders.user("b@example.com"))
-        assert not _queue_is_free(url)
-    assert _queue_is_free(url)
+        assert not sqlite_writers_queue_is_free(url)
+    assert sqlite_writers_queue_is_free(url)
     with factory(read_only=True) as uow:
         uow.users.get(1)
-        assert _queue_is_free(url)
+        assert sqlite_writers_queue_is_free(url)
 
 
 def test_a_failed_start_gives_up_its_turn(tmp_path: Path) -> None:
@@ -174,7 +161,7 @@ def test_a_failed_start_gives_up_its_turn(tmp_path: Path) -> None:
     try:
         with pytest.raises(StorageError), factory():
             pass
-        assert _queue_is_free(f"sqlite:///{path}")
+        assert sqlite_writers_queue_is_free(f"sqlite:///{path}")
     finally:
         factory.dispose()
 

@@ -3,7 +3,6 @@ writers that commit while a sync runs share the next one (adapters/sqlalchemy/wa
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 import threading
@@ -19,7 +18,7 @@ from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from boxoffice.adapters.sqlalchemy.wal_sync import WalSync
 from boxoffice.domain.errors import StorageError
 from tests.contract import builders
-from tests.databases import sqlite_database
+from tests.databases import sqlite_database, sqlite_writers_queue_is_free
 
 WAITING = 5.0
 
@@ -41,22 +40,30 @@ def url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def synced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The path of every file fsynced from now on (each still synced for real). Set before a
+    factory is built: WalSync takes os.fsync when it is made."""
+    paths: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        paths.append(path_of(descriptor))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return paths
+
+
+def wal_syncs(synced: list[str]) -> list[str]:
+    return [path for path in synced if path.endswith("-wal")]
+
+
 def movies_seen_by_another_connection(url: str) -> int:
     with sqlite3.connect(url.removeprefix("sqlite:///")) as other:
         count: int = other.execute("SELECT count(*) FROM movies").fetchone()[0]
     other.close()
     return count
-
-
-def writers_queue_is_free(url: str) -> bool:
-    """Whether another writer could take its turn now (writer_queue.py's file lock)."""
-    with Path(url.removeprefix("sqlite:///") + ".writers").open("a") as probe:
-        try:
-            fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(probe.fileno(), fcntl.LOCK_UN)
-        return True
 
 
 def test_a_durable_commit_syncs_the_wal_after_commit_and_before_it_returns(
@@ -68,7 +75,7 @@ def test_a_durable_commit_syncs_the_wal_after_commit_and_before_it_returns(
     def fsync(descriptor: int) -> None:
         if path_of(descriptor).endswith("-wal"):
             seen = movies_seen_by_another_connection(url)
-            events.append(("fsync wal", (seen, writers_queue_is_free(url))))
+            events.append(("fsync wal", (seen, sqlite_writers_queue_is_free(url))))
         real_fsync(descriptor)
 
     monkeypatch.setattr(os, "fsync", fsync)
@@ -90,16 +97,8 @@ def test_a_durable_commit_syncs_the_wal_after_commit_and_before_it_returns(
     assert in_commit == normal
 
 
-def test_faster_commits_sync_nothing(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    synced: list[str] = []
-    real_fsync = os.fsync
-
-    def fsync(descriptor: int) -> None:
-        synced.append(path_of(descriptor))
-        real_fsync(descriptor)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    factory = SqlAlchemyUnitOfWorkFactory.from_url(url, sqlite_synchronous="normal")
+def add_a_movie(url: str, *, sqlite_synchronous: str = "full") -> None:
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(url, sqlite_synchronous=sqlite_synchronous)
     try:
         with factory() as uow:
             uow.movies.add(builders.movie())
@@ -107,7 +106,11 @@ def test_faster_commits_sync_nothing(url: str, monkeypatch: pytest.MonkeyPatch) 
     finally:
         factory.dispose()
 
-    assert [path for path in synced if path.endswith("-wal")] == []
+
+def test_faster_commits_sync_nothing(url: str, synced: list[str]) -> None:
+    add_a_movie(url, sqlite_synchronous="normal")
+
+    assert wal_syncs(synced) == []
 
 
 class GatedFsync:
@@ -198,27 +201,14 @@ def test_a_missing_wal_fails_the_commit_without_breaking_later_ones(wal: Path) -
 
 
 def test_a_database_reached_through_a_symbolic_link_has_its_wal_beside_the_target(
-    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    url: str, tmp_path: Path, synced: list[str]
 ) -> None:
     target = Path(url.removeprefix("sqlite:///"))
     link = tmp_path / "elsewhere" / "link.db"
     link.parent.mkdir()
     link.symlink_to(target)
-    synced: list[str] = []
-    real_fsync = os.fsync
 
-    def fsync(descriptor: int) -> None:
-        synced.append(path_of(descriptor))
-        real_fsync(descriptor)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    factory = SqlAlchemyUnitOfWorkFactory.from_url(f"sqlite:///{link}")
-    try:
-        with factory() as uow:
-            uow.movies.add(builders.movie())
-            uow.commit()
-    finally:
-        factory.dispose()
+    add_a_movie(f"sqlite:///{link}")
 
     assert str(target) + "-wal" in synced
 
@@ -257,17 +247,7 @@ def test_after_a_failed_sync_the_factory_writes_nothing_more(
     assert len(stored) == 1
 
 
-def test_only_units_of_work_that_wrote_wait_for_a_sync(
-    url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    synced: list[str] = []
-    real_fsync = os.fsync
-
-    def fsync(descriptor: int) -> None:
-        synced.append(path_of(descriptor))
-        real_fsync(descriptor)
-
-    monkeypatch.setattr(os, "fsync", fsync)
+def test_only_units_of_work_that_wrote_wait_for_a_sync(url: str, synced: list[str]) -> None:
     factory = SqlAlchemyUnitOfWorkFactory.from_url(url)
     with factory() as uow:
         uow.movies.add(builders.movie())
@@ -283,9 +263,7 @@ def test_only_units_of_work_that_wrote_wait_for_a_sync(
     finally:
         factory.dispose()
 
-    assert [path for path in synced if path.endswith("-wal")] == [
-        url.removeprefix("sqlite:///") + "-wal"
-    ]
+    assert wal_syncs(synced) == [url.removeprefix("sqlite:///") + "-wal"]
 
 
 def test_a_new_wal_file_has_its_directory_entry_synced_once(wal: Path) -> None:
@@ -305,17 +283,9 @@ def test_a_new_wal_file_has_its_directory_entry_synced_once(wal: Path) -> None:
 
 
 def test_a_replayed_booking_is_acknowledged_again_only_once_durable(
-    url: str, monkeypatch: pytest.MonkeyPatch
+    url: str, synced: list[str]
 ) -> None:
     # The twin that booked may still be waiting for its sync when the retry reads its booking.
-    synced: list[str] = []
-    real_fsync = os.fsync
-
-    def fsync(descriptor: int) -> None:
-        synced.append(path_of(descriptor))
-        real_fsync(descriptor)
-
-    monkeypatch.setattr(os, "fsync", fsync)
     app = boxoffice.bootstrap(url, bcrypt_rounds=4)
     for email, role in (("owner@example.com", "owner"), ("user@example.com", "user")):
         app.sign_up(name="x", email=email, password="password1", role=role)
@@ -330,4 +300,4 @@ def test_a_replayed_booking_is_acknowledged_again_only_once_durable(
     again = app.book_seats(user, show_id=show.id, num_seats=2, idempotency_key="k", client="c")
 
     assert again == booked
-    assert [path for path in synced if path.endswith("-wal")] != []
+    assert wal_syncs(synced) != []
