@@ -300,16 +300,11 @@ class SqlAlchemyUnitOfWorkFactory:
             rows_as_json=engine.dialect.name == "sqlite" and sqlite_has_json(),
         )
         database = engine.url.database
-        self._writer_queue = (
-            SqliteWriterQueue(Path(database).expanduser())
-            if engine.dialect.name == "sqlite" and database
-            else None
+        sqlite_file = (
+            Path(database).expanduser() if engine.dialect.name == "sqlite" and database else None
         )
-        self._wal_sync = (
-            WalSync(Path(database).expanduser())
-            if sync_sqlite_wal and engine.dialect.name == "sqlite" and database
-            else None
-        )
+        self._writer_queue = None if sqlite_file is None else SqliteWriterQueue(sqlite_file)
+        self._wal_sync = WalSync(sqlite_file) if sqlite_file and sync_sqlite_wal else None
         self._pid = os.getpid()
         self._fork_lock = threading.Lock()
 
