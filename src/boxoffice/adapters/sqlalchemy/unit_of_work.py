@@ -54,8 +54,8 @@ class SqlAlchemyUnitOfWork:
         self._read_only = read_only
         self._writer_queue = writer_queue
         self._wal_sync = wal_sync
-        self._turn = contextlib.ExitStack()
-        self._holding_turn = False
+        # This writer's turn in the queue, while it holds one.
+        self._turn: contextlib.AbstractContextManager[None] | None = None
         self._connection: PoolProxiedConnection | None = None
         # The pool the connection came from: a disconnect disposes of it once.
         self._pool = engine.pool
@@ -231,13 +231,15 @@ class SqlAlchemyUnitOfWork:
         """Queue for SQLite's write lock in the kernel, not in its busy handler
         (writer_queue.py); a no-op where there is no queue, or while this one holds its turn.
         """
-        if self._writer_queue is not None and not self._holding_turn:
-            self._turn.enter_context(self._writer_queue.turn())
-            self._holding_turn = True
+        if self._writer_queue is not None and self._turn is None:
+            turn = self._writer_queue.turn()
+            turn.__enter__()
+            self._turn = turn
 
     def _next_writer_may_go(self) -> None:
-        self._holding_turn = False
-        self._turn.close()
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            turn.__exit__(None, None, None)
 
     def _driver(self) -> Any:
         """The driver's connection, for the statements of this unit of work only."""
