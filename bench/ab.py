@@ -5,7 +5,8 @@
 
 On a noisy virtual machine two runs of the same benchmark minutes apart can differ by half.
 Here both services start together (idle while the other is loaded) and short wrk runs of
-`GET /shows?limit=100` and `POST /bookings` (100 shows, 32 connections) alternate between
+`GET /shows?limit=100`, `POST /bookings` (100 shows, 32 connections) and bookings of one show
+by 64 connections (the sell-out's contention, on a show too big to sell out) alternate between
 them, A then B, then B then A; the medians compare. SRC_DIR, a `src` folder of another
 checkout (`git worktree add /tmp/old HEAD~1` gives /tmp/old/src), runs that code instead of
 this one's. Example: `python -m bench.ab t32:32 t4:4` compares thread counts.
@@ -56,12 +57,13 @@ def main() -> None:
             owner = token_for(server, "owner@example.com", "owner")
             user = token_for(server, "user@example.com", "user")
             shows = add_shows(server, owner, 100, seats=100_000)
-            services[name] = (server, user, shows[0])
-            figures[name] = {"listing": [], "booking": []}
+            (hot_show,) = add_shows(server, owner, 1, seats=100_000)
+            services[name] = (server, user, shows[0], hot_show)
+            figures[name] = {"listing": [], "booking": [], "one_show": []}
         for round_number in range(rounds):
             order = list(services) if round_number % 2 == 0 else list(reversed(services))
             for name in order:
-                server, user, first_show = services[name]
+                server, user, first_show, hot_show = services[name]
                 listing = run_wrk(
                     server.base_url, "get", "/shows?limit=100", connections=32, seconds=seconds
                 )
@@ -74,8 +76,19 @@ def main() -> None:
                     connections=32,
                     seconds=seconds,
                 )
+                # The sell-out's contention, on a show too big to sell out in these runs.
+                one_show = run_wrk(
+                    server.base_url,
+                    "book",
+                    user,
+                    str(hot_show),
+                    "1",
+                    connections=64,
+                    seconds=seconds,
+                )
                 figures[name]["listing"].append(listing.per_second)
                 figures[name]["booking"].append(booking.per_second)
+                figures[name]["one_show"].append(one_show.count(201) / one_show.seconds)
     rows = [
         {
             "service": name,
@@ -85,6 +98,8 @@ def main() -> None:
             "listing_runs": " ".join(f"{x:.0f}" for x in runs["listing"]),
             "booking_median_req_per_s": round(statistics.median(runs["booking"])),
             "booking_runs": " ".join(f"{x:.0f}" for x in runs["booking"]),
+            "one_show_median_req_per_s": round(statistics.median(runs["one_show"])),
+            "one_show_runs": " ".join(f"{x:.0f}" for x in runs["one_show"]),
         }
         for name, runs in figures.items()
     ]
