@@ -6,10 +6,10 @@
 On a noisy virtual machine two runs of the same benchmark minutes apart can differ by half.
 Here both services start together (idle while the other is loaded) and short wrk runs of
 `GET /shows?limit=100`, `POST /bookings` (100 shows, 32 connections) and bookings of one show
-by 64 connections (the sell-out's contention, on a show too big to sell out) alternate between
-them, A then B, then B then A; the medians compare. SRC_DIR, a `src` folder of another
-checkout (`git worktree add /tmp/old HEAD~1` gives /tmp/old/src), runs that code instead of
-this one's. Example: `python -m bench.ab t32:32 t4:4` compares thread counts.
+by 64 connections (the sell-out's contention, on a fresh show too big to sell out in one run)
+alternate between them, A then B, then B then A; the medians compare. SRC_DIR, a `src` folder
+of another checkout (`git worktree add /tmp/old HEAD~1` gives /tmp/old/src), runs that code
+instead of this one's. Example: `python -m bench.ab t32:32 t4:4` compares thread counts.
 """
 
 from __future__ import annotations
@@ -57,13 +57,12 @@ def main() -> None:
             owner = token_for(server, "owner@example.com", "owner")
             user = token_for(server, "user@example.com", "user")
             shows = add_shows(server, owner, 100, seats=100_000)
-            (hot_show,) = add_shows(server, owner, 1, seats=100_000)
-            services[name] = (server, user, shows[0], hot_show)
+            services[name] = (server, owner, user, shows[0])
             figures[name] = {"listing": [], "booking": [], "one_show": []}
         for round_number in range(rounds):
             order = list(services) if round_number % 2 == 0 else list(reversed(services))
             for name in order:
-                server, user, first_show, hot_show = services[name]
+                server, owner, user, first_show = services[name]
                 listing = run_wrk(
                     server.base_url, "get", "/shows?limit=100", connections=32, seconds=seconds
                 )
@@ -76,7 +75,8 @@ def main() -> None:
                     connections=32,
                     seconds=seconds,
                 )
-                # The sell-out's contention, on a show too big to sell out in these runs.
+                # The sell-out's contention, on a fresh show too big to sell out in one run.
+                (hot_show,) = add_shows(server, owner, 1, seats=100_000)
                 one_show = run_wrk(
                     server.base_url,
                     "book",
