@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from boxoffice.adapters.sqlalchemy.migrations import upgrade
+from boxoffice.adapters.sqlalchemy.writer_queue import SqliteWriterQueue
 
 POSTGRES_URL_VARIABLE = "BOXOFFICE_TEST_POSTGRES_URL"
 EXAMPLE_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -122,7 +123,8 @@ def empty(factory: SqlAlchemyUnitOfWorkFactory) -> None:
 def sqlite_writers_queue_is_free(url: str) -> bool:
     """Whether another process could take the SQLite writers' queue now (writer_queue.py's file
     lock, probed through a separate open file)."""
-    with Path(url.removeprefix("sqlite:///") + ".writers").open("a") as probe:
+    lock_file = SqliteWriterQueue(Path(url.removeprefix("sqlite:///"))).path
+    with lock_file.open("a") as probe:
         try:
             fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
