@@ -91,7 +91,7 @@ def find_pgbench() -> str:
     return found
 
 
-def add_shows(engine: sqlalchemy.Engine, count: int) -> list[int]:
+def insert_shows(engine: sqlalchemy.Engine, count: int) -> list[int]:
     """Shows of SEATS seats each, a month ahead, of the one movie and owner seed() adds."""
     timing = datetime.now(UTC) + timedelta(days=30)
     values = {"movie_id": 1, "owner_id": 1, "timing": timing, "capacity": SEATS}
@@ -195,11 +195,11 @@ def main() -> None:
         engine = sqlalchemy.create_engine(url)
         try:
             seed(engine)
-            spread = add_shows(engine, SPREAD_SHOWS)
+            spread = insert_shows(engine, SPREAD_SHOWS)
             for shape, booking in (("row lock", ROW_LOCK), ("one statement", ONE_STATEMENT)):
                 for load, clients in LOADS:
                     # Every run on one show gets a fresh one: none sells out.
-                    show_ids = spread if load == "100 shows" else add_shows(engine, 1)
+                    show_ids = spread if load == "100 shows" else insert_shows(engine, 1)
                     pick = (
                         f"\\set show random({spread[0]}, {spread[-1]})"
                         if load == "100 shows"
