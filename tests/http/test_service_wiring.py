@@ -16,7 +16,8 @@ import pytest
 
 from boxoffice.bootstrap import build
 from boxoffice.config import Settings
-from boxoffice.entrypoints import jwt_secret, server, wsgi
+from boxoffice.entrypoints import cli, jwt_secret, server, wsgi
+from boxoffice.entrypoints.bulkhead import Bulkhead
 from boxoffice.entrypoints.http import create_app
 from boxoffice.errors import ConfigurationError
 from tests.http.conftest import PASSWORD, Api
@@ -123,6 +124,33 @@ def test_get_app_reads_the_environment_and_tokens_outlive_it(
     assert second.log_in("ada@example.com", PASSWORD)
     # A worker's app and everything loaded with it stay out of the collector's full passes.
     assert gc.get_freeze_count() > 0
+
+
+@pytest.mark.parametrize(
+    ("database_url", "configured", "slots"),
+    [
+        ("sqlite:///{dir}/b.db", None, 1),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", None, 2),
+        ("sqlite:///{dir}/b.db", 3, 3),
+    ],
+)
+def test_a_worker_runs_requests_a_few_at_a_time_by_its_database(
+    tmp_path: Path, database_url: str, configured: int | None, slots: int
+) -> None:
+    settings = Settings(
+        database_url=database_url.format(dir=tmp_path), jwt_secret="k" * 40, slots=configured
+    )
+
+    app = wsgi.worker_app(settings)
+
+    assert isinstance(app, Bulkhead)
+    assert app.slots == slots
+
+
+def test_the_slots_flag_reaches_the_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    # Refused by the settings' validation, so nothing starts.
+    assert cli.main(["serve", "--slots", "0"]) == 2
+    assert "slots (BOXOFFICE_SLOTS) must be an integer from 1 to 64" in capsys.readouterr().err
 
 
 def test_an_unmigrated_database_is_503(tmp_path: Path) -> None:

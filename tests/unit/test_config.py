@@ -16,6 +16,7 @@ def test_defaults() -> None:
     assert (settings.jwt_ttl_seconds, settings.bcrypt_rounds) == (3600, 12)
     assert settings.max_seats_per_booking == 10
     assert settings.access_log == "on"
+    assert settings.slots is None  # chosen by database
 
 
 def test_environment_variables_are_read_with_the_prefix() -> None:
@@ -27,6 +28,7 @@ def test_environment_variables_are_read_with_the_prefix() -> None:
             "BOXOFFICE_BCRYPT_ROUNDS": "4",
             "BOXOFFICE_MAX_SEATS_PER_BOOKING": "6",
             "BOXOFFICE_ACCESS_LOG": "off",
+            "BOXOFFICE_SLOTS": "3",
             "DATABASE_URL": "ignored: no prefix",
         }
     )
@@ -35,6 +37,7 @@ def test_environment_variables_are_read_with_the_prefix() -> None:
     assert (settings.jwt_ttl_seconds, settings.bcrypt_rounds) == (600, 4)
     assert settings.max_seats_per_booking == 6
     assert settings.access_log == "off"
+    assert settings.slots == 3
 
 
 def test_arguments_win_over_the_environment_and_none_means_not_given() -> None:
@@ -52,6 +55,8 @@ def test_arguments_win_over_the_environment_and_none_means_not_given() -> None:
         ("BOXOFFICE_JWT_TTL_SECONDS", "-5"),
         ("BOXOFFICE_PORT", "70000"),
         ("BOXOFFICE_ACCESS_LOG", "no"),
+        ("BOXOFFICE_SLOTS", "0"),
+        ("BOXOFFICE_SLOTS", "four"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str) -> None:

@@ -4,8 +4,8 @@ A log-in or sign-up holds its thread for a quarter of a second or more while bcr
 (on low-priority threads, GIL released); a booking or a listing needs the CPU for about a
 millisecond. Enough threads that a storm of log-ins cannot take them all (Settings.threads)
 would, left alone, let just as many listings and bookings run Python at once, and they would
-spend their time handing the GIL to each other. So the others run at most SLOTS at a time per
-process, and the rest wait for a slot without using the CPU; log-ins and sign-ups may hold
+spend their time handing the GIL to each other. So the others run a few at a time per process
+(slots_for), and the rest wait for a slot without using the CPU; log-ins and sign-ups may hold
 every thread but those, and one more is answered 503 at once.
 """
 
@@ -20,12 +20,24 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from boxoffice.entrypoints.http.body import MAX_BODY_BYTES, chunked_to_its_end
 from boxoffice.entrypoints.http.overload import OVERLOADED
 
-# Per process. On two cores 2 to 4 served listings and bookings as fast as 16 unbounded threads
-# did, and with the slots apart, a storm of log-ins no longer delays bookings (bench/README.md).
-SLOTS = 4
+# Per process, by where the database does its work (bench/README.md, seventh session).
+# SQLite works inside the worker, and a writer holds the file's one write lock across several
+# hand-offs of the GIL: each other request running Python in the same process stretches that
+# hold, and the lock is what all bookings queue on. Under load a booking held it 0.43-0.54 ms on
+# average with 4 slots, 0.18-0.26 ms with 1 (0.15-0.21 ms alone).
+SQLITE_SLOTS = 1
+# PostgreSQL works in its own processes: while one request waits for a round trip, another
+# runs its Python. With 4, more bookings of one show queued on its row lock for no more
+# throughput elsewhere.
+DATABASE_SERVER_SLOTS = 2
 
 # What waits on bcrypt: these never wait for a slot, and never take one.
 HASHING_PATHS = frozenset({"/login", "/signup"})
+
+
+def slots_for(database_url: str) -> int:
+    """How many requests other than log-ins and sign-ups run at once per process, by default."""
+    return SQLITE_SLOTS if database_url.startswith("sqlite") else DATABASE_SERVER_SLOTS
 
 
 class Bulkhead:
@@ -33,8 +45,9 @@ class Bulkhead:
     but `slots`, and never fewer than one.
     """
 
-    def __init__(self, app: WSGIApplication, *, threads: int, slots: int = SLOTS) -> None:
+    def __init__(self, app: WSGIApplication, *, threads: int, slots: int) -> None:
         self._app = app
+        self.slots = slots
         self._slots = FairSlots(slots)
         self._hashing_limit = max(1, threads - slots)
         self._hashing = 0

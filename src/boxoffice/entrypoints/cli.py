@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="worker processes (default 2)")
     serve.add_argument("--threads", type=int, help="Python threads per worker (default 32)")
     serve.add_argument(
+        "--slots",
+        type=int,
+        help="requests other than log-ins and sign-ups running at once per worker "
+        "(default: 1 on SQLite, 2 on PostgreSQL)",
+    )
+    serve.add_argument(
         "--access-log",
         choices=("on", "off"),
         help="one line per request to stderr (default on)",
