@@ -33,12 +33,13 @@ class BlockingApp:
         return [environ["PATH_INFO"].encode()]
 
 
-def call(app: Bulkhead, path: str) -> bytes:
-    return b"".join(app({"PATH_INFO": path}, lambda status, headers, exc_info=None: None))
+def call(app: Bulkhead, path: str, method: str = "GET") -> bytes:
+    environ = {"PATH_INFO": path, "REQUEST_METHOD": method}
+    return b"".join(app(environ, lambda status, headers, exc_info=None: None))
 
 
-def in_thread(app: Bulkhead, path: str) -> threading.Thread:
-    thread = threading.Thread(target=call, args=(app, path), daemon=True)
+def in_thread(app: Bulkhead, path: str, method: str = "GET") -> threading.Thread:
+    thread = threading.Thread(target=call, args=(app, path, method), daemon=True)
     thread.start()
     return thread
 
@@ -104,6 +105,68 @@ def test_a_freed_slot_goes_to_the_longest_waiter_not_to_a_newcomer() -> None:
     waiter.join(TIMEOUT)
 
     assert entered == ["waiter", "newcomer"]
+
+
+def test_a_waiter_for_several_slots_gets_them_all_and_newcomers_queue_behind_it() -> None:
+    slots = FairSlots(2)
+    slots.acquire()
+    entered: list[str] = []
+
+    def take(name: str, count: int) -> None:
+        slots.acquire(count)
+        entered.append(name)
+        slots.release(count)
+
+    both = threading.Thread(target=take, args=("both", 2), daemon=True)
+    both.start()
+    deadline = time.monotonic() + TIMEOUT
+    while not slots._waiters:  # until it is queued, one slot still free
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    one = threading.Thread(target=take, args=("one", 1), daemon=True)
+    one.start()
+    one.join(0.2)
+    assert entered == [], "took the free slot ahead of the waiter for two"
+
+    slots.release()
+    both.join(TIMEOUT)
+    one.join(TIMEOUT)
+    assert entered == ["both", "one"]
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_where_writes_run_alone_a_write_waits_for_the_reads_and_the_reads_for_it(
+    method: str,
+) -> None:
+    inner = BlockingApp()
+    app = Bulkhead(inner, threads=8, slots=4, writes_alone=True)
+    reading = in_thread(app, "/slow")
+    assert inner.inside.acquire(timeout=TIMEOUT)
+
+    writing = in_thread(app, "/bookings", method)
+    assert not inner.inside.acquire(timeout=0.2), "a write ran beside a read"
+    later_read = in_thread(app, "/shows")
+    assert not inner.inside.acquire(timeout=0.2), "a read went ahead of the waiting write"
+
+    inner.release.set()
+    for thread in (reading, writing, later_read):
+        thread.join(TIMEOUT)
+        assert not thread.is_alive()
+
+
+def test_reads_run_side_by_side_and_so_do_writes_unless_told_otherwise() -> None:
+    inner = BlockingApp()
+    alone = Bulkhead(inner, threads=8, slots=4, writes_alone=True)
+    together = Bulkhead(inner, threads=8, slots=4)
+    running = [in_thread(alone, "/slow"), in_thread(alone, "/slow")]
+    running += [in_thread(together, "/slow"), in_thread(together, "/slow", "POST")]
+
+    for _ in running:
+        assert inner.inside.acquire(timeout=TIMEOUT), "waited for a slot it should have had"
+
+    inner.release.set()
+    for thread in running:
+        thread.join(TIMEOUT)
 
 
 class TricklingBody(io.RawIOBase):

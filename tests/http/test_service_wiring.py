@@ -127,24 +127,24 @@ def test_get_app_reads_the_environment_and_tokens_outlive_it(
 
 
 @pytest.mark.parametrize(
-    ("database_url", "configured", "slots"),
+    ("database_url", "slots", "writes_alone"),
     [
-        ("sqlite:///{dir}/b.db", None, 1),
-        ("postgresql+psycopg://nobody@127.0.0.1:1/none", None, 2),
-        ("sqlite:///{dir}/b.db", 3, 3),
+        ("sqlite:///{dir}/b.db", 4, True),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", 4, False),
+        ("sqlite:///{dir}/b.db", 3, True),
     ],
 )
-def test_a_worker_runs_requests_a_few_at_a_time_by_its_database(
-    tmp_path: Path, database_url: str, configured: int | None, slots: int
+def test_on_sqlite_a_worker_runs_each_write_alone(
+    tmp_path: Path, database_url: str, slots: int, writes_alone: bool
 ) -> None:
     settings = Settings(
-        database_url=database_url.format(dir=tmp_path), jwt_secret="k" * 40, slots=configured
+        database_url=database_url.format(dir=tmp_path), jwt_secret="k" * 40, slots=slots
     )
 
     app = wsgi.worker_app(settings)
 
     assert isinstance(app, Bulkhead)
-    assert app.slots == slots
+    assert (app.slots, app.writes_alone) == (slots, writes_alone)
 
 
 def test_the_slots_flag_reaches_the_settings(capsys: pytest.CaptureFixture[str]) -> None:

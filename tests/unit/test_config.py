@@ -16,7 +16,7 @@ def test_defaults() -> None:
     assert (settings.jwt_ttl_seconds, settings.bcrypt_rounds) == (3600, 12)
     assert settings.max_seats_per_booking == 10
     assert settings.access_log == "on"
-    assert settings.slots is None  # chosen by database
+    assert settings.slots == 4
 
 
 def test_environment_variables_are_read_with_the_prefix() -> None:

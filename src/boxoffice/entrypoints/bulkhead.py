@@ -4,9 +4,12 @@ A log-in or sign-up holds its thread for a quarter of a second or more while bcr
 (on low-priority threads, GIL released); a booking or a listing needs the CPU for about a
 millisecond. Enough threads that a storm of log-ins cannot take them all (Settings.threads)
 would, left alone, let just as many listings and bookings run Python at once, and they would
-spend their time handing the GIL to each other. So the others run a few at a time per process
-(slots_for), and the rest wait for a slot without using the CPU; log-ins and sign-ups may hold
+spend their time handing the GIL to each other. So the others run at most `slots` at a time per
+process, and the rest wait for a slot without using the CPU; log-ins and sign-ups may hold
 every thread but those, and one more is answered 503 at once.
+
+Where the database works inside the worker (SQLite), a request that writes takes every slot:
+it runs alone in its process (writes_alone_for says why).
 """
 
 from __future__ import annotations
@@ -20,24 +23,25 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from boxoffice.entrypoints.http.body import MAX_BODY_BYTES, chunked_to_its_end
 from boxoffice.entrypoints.http.overload import OVERLOADED
 
-# Per process, by where the database does its work (bench/README.md, seventh session).
-# SQLite works inside the worker, and a writer holds the file's one write lock across several
-# hand-offs of the GIL: each other request running Python in the same process stretches that
-# hold, and the lock is what all bookings queue on. Under load a booking held it 0.43-0.54 ms on
-# average with 4 slots, 0.18-0.26 ms with 1 (0.15-0.21 ms alone).
-SQLITE_SLOTS = 1
-# PostgreSQL works in its own processes: while one request waits for a round trip, another
-# runs its Python. With 4, more bookings of one show queued on its row lock for no more
-# throughput elsewhere.
-DATABASE_SERVER_SLOTS = 2
+# Requests that change nothing: these take one slot however the database works.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # What waits on bcrypt: these never wait for a slot, and never take one.
 HASHING_PATHS = frozenset({"/login", "/signup"})
 
 
-def slots_for(database_url: str) -> int:
-    """How many requests other than log-ins and sign-ups run at once per process, by default."""
-    return SQLITE_SLOTS if database_url.startswith("sqlite") else DATABASE_SERVER_SLOTS
+def writes_alone_for(database_url: str) -> bool:
+    """Whether a request that writes should run alone in its process.
+
+    SQLite works inside the worker, and a writer holds the file's one write lock, which every
+    booking of every worker queues on, across several hand-offs of the GIL: each other request
+    running Python in the same process stretches that hold. Under load with 4 slots a booking
+    held it 0.43-0.54 ms on average, 0.18-0.26 ms running alone (0.15-0.21 ms with no load).
+    PostgreSQL works in its own processes: there, while one request waits for a round trip,
+    another runs its Python, and bookings over many shows need that (bench/README.md, seventh
+    session).
+    """
+    return database_url.startswith("sqlite")
 
 
 class Bulkhead:
@@ -45,9 +49,12 @@ class Bulkhead:
     but `slots`, and never fewer than one.
     """
 
-    def __init__(self, app: WSGIApplication, *, threads: int, slots: int) -> None:
+    def __init__(
+        self, app: WSGIApplication, *, threads: int, slots: int, writes_alone: bool = False
+    ) -> None:
         self._app = app
         self.slots = slots
+        self.writes_alone = writes_alone
         self._slots = FairSlots(slots)
         self._hashing_limit = max(1, threads - slots)
         self._hashing = 0
@@ -59,12 +66,14 @@ class Bulkhead:
         # A client sends its body at its own pace: wait for it here, holding a thread but no
         # slot, so a few clients that stall mid-body cannot take every slot.
         _receive_body(environ)
-        self._slots.acquire()
+        alone = self.writes_alone and environ.get("REQUEST_METHOD") not in READ_METHODS
+        taken = self.slots if alone else 1
+        self._slots.acquire(taken)
         try:
             # The Falcon app renders the whole body before it returns.
             return self._app(environ, start_response)
         finally:
-            self._slots.release()
+            self._slots.release(taken)
 
     def _hash(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         with self._hashing_lock:
@@ -99,31 +108,33 @@ def _receive_body(environ: WSGIEnvironment) -> None:
 
 
 class FairSlots:
-    """A counting semaphore that serves waiters first come, first served.
+    """A counting semaphore that serves waiters first come, first served; a waiter may ask for
+    several slots at once, and those behind it wait until it has them.
 
     threading.Semaphore lets a newcomer take a freed slot before the waiter it woke: under load
     some requests lost that race again and again, and bookings' p99 went from 0.1 s to 1 s.
-    Here a freed slot is handed straight to the longest waiter.
+    Here freed slots are handed straight to the longest waiters.
     """
 
     def __init__(self, slots: int) -> None:
         self._lock = threading.Lock()
         self._free = slots
-        self._waiters: collections.deque[threading.Lock] = collections.deque()
+        self._waiters: collections.deque[tuple[int, threading.Lock]] = collections.deque()
 
-    def acquire(self) -> None:
+    def acquire(self, count: int = 1) -> None:
         with self._lock:
-            if self._free and not self._waiters:
-                self._free -= 1
+            if self._free >= count and not self._waiters:
+                self._free -= count
                 return
             handoff = threading.Lock()
             handoff.acquire()
-            self._waiters.append(handoff)
-        handoff.acquire()  # until release() hands this waiter a slot
+            self._waiters.append((count, handoff))
+        handoff.acquire()  # until release() hands this waiter its slots
 
-    def release(self) -> None:
+    def release(self, count: int = 1) -> None:
         with self._lock:
-            if self._waiters:
-                self._waiters.popleft().release()
-            else:
-                self._free += 1
+            self._free += count
+            while self._waiters and self._waiters[0][0] <= self._free:
+                wanted, handoff = self._waiters.popleft()
+                self._free -= wanted
+                handoff.release()

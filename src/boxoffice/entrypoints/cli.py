@@ -52,8 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--slots",
         type=int,
-        help="requests other than log-ins and sign-ups running at once per worker "
-        "(default: 1 on SQLite, 2 on PostgreSQL)",
+        help="requests other than log-ins and sign-ups running at once per worker (default 4; "
+        "on SQLite one that writes takes them all)",
     )
     serve.add_argument(
         "--access-log",

@@ -22,7 +22,7 @@ import attrs
 from boxoffice.bootstrap import build
 from boxoffice.config import Settings
 from boxoffice.entrypoints import jwt_secret
-from boxoffice.entrypoints.bulkhead import Bulkhead, slots_for
+from boxoffice.entrypoints.bulkhead import Bulkhead, writes_alone_for
 from boxoffice.entrypoints.http import create_app
 from boxoffice.entrypoints.logs import configure_service_logging
 
@@ -48,10 +48,12 @@ def worker_app(settings: Settings) -> WSGIApplication:
     # 30 s; frozen, none over 5 ms (bench/README.md). Collected first, so no garbage is kept.
     gc.collect()
     gc.freeze()
-    slots = (
-        settings.slots if settings.slots is not None else slots_for(settings.service_database_url())
+    return Bulkhead(
+        app,
+        threads=settings.threads,
+        slots=settings.slots,
+        writes_alone=writes_alone_for(settings.service_database_url()),
     )
-    return Bulkhead(app, threads=settings.threads, slots=slots)
 
 
 def get_app() -> WSGIApplication:
