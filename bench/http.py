@@ -1,11 +1,12 @@
 """Benchmark 2: the REST service under load from wrk, on SQLite and on PostgreSQL.
 
-    python -m bench.http [--databases sqlite,postgres] [--workers 2] [--threads 32] [--seconds 10]
-                         [--sqlite-synchronous full] [--access-log on] [--smoke]
+    python -m bench.http [--databases sqlite,postgres] [--workers 2] [--threads 32] [--slots N]
+                         [--seconds 10] [--sqlite-synchronous full] [--access-log on] [--smoke]
 
 Per database, against `boxoffice serve --workers N` with its durable defaults (or, with
 --sqlite-synchronous normal, SQLite's explicit less durable mode, reported as its own rows;
-with --access-log off, no line logged per request, the access_log column says so):
+with --access-log off, no line logged per request, the access_log column says so; with
+--slots, that many requests running at once per worker instead of the service's 4):
   - GET /shows?limit=100 with 100 shows, 32 connections;
   - POST /bookings of 1 seat spread over 100 shows, 32 connections;
   - a contended sell-out: 64 connections booking 1 seat each of one 1,000-seat show.
@@ -32,6 +33,7 @@ def bench_database(
     seconds: float,
     sqlite_synchronous: str = "full",
     access_log: str = "on",
+    slots: int | None = None,
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     with running_service(
@@ -40,6 +42,7 @@ def bench_database(
         threads=threads,
         sqlite_synchronous=sqlite_synchronous,
         access_log=access_log,
+        slots=slots,
     ) as server:
         assert server.database_url is not None
         owner = token_for(server, "owner@example.com", "owner")
@@ -54,6 +57,7 @@ def bench_database(
                     else f"sqlite ({sqlite_synchronous})",
                     "workers": workers,
                     "threads": threads,
+                    "slots": "default" if slots is None else slots,
                     "access_log": access_log,
                     "scenario": scenario,
                     "clients": connections,
@@ -126,6 +130,11 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=32, help="Python threads per worker")
+    parser.add_argument(
+        "--slots",
+        type=int,
+        help="requests running at once per worker (default: the service's, 4)",
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="per load run")
     parser.add_argument(
         "--sqlite-synchronous",
@@ -154,6 +163,7 @@ def main() -> None:
                 seconds,
                 args.sqlite_synchronous,
                 args.access_log,
+                args.slots,
             )
         )
         print_table(rows)

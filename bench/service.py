@@ -39,8 +39,10 @@ def running_service(
     bcrypt_rounds: int = 12,
     sqlite_synchronous: str = "full",
     access_log: str = "on",
+    slots: int | None = None,
 ) -> Iterator[Server]:
-    """`boxoffice serve` over a fresh database of the kind ('sqlite' or 'postgres')."""
+    """`boxoffice serve` over a fresh database of the kind ('sqlite' or 'postgres'); slots
+    None leaves the service's default for that database."""
     with (
         tempfile.TemporaryDirectory() as directory,
         scratch_database(database, directory) as url,
@@ -54,6 +56,7 @@ def running_service(
             extra_env={
                 "BOXOFFICE_SQLITE_SYNCHRONOUS": sqlite_synchronous,
                 "BOXOFFICE_ACCESS_LOG": access_log,
+                **({} if slots is None else {"BOXOFFICE_SLOTS": str(slots)}),
             },
         )
         server.start()
