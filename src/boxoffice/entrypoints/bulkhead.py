@@ -36,7 +36,7 @@ def writes_alone_for(database_url: str) -> bool:
     SQLite works inside the worker, and a writer holds the file's one write lock, which every
     booking of every worker queues on, across several hand-offs of the GIL: each other request
     running Python in the same process stretches that hold. Under load with 4 slots a booking
-    held it 0.43-0.54 ms on average, 0.18-0.26 ms running alone (0.15-0.21 ms with no load).
+    held it 0.49-0.56 ms on average, 0.25-0.29 ms running alone (0.15-0.21 ms with no load).
     PostgreSQL works in its own processes: there, while one request waits for a round trip,
     another runs its Python, and bookings over many shows need that (bench/README.md, seventh
     session).
