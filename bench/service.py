@@ -42,7 +42,7 @@ def running_service(
     slots: int | None = None,
 ) -> Iterator[Server]:
     """`boxoffice serve` over a fresh database of the kind ('sqlite' or 'postgres'); slots
-    None leaves the service's default for that database."""
+    None leaves the service's default."""
     with (
         tempfile.TemporaryDirectory() as directory,
         scratch_database(database, directory) as url,

@@ -154,11 +154,12 @@ def test_where_writes_run_alone_a_write_waits_for_the_reads_and_the_reads_for_it
         assert not thread.is_alive()
 
 
-def test_reads_run_side_by_side_and_so_do_writes_unless_told_otherwise() -> None:
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+def test_reads_run_side_by_side_and_so_do_writes_unless_told_otherwise(method: str) -> None:
     inner = BlockingApp()
     alone = Bulkhead(inner, threads=8, slots=4, writes_alone=True)
     together = Bulkhead(inner, threads=8, slots=4)
-    running = [in_thread(alone, "/slow"), in_thread(alone, "/slow")]
+    running = [in_thread(alone, "/slow", method), in_thread(alone, "/slow", method)]
     running += [in_thread(together, "/slow"), in_thread(together, "/slow", "POST")]
 
     for _ in running:
@@ -167,6 +168,49 @@ def test_reads_run_side_by_side_and_so_do_writes_unless_told_otherwise() -> None
     inner.release.set()
     for thread in running:
         thread.join(TIMEOUT)
+
+
+class TwoGates:
+    """A WSGI app whose writes to /write and reads of /slow wait for gates of their own."""
+
+    def __init__(self) -> None:
+        self.inside = threading.Semaphore(0)
+        self.gates = {"/write": threading.Event(), "/slow": threading.Event()}
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ["PATH_INFO"] == "/fail":
+            raise RuntimeError("boom")
+        self.inside.release()
+        gate = self.gates.get(environ["PATH_INFO"])
+        if gate is not None:
+            assert gate.wait(TIMEOUT)
+        return [b""]
+
+
+def test_a_write_gives_back_every_slot_and_the_reads_behind_it_go_in_together() -> None:
+    inner = TwoGates()
+    app = Bulkhead(inner, threads=16, slots=4, writes_alone=True)
+    with pytest.raises(RuntimeError):
+        call(app, "/fail", "POST")
+    writing = in_thread(app, "/write", "POST")
+    assert inner.inside.acquire(timeout=TIMEOUT), "a failed write kept some of its slots"
+
+    reads = [in_thread(app, "/slow") for _ in range(3)]
+    assert not inner.inside.acquire(timeout=0.2), "a read ran beside the write"
+    inner.gates["/write"].set()
+    writing.join(TIMEOUT)
+    for _ in reads:
+        assert inner.inside.acquire(timeout=TIMEOUT), "the reads were let in one at a time"
+
+    inner.gates["/slow"].set()
+    for thread in reads:
+        thread.join(TIMEOUT)
+        assert not thread.is_alive()
+
+
+def test_nobody_may_ask_for_more_slots_than_there_are() -> None:
+    with pytest.raises(ValueError, match="3 of 2"):
+        FairSlots(2).acquire(3)
 
 
 class TricklingBody(io.RawIOBase):

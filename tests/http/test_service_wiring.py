@@ -147,7 +147,13 @@ def test_on_sqlite_a_worker_runs_each_write_alone(
     assert (app.slots, app.writes_alone) == (slots, writes_alone)
 
 
-def test_the_slots_flag_reaches_the_settings(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_slots_flag_reaches_the_settings(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(settings: Settings) -> int:
+        raise AssertionError("started serving: the flag never reached the settings")
+
+    monkeypatch.setattr(server, "serve", never)
     # Refused by the settings' validation, so nothing starts.
     assert cli.main(["serve", "--slots", "0"]) == 2
     assert "slots (BOXOFFICE_SLOTS) must be an integer from 1 to 64" in capsys.readouterr().err

@@ -8,8 +8,10 @@ spend their time handing the GIL to each other. So the others run at most `slots
 process, and the rest wait for a slot without using the CPU; log-ins and sign-ups may hold
 every thread but those, and one more is answered 503 at once.
 
-Where the database works inside the worker (SQLite), a request that writes takes every slot:
-it runs alone in its process (writes_alone_for says why).
+Where the database works inside the worker (SQLite), a request that writes (any method but
+GET, HEAD and OPTIONS, even one refused before it reaches the database) takes every slot: no
+other request but log-ins and sign-ups runs beside it in its process, from the start of the
+request to its end, the wait for its commit's fsync included (writes_alone_for says why).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def writes_alone_for(database_url: str) -> bool:
     booking of every worker queues on, across several hand-offs of the GIL: each other request
     running Python in the same process stretches that hold. Under load with 4 slots a booking
     held it 0.49-0.56 ms on average, 0.25-0.29 ms running alone (0.15-0.21 ms with no load).
+    The price: reads in that worker wait while a write runs, through its fsync too (releasing
+    the slots for the fsync was tried: the writers' Python met again and nothing was gained).
     PostgreSQL works in its own processes: there, while one request waits for a round trip,
     another runs its Python, and bookings over many shows need that (bench/README.md, seventh
     session).
@@ -53,12 +57,20 @@ class Bulkhead:
         self, app: WSGIApplication, *, threads: int, slots: int, writes_alone: bool = False
     ) -> None:
         self._app = app
-        self.slots = slots
-        self.writes_alone = writes_alone
+        self._slot_count = slots
+        self._writes_alone = writes_alone
         self._slots = FairSlots(slots)
         self._hashing_limit = max(1, threads - slots)
         self._hashing = 0
         self._hashing_lock = threading.Lock()
+
+    @property
+    def slots(self) -> int:
+        return self._slot_count
+
+    @property
+    def writes_alone(self) -> bool:
+        return self._writes_alone
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") in HASHING_PATHS:
@@ -66,8 +78,8 @@ class Bulkhead:
         # A client sends its body at its own pace: wait for it here, holding a thread but no
         # slot, so a few clients that stall mid-body cannot take every slot.
         _receive_body(environ)
-        alone = self.writes_alone and environ.get("REQUEST_METHOD") not in READ_METHODS
-        taken = self.slots if alone else 1
+        alone = self._writes_alone and environ.get("REQUEST_METHOD") not in READ_METHODS
+        taken = self._slot_count if alone else 1
         self._slots.acquire(taken)
         try:
             # The Falcon app renders the whole body before it returns.
@@ -118,10 +130,14 @@ class FairSlots:
 
     def __init__(self, slots: int) -> None:
         self._lock = threading.Lock()
+        self._capacity = slots
         self._free = slots
         self._waiters: collections.deque[tuple[int, threading.Lock]] = collections.deque()
 
     def acquire(self, count: int = 1) -> None:
+        if not 0 < count <= self._capacity:
+            # More than there are would wait forever, and everyone queued behind it.
+            raise ValueError(f"cannot take {count} of {self._capacity} slots")
         with self._lock:
             if self._free >= count and not self._waiters:
                 self._free -= count
