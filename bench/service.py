@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +40,7 @@ def running_service(
     sqlite_synchronous: str = "full",
     access_log: str = "on",
     slots: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
     """`boxoffice serve` over a fresh database of the kind ('sqlite' or 'postgres'); slots
     None leaves the service's default."""
@@ -57,6 +58,7 @@ def running_service(
                 "BOXOFFICE_SQLITE_SYNCHRONOUS": sqlite_synchronous,
                 "BOXOFFICE_ACCESS_LOG": access_log,
                 **({} if slots is None else {"BOXOFFICE_SLOTS": str(slots)}),
+                **(extra_env or {}),
             },
         )
         server.start()
