@@ -58,7 +58,9 @@ def _install(folder: Path) -> None:
         if holding and timing is not None:
             got_at.value = None
             at, asked, got = timing
-            samples.append((at, got - asked, time.perf_counter() - got))
+            held = time.perf_counter() - got
+            with lock:  # not between flush()'s copy and clear
+                samples.append((at, got - asked, held))
             if flushing_in != [os.getpid()]:
                 flushing_in[:] = [os.getpid()]
                 threading.Thread(target=flush_now_and_then, daemon=True).start()
