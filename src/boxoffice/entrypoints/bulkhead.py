@@ -39,8 +39,9 @@ def writes_alone_for(database_url: str) -> bool:
     booking of every worker queues on, across several hand-offs of the GIL: each other request
     running Python in the same process stretches that hold. Under load with 4 slots a booking
     held it 0.49-0.56 ms on average, 0.25-0.29 ms running alone (0.15-0.21 ms with no load).
-    The price: reads in that worker wait while a write runs, through its fsync too (releasing
-    the slots for the fsync was tried: the writers' Python met again and nothing was gained).
+    The price: reads in that worker wait while a write runs, through its wait for the other
+    worker's writer and its fsync too (releasing the slots for the fsync was tried: the writers'
+    Python met again and nothing was gained).
     PostgreSQL works in its own processes: there, while one request waits for a round trip,
     another runs its Python, and bookings over many shows need that (bench/README.md, seventh
     session).
