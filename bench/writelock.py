@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import print_json_line, print_table
+from bench.common import Figures, print_json_line, print_table
 from bench.load import require_wrk, run_wrk
 from bench.service import add_shows, running_service, token_for
 from bench.writelock_probe.sitecustomize import FLUSH_SECONDS
@@ -38,11 +38,6 @@ def samples_since(folder: Path, started: float) -> list[tuple[float, float]]:
             if at >= started:
                 found.append((wait, held))
     return found
-
-
-def quantile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def run(clients: int, seconds: float, slots: int | None) -> dict[str, object]:
@@ -65,8 +60,8 @@ def run(clients: int, seconds: float, slots: int | None) -> dict[str, object]:
         samples = samples_since(Path(folder), started)
     if not samples:
         raise SystemExit("FAILED: the probe recorded no write turn")
-    waits = [wait * 1000 for wait, _ in samples]
-    holds = [held * 1000 for _, held in samples]
+    waits = Figures(len(samples), load.seconds, [wait * 1000 for wait, _ in samples])
+    holds = Figures(len(samples), load.seconds, [held * 1000 for _, held in samples])
     return {
         "clients": clients,
         "slots": "default" if slots is None else slots,
@@ -74,13 +69,13 @@ def run(clients: int, seconds: float, slots: int | None) -> dict[str, object]:
         "p99_ms": round(load.p99_ms, 2),
         "errors": load.server_errors + load.socket_errors,
         "write_turns": len(samples),
-        "held_mean_ms": round(statistics.fmean(holds), 3),
-        "held_p50_ms": round(quantile(holds, 0.50), 3),
-        "held_p90_ms": round(quantile(holds, 0.90), 3),
-        "held_p99_ms": round(quantile(holds, 0.99), 3),
-        "waited_mean_ms": round(statistics.fmean(waits), 3),
-        "waited_p90_ms": round(quantile(waits, 0.90), 3),
-        "lock_busy": round(sum(holds) / 1000 / load.seconds, 2),
+        "held_mean_ms": round(statistics.fmean(holds.latencies_ms), 3),
+        "held_p50_ms": round(holds.percentile(0.50), 3),
+        "held_p90_ms": round(holds.percentile(0.90), 3),
+        "held_p99_ms": round(holds.percentile(0.99), 3),
+        "waited_mean_ms": round(statistics.fmean(waits.latencies_ms), 3),
+        "waited_p90_ms": round(waits.percentile(0.90), 3),
+        "lock_busy": round(sum(holds.latencies_ms) / 1000 / load.seconds, 2),
     }
 
 

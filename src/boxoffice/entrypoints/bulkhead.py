@@ -58,7 +58,6 @@ class Bulkhead:
         self, app: WSGIApplication, *, threads: int, slots: int, writes_alone: bool = False
     ) -> None:
         self._app = app
-        self._slot_count = slots
         self._writes_alone = writes_alone
         self._slots = FairSlots(slots)
         self._hashing_limit = max(1, threads - slots)
@@ -67,7 +66,7 @@ class Bulkhead:
 
     @property
     def slots(self) -> int:
-        return self._slot_count
+        return self._slots.capacity
 
     @property
     def writes_alone(self) -> bool:
@@ -80,7 +79,7 @@ class Bulkhead:
         # slot, so a few clients that stall mid-body cannot take every slot.
         _receive_body(environ)
         alone = self._writes_alone and environ.get("REQUEST_METHOD") not in READ_METHODS
-        taken = self._slot_count if alone else 1
+        taken = self._slots.capacity if alone else 1
         self._slots.acquire(taken)
         try:
             # The Falcon app renders the whole body before it returns.
@@ -134,6 +133,10 @@ class FairSlots:
         self._capacity = slots
         self._free = slots
         self._waiters: collections.deque[tuple[int, threading.Lock]] = collections.deque()
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
 
     def acquire(self, count: int = 1) -> None:
         if not 0 < count <= self._capacity:
