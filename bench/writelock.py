@@ -1,4 +1,4 @@
-"""Benchmark 8: SQLite's one write lock under load, timed inside the workers.
+"""Benchmark 7: SQLite's one write lock under load, timed inside the workers.
 
     python -m bench.writelock [--clients 32] [--seconds 10] [--slots N] [--smoke]
 
@@ -91,9 +91,10 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a few seconds in all, for CI")
     args = parser.parse_args()
     require_wrk()
-    row = run(args.clients, 1.0 if args.smoke else args.seconds, args.slots)
+    seconds = 1.0 if args.smoke else args.seconds
+    row = run(args.clients, seconds, args.slots)
     print_table([row])
-    print_json_line("writelock", [row], seconds_per_run=1.0 if args.smoke else args.seconds)
+    print_json_line("writelock", [row], seconds_per_run=seconds)
     if row["errors"]:
         raise SystemExit("FAILED: errors (see the table)")
 
