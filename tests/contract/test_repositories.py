@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import attrs
 import pytest
 
 from boxoffice.domain.errors import EmailTaken
@@ -113,6 +114,24 @@ def test_a_show_keeps_its_instant_and_time_zone_awareness(uow_factory: UnitOfWor
     assert stored is not None
     assert stored.timing == berlin_evening
     assert stored.timing.utcoffset() is not None
+
+
+def test_a_show_listed_again_after_it_changed_is_listed_as_it_is_now(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        _, show = builders.stored_show(uow, seats=10)
+        uow.commit()
+    for _ in range(2):
+        with uow_factory(read_only=True) as uow:
+            assert uow.shows.list(movie_id=None, after=None, limit=10) == [show]
+    changed = attrs.evolve(show.hold(3), timing=show.timing + timedelta(hours=1))
+    with uow_factory() as uow:
+        uow.shows.save(changed)
+        uow.commit()
+    with uow_factory(read_only=True) as uow:
+        assert uow.shows.list(movie_id=None, after=None, limit=10) == [changed]
+        assert uow.shows.list(movie_id=show.movie_id, after=None, limit=10) == [changed]
 
 
 def test_a_show_saved_under_lock_keeps_its_new_seat_count(uow_factory: UnitOfWorkFactory) -> None:

@@ -19,7 +19,7 @@ from boxoffice.adapters.sqlalchemy.tables import UtcDateTime
 from boxoffice.domain.errors import StorageError
 from boxoffice.errors import ConfigurationError
 from tests.contract import builders
-from tests.databases import sqlite_database, sqlite_writers_queue_is_free
+from tests.databases import sqlite_database, sqlite_store, sqlite_writers_queue_is_free
 
 
 @pytest.fixture
@@ -223,3 +223,18 @@ def test_pages_read_the_same_with_or_without_sqlites_json_functions(
             assert uow.movies.list(after=films[-1].id, limit=3) == []
     finally:
         factory.dispose()
+
+
+def test_two_files_list_their_own_shows_under_the_same_ids(tmp_path: Path) -> None:
+    # Listed shows are kept by their rows' values (repositories.py): equal ids in two
+    # databases must not make one database's show stand in for the other's.
+    listed = []
+    for seats in (10, 20):
+        with sqlite_store(tmp_path / str(seats)) as factory:
+            with factory() as uow:
+                builders.stored_show(uow, seats=seats)
+                uow.commit()
+            with factory(read_only=True) as uow:
+                listed.append(uow.shows.list(movie_id=None, after=None, limit=10))
+    assert [[show.capacity for show in page] for page in listed] == [[10], [20]]
+    assert listed[0][0].id == listed[1][0].id

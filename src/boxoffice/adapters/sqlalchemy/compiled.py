@@ -19,7 +19,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 Processor = Callable[[Any], Any]
 
 
-@attrs.frozen
+# eq=False: hashed by identity, cheaply, as the key of rows built from it (repositories.py).
+@attrs.frozen(eq=False)
 class CompiledStatement:
     sql: str
     # Positional drivers (SQLite's qmark) take a tuple in this order; named ones take a dict.
@@ -58,6 +59,14 @@ class CompiledStatement:
                 if value is not None:
                     values[index] = process(value)  # type: ignore[index]
         return rows
+
+    def row(self, raw: Sequence[Any]) -> list[Any]:
+        """One driver row, converted into a new list."""
+        values = list(raw)
+        for index, process in self.converted:
+            if values[index] is not None:
+                values[index] = process(values[index])
+        return values
 
 
 class StatementCache:

@@ -6,7 +6,7 @@ Each statement runs as SQLAlchemy compiled it (compiled.py), on the driver's own
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Executable
@@ -17,6 +17,7 @@ from boxoffice.adapters.sqlalchemy.errors import translate
 from boxoffice.domain.errors import StorageError
 
 Row = Sequence[Any]
+T = TypeVar("T")
 
 
 class Statements:
@@ -52,6 +53,21 @@ class Statements:
             (text,) = self._run(compiled, parameters, lambda cursor: cursor.fetchone())
             return compiled.rows(orjson.loads(text))
         return compiled.rows(self._run(compiled, parameters, lambda cursor: cursor.fetchall()))
+
+    def all_built(
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any],
+        build: Callable[[CompiledStatement, tuple[Any, ...]], T],
+    ) -> list[T]:
+        """Every row as build(compiled, the driver's values) makes it: unconverted, so a build
+        that memoizes by its arguments skips converting the rows it has seen too."""
+        compiled = self._cache.get(statement, parameters, as_json=self._cache.rows_as_json)
+        if compiled.as_json:
+            (text,) = self._run(compiled, parameters, lambda cursor: cursor.fetchone())
+            return [build(compiled, tuple(values)) for values in orjson.loads(text)]
+        raw = self._run(compiled, parameters, lambda cursor: cursor.fetchall())
+        return [build(compiled, tuple(values)) for values in raw]
 
     def insert(self, statement: Executable, parameters: Mapping[str, Any]) -> int:
         """Run an INSERT and return the new row's id."""
