@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import attrs
+import orjson
 import pytest
 
+from boxoffice.domain.model import Show
+from boxoffice.entrypoints.http import representations
 from tests.fakes import FakeClock
 from tests.http.conftest import FUTURE, Api
 
@@ -179,6 +184,29 @@ def test_shows_filter_by_movie(api: Api, owner: str) -> None:
     assert api.call("GET", "/shows").json == [first, second]
     assert api.call("GET", "/shows", params={"movie_id": brazil["id"]}).json == [second]
     assert api.call("GET", f"/shows/{first['id']}").json == first
+
+
+def test_a_listing_shows_each_show_as_it_is_now(api: Api, owner: str, user: str) -> None:
+    # Listed shows' JSON is kept per distinct show (representations.show_json).
+    movie = api.add_movie(owner)
+    show = api.add_show(owner, movie["id"], seats=20)
+    assert api.call("GET", "/shows").json == api.call("GET", "/shows").json == [show]
+
+    assert api.book(user, show["id"], seats=3).status_code == 201
+
+    assert api.call("GET", "/shows").json == [{**show, "available_seats": 17}]
+
+
+def test_equal_instants_are_listed_at_their_own_offsets() -> None:
+    at_home = Show(1, 1, 1, datetime(2030, 2, 1, 19, 30, tzinfo=UTC), 20, 20)
+    in_berlin = attrs.evolve(
+        at_home, timing=at_home.timing.astimezone(timezone(timedelta(hours=2)))
+    )
+    assert at_home == in_berlin
+
+    written = [orjson.loads(representations.show_json(s))["timing"] for s in (at_home, in_berlin)]
+
+    assert written == ["2030-02-01T19:30:00+00:00", "2030-02-01T21:30:00+02:00"]
 
 
 @pytest.mark.parametrize("movie_id", ["abc", "0", "-3"])

@@ -66,7 +66,8 @@ class Movie:
     duration: int
 
 
-@attrs.frozen
+# The hash is kept: shows are looked up by value (the HTTP layer keeps each one's JSON).
+@attrs.frozen(cache_hash=True)
 class Show:
     id: int
     movie_id: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import falcon
@@ -29,11 +29,14 @@ def write_page(
     req: falcon.Request,
     resp: falcon.Response,
     page: Page[T],
-    represent: Callable[[T], dict[str, Any]],
+    encode: Callable[[T], bytes],
     *,
     filters: Mapping[str, int | None] | None = None,
 ) -> None:
-    resp.media = [represent(item) for item in page]
+    """encode: one item as JSON. Items are encoded one by one, so an encoder may keep what it
+    encoded before (representations.show_json)."""
+    resp.data = b"[" + b",".join([encode(item) for item in page]) + b"]"
+    resp.content_type = falcon.MEDIA_JSON
     if page.next_after is None:
         return
     # Rebuilt from the parameters we understood, so nothing else the client sent is echoed.

@@ -22,7 +22,7 @@ class BookingsResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         actor = caller(self._boxoffice, req)
         page = self._boxoffice.list_bookings(actor, **page_params(req))
-        write_page(req, resp, page, representations.booking)
+        write_page(req, resp, page, representations.booking_json)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         actor = caller(self._boxoffice, req)

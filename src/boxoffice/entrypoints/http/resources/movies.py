@@ -18,7 +18,7 @@ class MoviesResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         page = self._boxoffice.list_movies(**page_params(req))
-        write_page(req, resp, page, representations.movie)
+        write_page(req, resp, page, representations.movie_json)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         actor = caller(self._boxoffice, req)

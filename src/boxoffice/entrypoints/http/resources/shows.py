@@ -21,7 +21,7 @@ class ShowsResource:
         page = self._boxoffice.list_shows(
             movie_id, **page_params(req, filters=frozenset({"movie_id"}))
         )
-        write_page(req, resp, page, representations.show, filters={"movie_id": movie_id})
+        write_page(req, resp, page, representations.show_json, filters={"movie_id": movie_id})
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         actor = caller(self._boxoffice, req)
@@ -70,4 +70,4 @@ class ShowBookingsResource:
         page = self._boxoffice.list_show_bookings(
             actor, integer("show_id", show_id), **page_params(req)
         )
-        write_page(req, resp, page, representations.booking)
+        write_page(req, resp, page, representations.booking_json)
