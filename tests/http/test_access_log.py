@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import time
 
 import falcon.testing
 import pytest
 
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import create_app
+from boxoffice.entrypoints.http.app import ACCESS_LOGGER
+from boxoffice.entrypoints.logs import SERVICE_FORMAT, AccessLines
 from tests.http.conftest import PASSWORD, Api
 
 LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) (?P<millis>\d+\.\d)ms$")
@@ -75,3 +79,29 @@ def test_with_the_access_log_off_requests_are_served_and_not_logged(
     assert quiet.simulate_get("/health").status_code == 200
     assert quiet.simulate_get("/nowhere").status_code == 404
     assert lines(access_log) == []
+
+
+@pytest.mark.parametrize("times", [[1_790_000_000.25], [1_790_000_000.999, 1_790_000_001.0005]])
+def test_the_service_writes_its_access_lines_as_its_log_handler_writes_the_rest(
+    times: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = io.StringIO()
+    write = AccessLines(ACCESS_LOGGER, stream, clock=iter(times).__next__)
+    expected = []
+    for at in times:
+        write("GET /health 200 0.1ms")
+        monkeypatch.setattr(time, "time", lambda at=at: at)
+        record = logging.LogRecord(
+            ACCESS_LOGGER, logging.INFO, __file__, 1, "%s", ("GET /health 200 0.1ms",), None
+        )
+        expected.append(logging.Formatter(SERVICE_FORMAT).format(record) + "\n")
+
+    assert stream.getvalue() == "".join(expected)
+
+
+def test_a_broken_log_stream_loses_the_line_not_the_request() -> None:
+    class Broken(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError("the log reader is gone")
+
+    AccessLines(ACCESS_LOGGER, Broken())("GET /health 200 0.1ms")

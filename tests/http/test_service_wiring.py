@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import ipaddress
 import logging
+import re
 import socket
 import stat
 import threading
@@ -145,6 +146,29 @@ def test_on_sqlite_a_worker_runs_each_write_alone(
 
     assert isinstance(app, Bulkhead)
     assert (app.slots, app.writes_alone) == (slots, writes_alone)
+
+
+@pytest.mark.parametrize("access_log", ["on", "off"])
+def test_a_worker_writes_its_access_lines_to_stderr_in_the_log_format(
+    tmp_path: Path, access_log: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/b.db", jwt_secret="k" * 40, access_log=access_log
+    )
+    client = falcon.testing.TestClient(wsgi.worker_app(settings))
+
+    assert client.simulate_get("/health").status_code == 200
+
+    written = [line for line in capsys.readouterr().err.splitlines() if "boxoffice.access" in line]
+    if access_log == "off":
+        assert written == []
+    else:
+        (line,) = written
+        assert re.fullmatch(
+            r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] \[\d+\] \[INFO\] "
+            r"boxoffice\.access: GET /health 200 \d+\.\dms",
+            line,
+        ), line
 
 
 def test_the_slots_flag_reaches_the_settings(

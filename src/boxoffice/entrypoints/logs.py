@@ -3,15 +3,59 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+SERVICE_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 
 
 def configure_service_logging() -> None:
     logger = logging.getLogger("boxoffice")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
-        )
+        handler.setFormatter(logging.Formatter(SERVICE_FORMAT))
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+
+
+class AccessLines:
+    """Writes the service's access lines to stderr exactly as its log handler writes every
+    other line (SERVICE_FORMAT, at INFO, under `name`), without going through logging: under
+    Falcon a LogRecord, its formatting and the handler cost 70 of a listing's 420 µs, and with
+    the access log off the service listed 20 % and booked 10 % more (bench/README.md).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._prefix = f"] [INFO] {name}: "
+        self._stream = stream
+        self._clock = clock
+        self._lock = threading.Lock()
+        # (whole second, its text): the date and time are formatted once a second.
+        self._second: tuple[int, str] = (-1, "")
+
+    def __call__(self, line: str) -> None:
+        now = self._clock()
+        second, stamp = self._second
+        if int(now) != second:
+            second = int(now)
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+            self._second = (second, stamp)
+        millis = int((now - second) * 1000)
+        text = f"[{stamp},{millis:03d}] [{os.getpid()}{self._prefix}{line}\n"
+        stream = sys.stderr if self._stream is None else self._stream
+        try:
+            with self._lock:
+                stream.write(text)
+                stream.flush()
+        except (OSError, ValueError):
+            # A closed or broken stderr loses the line, never the request it describes.
+            pass

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import falcon
 
 _MAX_PATH_CHARS = 200
 
+# Where each line goes.
+AccessLineWriter = Callable[[str], None]
+
 
 class AccessLog:
-    def __init__(self, logger: logging.Logger) -> None:
-        self._logger = logger
+    def __init__(self, write: AccessLineWriter) -> None:
+        self._write = write
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.started = time.perf_counter()
@@ -24,9 +28,16 @@ class AccessLog:
     ) -> None:
         started = getattr(req.context, "started", None)
         millis = 0.0 if started is None else (time.perf_counter() - started) * 1000
-        self._logger.info(
-            "%s %s %d %.1fms", req.method, _printable(req.path), resp.status_code, millis
-        )
+        self._write(f"{req.method} {_printable(req.path)} {resp.status_code} {millis:.1f}ms")
+
+
+def to_logger(logger: logging.Logger) -> AccessLineWriter:
+    """Each line logged at INFO: the application's logging decides where it goes."""
+
+    def write(line: str) -> None:
+        logger.info("%s", line)
+
+    return write
 
 
 def _printable(path: str) -> str:

@@ -8,7 +8,7 @@ import falcon
 
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import errors, json_media, openapi
-from boxoffice.entrypoints.http.access_log import AccessLog
+from boxoffice.entrypoints.http.access_log import AccessLineWriter, AccessLog, to_logger
 from boxoffice.entrypoints.http.overload import RefuseOverload
 from boxoffice.entrypoints.http.resources.accounts import LoginResource, SignupResource
 from boxoffice.entrypoints.http.resources.bookings import BookingResource, BookingsResource
@@ -35,19 +35,22 @@ def create_app(
     *,
     token_ttl_seconds: int,
     access_log: bool = True,
-    access_logger: logging.Logger | None = None,
+    access_log_writer: AccessLineWriter | None = None,
 ) -> falcon.App[falcon.Request, falcon.Response]:
     """The WSGI app over a wired Boxoffice. Reads no environment: the caller decides everything.
 
     token_ttl_seconds is what login reports as expires_in; it must match the token service.
     access_log=False: no line per request (errors are still logged, by errors.py).
+    access_log_writer: where the lines go; by default they are logged at INFO on
+    ACCESS_LOGGER.
     """
     middleware: list[AccessLog | SecurityHeaders | RefuseOverload] = [
         SecurityHeaders(),
         RefuseOverload(),
     ]
     if access_log:
-        middleware.insert(0, AccessLog(access_logger or logging.getLogger(ACCESS_LOGGER)))
+        write = access_log_writer or to_logger(logging.getLogger(ACCESS_LOGGER))
+        middleware.insert(0, AccessLog(write))
     app = falcon.App(middleware=middleware)
     json_media.install(app)
     errors.install(app)
