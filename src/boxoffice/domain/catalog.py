@@ -165,6 +165,6 @@ class ListShows:
         cursor, size = rules.require_page(self.limits, after, limit)
         with self.uow(read_only=True) as uow:
             page = fetch_page(lambda n: uow.shows.list(movie_id=movie, after=cursor, limit=n), size)
-            return attrs.evolve(
-                page, items=tuple(inventory.as_of_many(uow, list(page.items), self.clock.now()))
-            )
+            settled = inventory.as_of_many(uow, page.items, self.clock.now())
+        # Most pages hold no lapsed hold, and are read as they are.
+        return page if settled is page.items else attrs.evolve(page, items=tuple(settled))

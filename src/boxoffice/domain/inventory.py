@@ -122,9 +122,12 @@ def as_of(uow: UnitOfWork, show: Show, now: datetime) -> Show:
     return as_of_many(uow, [show], now)[0]
 
 
-def as_of_many(uow: UnitOfWork, shows: list[Show], now: datetime) -> list[Show]:
+def as_of_many(uow: UnitOfWork, shows: Sequence[Show], now: datetime) -> Sequence[Show]:
+    """The shows as a reader sees them at `now`: `shows` itself where no hold has lapsed."""
     holding = [show.id for show in shows if show.held_seats]
     lapsed = uow.holds.lapsed_seat_counts(holding, now) if holding else {}
+    if not lapsed:
+        return shows
     return [
         show.settle_hold(lapsed[show.id], confirmed=False) if show.id in lapsed else show
         for show in shows
