@@ -9,14 +9,20 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import attrs
+import orjson
 import pytest
 from sqlalchemy import DateTime
 from sqlalchemy.dialects import sqlite
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory, unit_of_work
 from boxoffice.adapters.sqlalchemy.engine import checked_url, create_engine
+from boxoffice.adapters.sqlalchemy.repositories import _interned_show
 from boxoffice.adapters.sqlalchemy.tables import UtcDateTime
 from boxoffice.domain.errors import StorageError
+from boxoffice.domain.model import Role
+from boxoffice.domain.seating import parse_seat_map
+from boxoffice.entrypoints.http.representations import _show_json, show_json
 from boxoffice.errors import ConfigurationError
 from tests.contract import builders
 from tests.databases import sqlite_database, sqlite_store, sqlite_writers_queue_is_free
@@ -238,3 +244,26 @@ def test_two_files_list_their_own_shows_under_the_same_ids(tmp_path: Path) -> No
                 listed.append(uow.shows.list(movie_id=None, after=None, limit=10))
     assert [[show.capacity for show in page] for page in listed] == [[10], [20]]
     assert listed[0][0].id == listed[1][0].id
+
+
+def test_seated_shows_are_listed_without_being_kept(factory: SqlAlchemyUnitOfWorkFactory) -> None:
+    # A seat map's text can run to hundreds of kilobytes and every booking makes a new version
+    # of its row: listing seated shows must not fill the process's caches with them.
+    plan = parse_seat_map({"rows": [{"label": "A", "seats": 3}]}, max_capacity=100)
+    with factory() as uow:
+        owner = uow.users.add(builders.user("owner@example.com", Role.OWNER))
+        film = uow.movies.add(builders.movie())
+        seated = uow.shows.add(attrs.evolve(builders.show(film.id, owner.id, 3), seat_map=plan))
+        uow.commit()
+    kept = _interned_show.cache_info().currsize, _show_json.cache_info().currsize
+
+    for _ in range(3):
+        with factory(read_only=True) as uow:
+            assert uow.shows.list(movie_id=None, after=None, limit=10) == [seated]
+        assert orjson.loads(show_json(seated))["available_seats"] == seated.available_seats
+        seated = seated.reserve(1)
+        with factory() as uow:
+            uow.shows.save(seated)
+            uow.commit()
+
+    assert (_interned_show.cache_info().currsize, _show_json.cache_info().currsize) == kept

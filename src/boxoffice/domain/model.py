@@ -66,7 +66,7 @@ class Movie:
     duration: int
 
 
-# The hash is kept: shows are looked up by value (the HTTP layer keeps each one's JSON).
+# Hashed often (shows are looked up by value), so the hash is kept.
 @attrs.frozen(cache_hash=True)
 class Show:
     id: int

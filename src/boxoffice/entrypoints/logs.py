@@ -10,16 +10,39 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from boxoffice.entrypoints.http.access_log import AccessLineWriter, to_logger
+
 SERVICE_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
+# The name of the handler configure_service_logging() installs.
+SERVICE_HANDLER = "boxoffice-service"
 
 
 def configure_service_logging() -> None:
     logger = logging.getLogger("boxoffice")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
+        handler.set_name(SERVICE_HANDLER)
         handler.setFormatter(logging.Formatter(SERVICE_FORMAT))
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+
+
+def access_line_writer(name: str) -> AccessLineWriter:
+    """Where the service's access lines go: through AccessLines where logging would only have
+    handed them to the handler configure_service_logging() installed; through the logger `name`
+    wherever the host configured logging of its own (handlers, levels or filters).
+    """
+    access, service, root = logging.getLogger(name), logging.getLogger("boxoffice"), logging.root
+    only_ours = (
+        [handler.name for handler in service.handlers] == [SERVICE_HANDLER]
+        and service.level == logging.INFO
+        and not service.filters
+        and access.parent is service
+        and access.propagate
+        and not (access.handlers or access.filters or access.level)
+        and not root.handlers
+    )
+    return AccessLines(name) if only_ours else to_logger(access)
 
 
 class AccessLines:
@@ -52,10 +75,13 @@ class AccessLines:
         millis = int((now - second) * 1000)
         text = f"[{stamp},{millis:03d}] [{os.getpid()}{self._prefix}{line}\n"
         stream = sys.stderr if self._stream is None else self._stream
+        if stream is None:
+            return  # a process without stderr
         try:
             with self._lock:
                 stream.write(text)
                 stream.flush()
-        except (OSError, ValueError):
-            # A closed or broken stderr loses the line, never the request it describes.
-            pass
+        except Exception:
+            # Whatever the cause, as with logging's handlers: a closed or broken stderr loses
+            # the line, never the request it describes.
+            return

@@ -25,7 +25,7 @@ from boxoffice.entrypoints import jwt_secret
 from boxoffice.entrypoints.bulkhead import Bulkhead, writes_alone_for
 from boxoffice.entrypoints.http import create_app
 from boxoffice.entrypoints.http.app import ACCESS_LOGGER
-from boxoffice.entrypoints.logs import AccessLines, configure_service_logging
+from boxoffice.entrypoints.logs import access_line_writer, configure_service_logging
 
 
 def service_settings(settings: Settings) -> Settings:
@@ -43,7 +43,7 @@ def worker_app(settings: Settings) -> WSGIApplication:
         boxoffice,
         token_ttl_seconds=settings.jwt_ttl_seconds,
         access_log=settings.access_log == "on",
-        access_log_writer=AccessLines(ACCESS_LOGGER),
+        access_log_writer=access_line_writer(ACCESS_LOGGER),
     )
     # What is loaded by now lives as long as the process: out of the collector's sight, a full
     # collection no longer walks it. Under load those paused a worker 17-65 ms, five times in

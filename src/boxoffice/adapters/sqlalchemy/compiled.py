@@ -51,14 +51,15 @@ class CompiledStatement:
         """The driver's rows, with the columns that need it converted."""
         if not self.converted:
             return raw
-        # Lists (a JSON page's) are converted in place; the driver's tuples are copied.
-        rows = raw if self.as_json else [list(values) for values in raw]
+        if not self.as_json:
+            return [self.row(values) for values in raw]
+        # Lists (a JSON page's) are converted in place.
         for index, process in self.converted:
-            for values in rows:
+            for values in raw:
                 value = values[index]
                 if value is not None:
                     values[index] = process(value)  # type: ignore[index]
-        return rows
+        return raw
 
     def row(self, raw: Sequence[Any]) -> list[Any]:
         """One driver row, converted into a new list."""

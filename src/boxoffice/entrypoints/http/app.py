@@ -35,6 +35,7 @@ def create_app(
     *,
     token_ttl_seconds: int,
     access_log: bool = True,
+    access_logger: logging.Logger | None = None,
     access_log_writer: AccessLineWriter | None = None,
 ) -> falcon.App[falcon.Request, falcon.Response]:
     """The WSGI app over a wired Boxoffice. Reads no environment: the caller decides everything.
@@ -42,14 +43,15 @@ def create_app(
     token_ttl_seconds is what login reports as expires_in; it must match the token service.
     access_log=False: no line per request (errors are still logged, by errors.py).
     access_log_writer: where the lines go; by default they are logged at INFO on
-    ACCESS_LOGGER.
+    access_logger, or on ACCESS_LOGGER.
     """
     middleware: list[AccessLog | SecurityHeaders | RefuseOverload] = [
         SecurityHeaders(),
         RefuseOverload(),
     ]
     if access_log:
-        write = access_log_writer or to_logger(logging.getLogger(ACCESS_LOGGER))
+        logger = access_logger or logging.getLogger(ACCESS_LOGGER)
+        write = access_log_writer or to_logger(logger)
         middleware.insert(0, AccessLog(write))
     app = falcon.App(middleware=middleware)
     json_media.install(app)
