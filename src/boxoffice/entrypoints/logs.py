@@ -12,13 +12,15 @@ from typing import TextIO
 
 from boxoffice.entrypoints.http.access_log import AccessLineWriter, to_logger
 
+# The service's loggers all sit under this one.
+SERVICE_LOGGER = "boxoffice"
 SERVICE_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 # The name of the handler configure_service_logging() installs.
 SERVICE_HANDLER = "boxoffice-service"
 
 
 def configure_service_logging() -> None:
-    logger = logging.getLogger("boxoffice")
+    logger = logging.getLogger(SERVICE_LOGGER)
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.set_name(SERVICE_HANDLER)
@@ -32,7 +34,7 @@ def access_line_writer(name: str) -> AccessLineWriter:
     handed them to the handler configure_service_logging() installed; through the logger `name`
     wherever the host configured logging of its own (handlers, levels or filters).
     """
-    access, service, root = logging.getLogger(name), logging.getLogger("boxoffice"), logging.root
+    access, service, root = logging.getLogger(name), logging.getLogger(SERVICE_LOGGER), logging.root
     only_ours = (
         [handler.name for handler in service.handlers] == [SERVICE_HANDLER]
         and service.level == logging.INFO

@@ -48,11 +48,8 @@ class Statements:
         return None if raw is None else compiled.rows([raw])[0]
 
     def all(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row]:
-        compiled = self._cache.get(statement, parameters, as_json=self._cache.rows_as_json)
-        if compiled.as_json:
-            (text,) = self._run(compiled, parameters, lambda cursor: cursor.fetchone())
-            return compiled.rows(orjson.loads(text))
-        return compiled.rows(self._run(compiled, parameters, lambda cursor: cursor.fetchall()))
+        compiled, raw = self._all_raw(statement, parameters)
+        return compiled.rows(raw)
 
     def all_built(
         self,
@@ -62,12 +59,18 @@ class Statements:
     ) -> list[T]:
         """Every row as build(compiled, the driver's values) makes it: unconverted, so a build
         that memoizes by its arguments skips converting the rows it has seen too."""
+        compiled, raw = self._all_raw(statement, parameters)
+        return [build(compiled, tuple(values)) for values in raw]
+
+    def _all_raw(
+        self, statement: Executable, parameters: Mapping[str, Any]
+    ) -> tuple[CompiledStatement, Sequence[Sequence[Any]]]:
+        """Every row as the driver gives it, unconverted: from a JSON page where it can be one."""
         compiled = self._cache.get(statement, parameters, as_json=self._cache.rows_as_json)
         if compiled.as_json:
             (text,) = self._run(compiled, parameters, lambda cursor: cursor.fetchone())
-            return [build(compiled, tuple(values)) for values in orjson.loads(text)]
-        raw = self._run(compiled, parameters, lambda cursor: cursor.fetchall())
-        return [build(compiled, tuple(values)) for values in raw]
+            return compiled, orjson.loads(text)
+        return compiled, self._run(compiled, parameters, lambda cursor: cursor.fetchall())
 
     def insert(self, statement: Executable, parameters: Mapping[str, Any]) -> int:
         """Run an INSERT and return the new row's id."""
