@@ -12,6 +12,8 @@ with --access-log off, no line logged per request, the access_log column says so
   - a contended sell-out: 64 connections booking 1 seat each of one 1,000-seat show.
 Afterwards the database is audited: for every show available + active booked == capacity
 (the oversell check), and the sell-out's pace is read from the bookings' own timestamps.
+Each run also reports the CPU a request cost the service, PostgreSQL and wrk, how many cores
+were busy, and the rate at which that cost would fill the cores (bench/cpu.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import argparse
 
 from bench.common import chosen_legs, print_json_line, print_table
-from bench.load import require_wrk, run_wrk
+from bench.load import measured, require_wrk
 from bench.service import add_shows, audit, running_service, token_for
 
 SPREAD_SHOWS = 100
@@ -66,13 +68,19 @@ def bench_database(
                 }
             )
 
-        listing = run_wrk(
-            server.base_url, "get", "/shows?limit=100", connections=32, seconds=seconds
+        listing, spent = measured(
+            server,
+            database,
+            "get",
+            "/shows?limit=100",
+            connections=32,
+            seconds=seconds,
         )
-        row("GET /shows?limit=100", 32, listing)
+        row("GET /shows?limit=100", 32, listing, **spent)
 
-        booking = run_wrk(
-            server.base_url,
+        booking, spent = measured(
+            server,
+            database,
             "book",
             user,
             str(spread[0]),
@@ -88,11 +96,13 @@ def bench_database(
             oversold=checked.oversold_shows,
             lost=lost(booking.count(201), checked.seats_booked),
             booked=checked.seats_booked,
+            **spent,
         )
 
         (sell_out_show,) = add_shows(server, owner, 1, seats=SELL_OUT_SEATS)
-        contended = run_wrk(
-            server.base_url,
+        contended, spent = measured(
+            server,
+            database,
             "book",
             user,
             str(sell_out_show),
@@ -114,6 +124,7 @@ def bench_database(
             booked=sold.seats_booked,
             left=sold.seats_left,
             sell_out_bookings_per_s=pace,
+            **spent,
         )
     return rows
 

@@ -12,6 +12,9 @@ from typing import Any
 
 import attrs
 
+from bench import cpu
+from tests.e2e.server import Server
+
 SCRIPT = Path(__file__).with_name("wrk") / "boxoffice.lua"
 
 
@@ -78,3 +81,20 @@ def run_wrk(
         p50_ms=data["p50_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
     )
+
+
+def measured(
+    server: Server, database: str, *script_args: str, connections: int, seconds: float
+) -> tuple[LoadResult, dict[str, Any]]:
+    """A wrk run against the server, and what its requests cost in CPU (bench/cpu.py)."""
+    before = cpu.sample()
+    result = run_wrk(server.base_url, *script_args, connections=connections, seconds=seconds)
+    after = cpu.sample_after()
+    spent = cpu.spent(
+        before,
+        after,
+        requests=result.requests,
+        service_pid=server.pid,
+        database_commands=cpu.POSTGRES if database == "postgres" else frozenset(),
+    )
+    return result, spent

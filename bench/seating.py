@@ -25,7 +25,7 @@ from collections import Counter
 from typing import Any
 
 from bench.common import Figures, chosen_legs, print_json_line, print_table
-from bench.load import require_wrk, run_wrk
+from bench.load import measured, require_wrk
 from bench.service import running_service, token_for
 from boxoffice.domain.seat_picker import best_seats
 from boxoffice.domain.seating import FREE, SeatingChart, SeatMap, SeatRow, SeatState
@@ -172,7 +172,14 @@ def bench_seat_map(
             ("GET /health", "/health"),
             ("GET /shows/{id}/seats", seat_map_path),
         ):
-            result = run_wrk(server.base_url, "get", path, connections=CONNECTIONS, seconds=seconds)
+            result, spent = measured(
+                server,
+                database,
+                "get",
+                path,
+                connections=CONNECTIONS,
+                seconds=seconds,
+            )
             rows.append(
                 {
                     "database": database,
@@ -183,6 +190,7 @@ def bench_seat_map(
                     **result.as_row(),
                     "non_2xx": result.requests
                     - sum(n for status, n in result.statuses.items() if 200 <= status < 300),
+                    **spent,
                 }
             )
         rows[-1]["seats"] = " ".join(f"{s}:{states.get(s, 0)}" for s in map(str, SeatState))

@@ -19,7 +19,9 @@ Each shape runs spread over 100 shows (32 clients, as `bench.http`'s bookings) a
 fresh show (64 clients, as its sell-out), and both with 8 clients, as many as `boxoffice
 serve`'s bulkheads let reach the database at once. Commits wait for the WAL flush, as the
 service's sessions do. After each run the database is audited: every transaction pgbench
-counted booked one seat, and no show holds fewer seats than its bookings leave it.
+counted booked one seat, and no show holds fewer seats than its bookings leave it. Each run
+also reports the CPU a transaction cost PostgreSQL and pgbench (bench/cpu.py): what the
+database's side of a booking costs on this machine, whatever the client.
 
 Needs pgbench (on Debian, in the server package: /usr/lib/postgresql/<version>/bin) and a
 PostgreSQL URL (BOXOFFICE_BENCH_POSTGRES_URL).
@@ -41,6 +43,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
+from bench import cpu
 from bench.common import chosen_legs, print_json_line, print_table, scratch_database
 from bench.service import audit
 from boxoffice.adapters.sqlalchemy.tables import movies, shows, users
@@ -209,8 +212,15 @@ def main() -> None:
                     # A show picked, the token's user looked up, then the booking itself.
                     script.write_text("\n".join((pick, LOOK_UP_USER, booking)))
                     before = audit(url, show_ids).seats_booked
+                    cpu_before = cpu.sample()
                     result = run_pgbench(
                         pgbench, connection, script, clients=clients, seconds=seconds
+                    )
+                    spent = cpu.spent(
+                        cpu_before,
+                        cpu.sample_after(),
+                        requests=result["transactions"],
+                        database_commands=cpu.POSTGRES,
                     )
                     after = audit(url, show_ids)
                     rows.append(
@@ -221,6 +231,10 @@ def main() -> None:
                             **result,
                             "booked": after.seats_booked - before,
                             "oversold": after.oversold_shows,
+                            # pgbench is the "load" here: the client's whole side.
+                            "database_cpu_us": spent["database_cpu_us"],
+                            "pgbench_cpu_us": spent["load_cpu_us"],
+                            "cores_busy": spent["cores_busy"],
                         }
                     )
         finally:

@@ -58,6 +58,11 @@ class Server:
             self.log_path = self.data_dir / "server.log"
 
     @property
+    def pid(self) -> int | None:
+        """The master process's id while it runs; its workers are its children."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
