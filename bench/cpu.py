@@ -23,6 +23,8 @@ import attrs
 PROC = Path("/proc")
 # The database server's processes, by their command's name.
 POSTGRES = frozenset({"postgres"})
+# How long sample_after waits at most for the database server's processes to stop changing.
+REAPING_SECONDS = 2.0
 
 
 @attrs.frozen
@@ -39,6 +41,7 @@ class CpuSample:
     processes: Mapping[int, Process]
     machine_busy: int  # ticks over every core, from /proc/stat
     machine_total: int
+    cores: int  # the cores /proc/stat counts
     children_seconds: float  # our waited-for children's user + system time
 
 
@@ -53,29 +56,42 @@ def parse_stat(text: str) -> Process:
     return Process(int(pid), int(values[1]), command, utime + stime, cutime + cstime)
 
 
-def parse_machine(text: str) -> tuple[int, int]:
-    """(busy, total) ticks of every core from /proc/stat's first line."""
-    values = [int(v) for v in text.splitlines()[0].split()[1:]]
+def parse_machine(text: str) -> tuple[int, int, int]:
+    """(busy, total) ticks of every core from /proc/stat's first line, and how many cores."""
+    lines = text.splitlines()
+    values = [int(v) for v in lines[0].split()[1:]]
     # user nice system idle iowait irq softirq steal; guest time is already in user. Time the
     # hypervisor stole was nobody's here: neither busy nor idle, but part of the total.
     user, nice, system, _idle, _iowait, irq, softirq = values[:7]
-    return user + nice + system + irq + softirq, sum(values[:8])
+    cores = sum(1 for line in lines[1:] if line.startswith("cpu"))
+    return user + nice + system + irq + softirq, sum(values[:8]), cores
 
 
 def sample() -> CpuSample:
-    """Before a run."""
+    """Before a run: every process, the cores, and our children so far."""
     return CpuSample(_processes(), *_machine(), _children_seconds())
 
 
-def sample_after(settle_seconds: float = 0.3) -> CpuSample:
-    """After a run: the cores' figures at once, the processes' once the database server has
-    had a moment to reap the backends of the connections the run closed (an ended backend's
-    time shows in its parent's only once reaped).
+def sample_after(database_commands: frozenset[str] = frozenset()) -> CpuSample:
+    """After a run: the cores' figures at once; the processes' from a scan during which none of
+    the database server's was reaped. One scan of /proc is not atomic: a backend reaped between
+    the reading of its parent and its own (pgbench's, as it disconnects) would be in neither,
+    so scans repeat until two in a row find the same ones, for at most REAPING_SECONDS.
     """
-    busy, total = _machine()
+    busy, total, cores = _machine()
     children = _children_seconds()
-    time.sleep(settle_seconds)
-    return CpuSample(_processes(), busy, total, children)
+    deadline = time.monotonic() + REAPING_SECONDS
+    processes = _processes()
+    while database_commands and time.monotonic() < deadline:
+        time.sleep(0.01)
+        earlier, processes = processes, _processes()
+        if _pids(earlier, database_commands) == _pids(processes, database_commands):
+            break
+    return CpuSample(processes, busy, total, cores, children)
+
+
+def _pids(processes: Mapping[int, Process], commands: frozenset[str]) -> set[int]:
+    return {p.pid for p in processes.values() if p.command in commands}
 
 
 def _processes() -> dict[int, Process]:
@@ -91,7 +107,7 @@ def _processes() -> dict[int, Process]:
     return processes
 
 
-def _machine() -> tuple[int, int]:
+def _machine() -> tuple[int, int, int]:
     return parse_machine((PROC / "stat").read_text())
 
 
@@ -113,18 +129,21 @@ def descendants(processes: Mapping[int, Process], root: int) -> set[int]:
     return found
 
 
-def tree_ticks(sample: CpuSample, root: int) -> int:
-    """CPU time of root and everything under it so far, ended processes included."""
+def tree_ticks(taken: CpuSample, root: int) -> int:
+    """CPU time of root and everything under it so far, ended processes included. A process
+    that left the tree (orphaned, then reaped by init) takes its time with it: neither the
+    service's master nor the postmaster lets its children go.
+    """
     return sum(
-        sample.processes[pid].ticks + sample.processes[pid].reaped_ticks
-        for pid in descendants(sample.processes, root)
-        if pid in sample.processes
+        taken.processes[pid].ticks + taken.processes[pid].reaped_ticks
+        for pid in descendants(taken.processes, root)
+        if pid in taken.processes
     )
 
 
-def roots(sample: CpuSample, commands: frozenset[str]) -> list[int]:
+def roots(taken: CpuSample, commands: frozenset[str]) -> list[int]:
     """The processes running one of the commands whose parent does not (a server's master)."""
-    processes = sample.processes
+    processes = taken.processes
     return [
         p.pid
         for p in processes.values()
@@ -143,30 +162,29 @@ def spent(
 ) -> dict[str, Any]:
     """The run's CPU per request, by whom, and the rate at which the cores would be full.
     service_pid: the service's process, counted with everything under it; database_commands:
-    the database server's processes (none for SQLite, which runs inside the service).
+    the database server's processes (none for SQLite, which runs inside the service). When
+    no such process runs here (a database on another host) its cost and the bound are None.
     """
     tick = os.sysconf("SC_CLK_TCK")
-    cores = os.cpu_count() or 1
-
-    service = (
+    service_ticks = (
         0
         if service_pid is None
         else tree_ticks(after, service_pid) - tree_ticks(before, service_pid)
     )
-    database = sum(
-        tree_ticks(after, root) - tree_ticks(before, root)
-        for root in roots(after, database_commands)
-    )
-    service_seconds, database_seconds = service / tick, database / tick
-    load = after.children_seconds - before.children_seconds
+    database_roots = roots(after, database_commands)
+    database_ticks = sum(tree_ticks(after, r) - tree_ticks(before, r) for r in database_roots)
+    database_unseen = bool(database_commands) and not database_roots
+    load_seconds = after.children_seconds - before.children_seconds
     total = after.machine_total - before.machine_total
     busy = (after.machine_busy - before.machine_busy) / total if total else 0.0
     per_request = 1e6 / requests if requests else 0.0
-    cost = (service_seconds + database_seconds + load) * per_request
+    cost = (service_ticks / tick + database_ticks / tick + load_seconds) * per_request
     return {
-        "service_cpu_us": round(service_seconds * per_request),
-        "database_cpu_us": round(database_seconds * per_request),
-        "load_cpu_us": round(load * per_request),
-        "cores_busy": round(busy * cores, 2),
-        "cpu_bound_per_s": round(cores * 1e6 / cost) if cost else None,
+        "service_cpu_us": round(service_ticks / tick * per_request),
+        "database_cpu_us": None if database_unseen else round(database_ticks / tick * per_request),
+        "load_cpu_us": round(load_seconds * per_request),
+        "cores_busy": round(busy * after.cores, 2),
+        "cpu_bound_per_s": round(after.cores * 1e6 / cost)
+        if cost and not database_unseen
+        else None,
     }

@@ -1,5 +1,6 @@
 """Driving load with wrk (a separate, C, event-loop process that uses a fraction of a core, so
-the 2-core machine's CPU goes to the server), and reading its results.
+the 2-core machine's CPU goes to the server), reading its results, and what its requests cost
+in CPU (measured, with bench/cpu.py).
 """
 
 from __future__ import annotations
@@ -89,12 +90,13 @@ def measured(
     """A wrk run against the server, and what its requests cost in CPU (bench/cpu.py)."""
     before = cpu.sample()
     result = run_wrk(server.base_url, *script_args, connections=connections, seconds=seconds)
-    after = cpu.sample_after()
+    database_commands = cpu.POSTGRES if database == "postgres" else frozenset()
+    after = cpu.sample_after(database_commands)
     spent = cpu.spent(
         before,
         after,
         requests=result.requests,
         service_pid=server.pid,
-        database_commands=cpu.POSTGRES if database == "postgres" else frozenset(),
+        database_commands=database_commands,
     )
     return result, spent

@@ -218,7 +218,7 @@ def main() -> None:
                     )
                     spent = cpu.spent(
                         cpu_before,
-                        cpu.sample_after(),
+                        cpu.sample_after(cpu.POSTGRES),
                         requests=result["transactions"],
                         database_commands=cpu.POSTGRES,
                     )
@@ -235,6 +235,7 @@ def main() -> None:
                             "database_cpu_us": spent["database_cpu_us"],
                             "pgbench_cpu_us": spent["load_cpu_us"],
                             "cores_busy": spent["cores_busy"],
+                            "cpu_bound_per_s": spent["cpu_bound_per_s"],
                         }
                     )
         finally:
