@@ -58,6 +58,31 @@ class SeatMap:
         object.__setattr__(self, "labels", labels)
         object.__setattr__(self, "positions", {label: i for i, label in enumerate(labels)})
 
+    @classmethod
+    def build(cls, rows: Sequence[tuple[str, int]], blocked: Iterable[str] = ()) -> SeatMap:
+        """A checked map: rows front to back as (label, seats), e.g. [("A", 12), ("B", 14)],
+        and the seats never sold. Row labels are 1 to 3 letters A-Z, unique; each row has 1 to
+        500 seats; blocked seats exist and leave at least one seat to sell.
+        """
+        if isinstance(rows, str) or not isinstance(rows, Sequence) or not rows:
+            raise ValidationError("seat_map.rows", "must be a non-empty list")
+        if len(rows) > MAX_ROWS:
+            raise ValidationError("seat_map.rows", f"must have at most {MAX_ROWS} rows")
+        plan = cls(tuple(_checked_row(row) for row in rows))
+        if len({row.label for row in plan.rows}) != len(plan.rows):
+            raise ValidationError("seat_map.rows", "row labels must be unique")
+        if isinstance(blocked, str | bytes):
+            raise ValidationError("seat_map.blocked", 'must be a list of seat names like "C5"')
+        names = frozenset(
+            require_seat_labels(list(blocked), field="seat_map.blocked", allow_empty=True)
+        )
+        missing = sorted(names - plan.positions.keys())
+        if missing:
+            raise ValidationError("seat_map.blocked", f"no such seats: {', '.join(missing)}")
+        if len(names) >= len(plan.labels):
+            raise ValidationError("seat_map.blocked", "must leave at least one seat to sell")
+        return cls(plan.rows, names)
+
     @property
     def capacity(self) -> int:
         """The sellable seats: all but the blocked ones."""
@@ -80,40 +105,38 @@ class SeatMap:
 
 def parse_seat_map(value: Any, *, max_capacity: int) -> SeatMap:
     """A SeatMap from {"rows": [{"label": "A", "seats": 12}, ...], "blocked": ["A1", ...]}."""
-    if isinstance(value, SeatMap):
-        value = value.to_json()
+    plan = value if isinstance(value, SeatMap) else _from_json(value)
+    if plan.capacity > max_capacity:
+        raise ValidationError("seat_map", f"must have at most {max_capacity} seats")
+    return plan
+
+
+def _from_json(value: Any) -> SeatMap:
     if not isinstance(value, Mapping):
         raise ValidationError("seat_map", "must be an object with rows and blocked seats")
     unknown = set(value) - {"rows", "blocked"}
     if unknown:
         raise ValidationError("seat_map", f"unknown fields: {', '.join(sorted(map(str, unknown)))}")
     raw_rows = value.get("rows")
-    if not isinstance(raw_rows, Sequence) or isinstance(raw_rows, str) or not raw_rows:
+    if not isinstance(raw_rows, Sequence) or isinstance(raw_rows, str):
         raise ValidationError("seat_map.rows", "must be a non-empty list")
-    if len(raw_rows) > MAX_ROWS:
-        raise ValidationError("seat_map.rows", f"must have at most {MAX_ROWS} rows")
-    rows = tuple(_parse_row(raw) for raw in raw_rows)
-    if len({row.label for row in rows}) != len(rows):
-        raise ValidationError("seat_map.rows", "row labels must be unique")
-    total = sum(row.seats for row in rows)
-    if total > max_capacity:
-        raise ValidationError("seat_map", f"must have at most {max_capacity} seats")
-    plan = SeatMap(rows)
-    blocked = frozenset(
-        require_seat_labels(value.get("blocked", []), field="seat_map.blocked", allow_empty=True)
+    for raw in raw_rows:
+        if not isinstance(raw, Mapping) or set(raw) != {"label", "seats"}:
+            raise ValidationError("seat_map.rows", 'each row must be {"label": "A", "seats": 12}')
+    return SeatMap.build(
+        [(raw["label"], raw["seats"]) for raw in raw_rows], value.get("blocked", [])
     )
-    missing = sorted(blocked - plan.positions.keys())
-    if missing:
-        raise ValidationError("seat_map.blocked", f"no such seats: {', '.join(missing)}")
-    if len(blocked) >= total:
-        raise ValidationError("seat_map.blocked", "must leave at least one seat to sell")
-    return SeatMap(rows, blocked)
 
 
-def _parse_row(raw: Any) -> SeatRow:
-    if not isinstance(raw, Mapping) or set(raw) != {"label", "seats"}:
-        raise ValidationError("seat_map.rows", 'each row must be {"label": "A", "seats": 12}')
-    label, seats = raw["label"], raw["seats"]
+def _checked_row(row: object) -> SeatRow:
+    if isinstance(row, SeatRow):
+        label, seats = row.label, row.seats
+    elif isinstance(row, tuple) and len(row) == 2:
+        label, seats = row
+    else:
+        raise ValidationError(
+            "seat_map.rows", 'each row must be a label and a seat count: ("A", 12)'
+        )
     if not isinstance(label, str) or not _ROW_LABEL.match(label):
         raise ValidationError(
             "seat_map.rows", f"a row label must be 1 to {MAX_ROW_LABEL_CHARS} letters A-Z"
