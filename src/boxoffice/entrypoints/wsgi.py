@@ -22,9 +22,9 @@ import attrs
 from boxoffice.bootstrap import build
 from boxoffice.config import Settings
 from boxoffice.entrypoints import jwt_secret
-from boxoffice.entrypoints.bulkhead import Bulkhead, writes_alone_for
+from boxoffice.entrypoints.bulkhead import Bulkhead
 from boxoffice.entrypoints.http import create_app
-from boxoffice.entrypoints.http.app import ACCESS_LOGGER
+from boxoffice.entrypoints.http.app import ACCESS_LOGGER, PASSWORD_HASHING_ROUTES
 from boxoffice.entrypoints.logs import access_line_writer, configure_service_logging
 
 
@@ -54,7 +54,7 @@ def worker_app(settings: Settings) -> WSGIApplication:
         app,
         threads=settings.threads,
         slots=settings.slots,
-        writes_alone=writes_alone_for(settings.service_database_url()),
+        hashing_paths=PASSWORD_HASHING_ROUTES,
     )
 
 
