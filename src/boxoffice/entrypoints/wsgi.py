@@ -45,9 +45,9 @@ def worker_app(settings: Settings) -> WSGIApplication:
         access_log=settings.access_log == "on",
         access_log_writer=access_line_writer(ACCESS_LOGGER),
     )
-    # What is loaded by now lives as long as the process: out of the collector's sight, a full
-    # collection no longer walks it. Under load those paused a worker 17-65 ms, five times in
-    # 30 s; frozen, none over 5 ms (bench/README.md). Collected first, so no garbage is kept.
+    # What is loaded by now lives as long as the process. Frozen, it is out of the collector's
+    # sight: a full collection, which stops every request of the worker while it runs, walks
+    # only what came after (bench/README.md). Collected first, so no garbage is kept.
     gc.collect()
     gc.freeze()
     return Bulkhead(
