@@ -48,7 +48,7 @@ class Inside:
         self.entered = threading.Event()
         self.go = threading.Event()
         self.titles: list[str] = []
-        self._thread = threading.Thread(target=self._run, args=(factory, read_only))
+        self._thread = threading.Thread(target=self._run, args=(factory, read_only), daemon=True)
         self._thread.start()
 
     def _run(self, factory: SqlAlchemyUnitOfWorkFactory, read_only: bool) -> None:
