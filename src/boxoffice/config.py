@@ -69,19 +69,20 @@ class Settings:
     host: str = attrs.field(default="127.0.0.1", validator=_optional_text)
     port: int = attrs.field(default=8000, validator=_int_in(0, 65535))
     workers: int = attrs.field(default=2, validator=_int_in(1, 64))
-    # Python threads per worker. Log-ins and sign-ups hold theirs while bcrypt hashes; other
-    # requests run `slots` at a time. Enough threads that twenty clients logging in at once
-    # leave threads for bookings (bench/login.py).
+    # Python threads per worker. Log-ins and sign-ups hold theirs while bcrypt hashes, and may
+    # hold all but `slots`; the other requests run `slots` at a time. Enough threads that a
+    # storm of log-ins leaves threads for bookings (bench/login.py).
     threads: int = attrs.field(default=32, validator=_int_in(1, 64))
-    # Requests other than log-ins and sign-ups running at once per worker; on SQLite one that
-    # writes takes them all (entrypoints/bulkhead.py). On two cores 2 to 4 served listings and
-    # bookings as fast as 16 unbounded threads did (bench/README.md).
+    # Requests other than log-ins and sign-ups running at once per worker, one slot each
+    # (entrypoints/bulkhead.py): enough to keep the cores busy, few enough that their threads
+    # do not spend their time handing the GIL to each other. Whatever the slots, on SQLite a
+    # unit of work that writes runs alone among its worker's (adapters/sqlalchemy/write_gate.py).
     slots: int = attrs.field(default=4, validator=_int_in(1, 64))
     # SQLite only. "full" (default): an acknowledged booking survives a power cut. "normal":
     # faster commits, but a power cut (not a process crash) may lose the last ones.
     sqlite_synchronous: str = attrs.field(default="full", validator=_one_of("full", "normal"))
     # One line per request (method, path, status, duration) to stderr. "off" where a proxy in
-    # front logs requests already: under load the line costs 10-19 % of the throughput.
+    # front logs requests already: the line is a noticeable share of a request's cost.
     access_log: str = attrs.field(default="on", validator=_one_of("on", "off"))
 
     def resolved_data_dir(self) -> Path:

@@ -15,6 +15,7 @@ from boxoffice.entrypoints.http.overload import OVERLOADED
 from tests.http.conftest import Api
 
 TIMEOUT = 5
+HASHING = frozenset({"/login", "/signup"})
 
 
 class BlockingApp:
@@ -46,7 +47,7 @@ def in_thread(app: Bulkhead, path: str, method: str = "GET") -> threading.Thread
 
 def test_a_request_waits_for_a_slot_and_gets_it_when_one_frees() -> None:
     inner = BlockingApp()
-    app = Bulkhead(inner, threads=8, slots=1)
+    app = Bulkhead(inner, threads=8, slots=1, hashing_paths=HASHING)
     slow = in_thread(app, "/slow")
     assert inner.inside.acquire(timeout=TIMEOUT)
 
@@ -62,7 +63,7 @@ def test_a_request_waits_for_a_slot_and_gets_it_when_one_frees() -> None:
 @pytest.mark.parametrize("path", ["/login", "/signup"])
 def test_hashing_requests_pass_while_every_slot_is_taken(path: str) -> None:
     inner = BlockingApp()
-    app = Bulkhead(inner, threads=8, slots=1)
+    app = Bulkhead(inner, threads=8, slots=1, hashing_paths=HASHING)
     slow = in_thread(app, "/slow")
     assert inner.inside.acquire(timeout=TIMEOUT)
 
@@ -74,9 +75,41 @@ def test_hashing_requests_pass_while_every_slot_is_taken(path: str) -> None:
     slow.join(TIMEOUT)
 
 
+def test_every_other_request_takes_one_slot_whatever_its_method() -> None:
+    inner = BlockingApp()
+    app = Bulkhead(inner, threads=8, slots=3, hashing_paths=HASHING)
+    running = [in_thread(app, "/slow", method) for method in ("POST", "GET", "DELETE")]
+
+    for _ in running:
+        assert inner.inside.acquire(timeout=TIMEOUT), "waited for a slot it should have had"
+
+    inner.release.set()
+    for thread in running:
+        thread.join(TIMEOUT)
+
+
+def test_only_the_paths_it_is_given_pass_as_hashing() -> None:
+    inner = BlockingApp()
+    app = Bulkhead(inner, threads=8, slots=1, hashing_paths=frozenset({"/hash"}))
+    slow = in_thread(app, "/slow")
+    assert inner.inside.acquire(timeout=TIMEOUT)
+
+    hashing = in_thread(app, "/hash", "POST")
+    hashing.join(TIMEOUT)
+    assert not hashing.is_alive(), "waited for a slot"
+    assert inner.inside.acquire(timeout=TIMEOUT)
+    login = in_thread(app, "/login", "POST")
+    assert not inner.inside.acquire(timeout=0.2), "a path it was not given passed as hashing"
+
+    inner.release.set()
+    for thread in (slow, login):
+        thread.join(TIMEOUT)
+        assert not thread.is_alive()
+
+
 def test_a_request_that_fails_gives_its_slot_back() -> None:
     inner = BlockingApp()
-    app = Bulkhead(inner, threads=8, slots=1)
+    app = Bulkhead(inner, threads=8, slots=1, hashing_paths=HASHING)
 
     with pytest.raises(RuntimeError):
         call(app, "/fail")
@@ -107,112 +140,6 @@ def test_a_freed_slot_goes_to_the_longest_waiter_not_to_a_newcomer() -> None:
     assert entered == ["waiter", "newcomer"]
 
 
-def test_a_waiter_for_several_slots_gets_them_all_and_newcomers_queue_behind_it() -> None:
-    slots = FairSlots(2)
-    slots.acquire()
-    entered: list[str] = []
-
-    def take(name: str, count: int) -> None:
-        slots.acquire(count)
-        entered.append(name)
-        slots.release(count)
-
-    both = threading.Thread(target=take, args=("both", 2), daemon=True)
-    both.start()
-    deadline = time.monotonic() + TIMEOUT
-    while not slots._waiters:  # until it is queued, one slot still free
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    one = threading.Thread(target=take, args=("one", 1), daemon=True)
-    one.start()
-    one.join(0.2)
-    assert entered == [], "took the free slot ahead of the waiter for two"
-
-    slots.release()
-    both.join(TIMEOUT)
-    one.join(TIMEOUT)
-    assert entered == ["both", "one"]
-
-
-@pytest.mark.parametrize("method", ["POST", "DELETE"])
-def test_where_writes_run_alone_a_write_waits_for_the_reads_and_the_reads_for_it(
-    method: str,
-) -> None:
-    inner = BlockingApp()
-    app = Bulkhead(inner, threads=8, slots=4, writes_alone=True)
-    reading = in_thread(app, "/slow")
-    assert inner.inside.acquire(timeout=TIMEOUT)
-
-    writing = in_thread(app, "/bookings", method)
-    assert not inner.inside.acquire(timeout=0.2), "a write ran beside a read"
-    later_read = in_thread(app, "/shows")
-    assert not inner.inside.acquire(timeout=0.2), "a read went ahead of the waiting write"
-
-    inner.release.set()
-    for thread in (reading, writing, later_read):
-        thread.join(TIMEOUT)
-        assert not thread.is_alive()
-
-
-@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
-def test_reads_run_side_by_side_and_so_do_writes_unless_told_otherwise(method: str) -> None:
-    inner = BlockingApp()
-    alone = Bulkhead(inner, threads=8, slots=4, writes_alone=True)
-    together = Bulkhead(inner, threads=8, slots=4)
-    running = [in_thread(alone, "/slow", method), in_thread(alone, "/slow", method)]
-    running += [in_thread(together, "/slow"), in_thread(together, "/slow", "POST")]
-
-    for _ in running:
-        assert inner.inside.acquire(timeout=TIMEOUT), "waited for a slot it should have had"
-
-    inner.release.set()
-    for thread in running:
-        thread.join(TIMEOUT)
-
-
-class TwoGates:
-    """A WSGI app whose writes to /write and reads of /slow wait for gates of their own."""
-
-    def __init__(self) -> None:
-        self.inside = threading.Semaphore(0)
-        self.gates = {"/write": threading.Event(), "/slow": threading.Event()}
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ["PATH_INFO"] == "/fail":
-            raise RuntimeError("boom")
-        self.inside.release()
-        gate = self.gates.get(environ["PATH_INFO"])
-        if gate is not None:
-            assert gate.wait(TIMEOUT)
-        return [b""]
-
-
-def test_a_write_gives_back_every_slot_and_the_reads_behind_it_go_in_together() -> None:
-    inner = TwoGates()
-    app = Bulkhead(inner, threads=16, slots=4, writes_alone=True)
-    with pytest.raises(RuntimeError):
-        call(app, "/fail", "POST")
-    writing = in_thread(app, "/write", "POST")
-    assert inner.inside.acquire(timeout=TIMEOUT), "a failed write kept some of its slots"
-
-    reads = [in_thread(app, "/slow") for _ in range(3)]
-    assert not inner.inside.acquire(timeout=0.2), "a read ran beside the write"
-    inner.gates["/write"].set()
-    writing.join(TIMEOUT)
-    for _ in reads:
-        assert inner.inside.acquire(timeout=TIMEOUT), "the reads were let in one at a time"
-
-    inner.gates["/slow"].set()
-    for thread in reads:
-        thread.join(TIMEOUT)
-        assert not thread.is_alive()
-
-
-def test_nobody_may_ask_for_more_slots_than_there_are() -> None:
-    with pytest.raises(ValueError, match="3 of 2"):
-        FairSlots(2).acquire(3)
-
-
 class TricklingBody(io.RawIOBase):
     """A request body whose bytes arrive only once the test lets them."""
 
@@ -240,7 +167,7 @@ class EchoApp:
     "headers", [{"CONTENT_LENGTH": "7"}, {"HTTP_TRANSFER_ENCODING": "chunked"}]
 )
 def test_a_body_still_arriving_holds_no_slot(headers: dict[str, str]) -> None:
-    app = Bulkhead(EchoApp(), threads=8, slots=1)
+    app = Bulkhead(EchoApp(), threads=8, slots=1, hashing_paths=HASHING)
     body = TricklingBody(b'{"a":1}')
     replies: list[bytes] = []
     slow = threading.Thread(
@@ -273,7 +200,7 @@ def test_a_log_in_over_the_limit_is_flagged_and_one_under_it_is_not() -> None:
             seen.append(b"admitted")
             return gate({**environ, "PATH_INFO": "/slow"}, start_response)
 
-    app = Bulkhead(Recorder(), threads=3, slots=2)  # one log-in at a time
+    app = Bulkhead(Recorder(), threads=3, slots=2, hashing_paths=HASHING)  # one log-in at a time
     holding = in_thread(app, "/login")
     assert gate.inside.acquire(timeout=TIMEOUT)
 

@@ -20,6 +20,7 @@ from boxoffice.config import Settings
 from boxoffice.entrypoints import cli, jwt_secret, server, wsgi
 from boxoffice.entrypoints.bulkhead import Bulkhead
 from boxoffice.entrypoints.http import create_app
+from boxoffice.entrypoints.http.app import PASSWORD_HASHING_ROUTES
 from boxoffice.errors import ConfigurationError
 from tests.http.conftest import PASSWORD, Api
 
@@ -128,15 +129,15 @@ def test_get_app_reads_the_environment_and_tokens_outlive_it(
 
 
 @pytest.mark.parametrize(
-    ("database_url", "slots", "writes_alone"),
+    ("database_url", "slots"),
     [
-        ("sqlite:///{dir}/b.db", 4, True),
-        ("postgresql+psycopg://nobody@127.0.0.1:1/none", 4, False),
-        ("sqlite:///{dir}/b.db", 3, True),
+        ("sqlite:///{dir}/b.db", 4),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", 4),
+        ("sqlite:///{dir}/b.db", 3),
     ],
 )
-def test_on_sqlite_a_worker_runs_each_write_alone(
-    tmp_path: Path, database_url: str, slots: int, writes_alone: bool
+def test_a_worker_admits_log_ins_and_sign_ups_apart_and_the_rest_by_slots_on_any_database(
+    tmp_path: Path, database_url: str, slots: int
 ) -> None:
     settings = Settings(
         database_url=database_url.format(dir=tmp_path), jwt_secret="k" * 40, slots=slots
@@ -145,7 +146,8 @@ def test_on_sqlite_a_worker_runs_each_write_alone(
     app = wsgi.worker_app(settings)
 
     assert isinstance(app, Bulkhead)
-    assert (app.slots, app.writes_alone) == (slots, writes_alone)
+    assert app.slots == slots
+    assert app.hashing_paths == PASSWORD_HASHING_ROUTES == {"/login", "/signup"}
 
 
 @pytest.mark.parametrize("access_log", ["on", "off"])

@@ -1,17 +1,15 @@
-"""Separate concurrency budgets for requests that wait on bcrypt and for all the others.
+"""Separate concurrency budgets for requests that wait on password hashing and for the others.
 
-A log-in or sign-up holds its thread for a quarter of a second or more while bcrypt hashes
-(on low-priority threads, GIL released); a booking or a listing needs the CPU for about a
-millisecond. Enough threads that a storm of log-ins cannot take them all (Settings.threads)
-would, left alone, let just as many listings and bookings run Python at once, and they would
-spend their time handing the GIL to each other. So the others run at most `slots` at a time per
-process, and the rest wait for a slot without using the CPU; log-ins and sign-ups may hold
+A log-in or sign-up holds its thread while bcrypt hashes (on low-priority threads, GIL
+released), hundreds of times longer than a booking or a listing needs the CPU. Enough threads
+that a storm of log-ins cannot take them all (Settings.threads) would, left alone, let just as
+many listings and bookings run Python at once, and they would spend their time handing the GIL
+to each other. So the others run at most `slots` at a time per
+process, and the rest wait for a slot without using the CPU; the requests that hash may hold
 every thread but those, and one more is answered 503 at once.
 
-Where the database works inside the worker (SQLite), a request that writes (any method but
-GET, HEAD and OPTIONS, even one refused before it reaches the database) takes every slot: no
-other request but log-ins and sign-ups runs beside it in its process, from the start of the
-request to its end, the wait for its commit's fsync included (writes_alone_for says why).
+Only HTTP lives here: how a database's writes share a process is its unit of work's business
+(on SQLite, adapters/sqlalchemy/write_gate.py).
 """
 
 from __future__ import annotations
@@ -25,40 +23,18 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from boxoffice.entrypoints.http.body import MAX_BODY_BYTES, chunked_to_its_end
 from boxoffice.entrypoints.http.overload import OVERLOADED
 
-# Requests that change nothing: these take one slot however the database works.
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-# What waits on bcrypt: these never wait for a slot, and never take one.
-HASHING_PATHS = frozenset({"/login", "/signup"})
-
-
-def writes_alone_for(database_url: str) -> bool:
-    """Whether a request that writes should run alone in its process.
-
-    SQLite works inside the worker, and a writer holds the file's one write lock, which every
-    booking of every worker queues on, across several hand-offs of the GIL: each other request
-    running Python in the same process stretches that hold. Under load with 4 slots a booking
-    held it 0.49-0.56 ms on average, 0.25-0.29 ms running alone (0.15-0.21 ms with no load).
-    The price: reads in that worker wait while a write runs, through its wait for the other
-    worker's writer and its fsync too (releasing the slots for the fsync was tried: the writers'
-    Python met again and nothing was gained).
-    PostgreSQL works in its own processes: there, while one request waits for a round trip,
-    another runs its Python, and bookings over many shows need that (bench/README.md, seventh
-    session).
-    """
-    return database_url.startswith("sqlite")
-
 
 class Bulkhead:
-    """`threads` is the server's count per process: log-ins and sign-ups may hold all of them
-    but `slots`, and never fewer than one.
+    """`threads` is the server's count per process: requests to `hashing_paths` (those that wait
+    on password hashing) may hold all of them but `slots`, and never fewer than one; they never
+    wait for a slot, and never take one.
     """
 
     def __init__(
-        self, app: WSGIApplication, *, threads: int, slots: int, writes_alone: bool = False
+        self, app: WSGIApplication, *, threads: int, slots: int, hashing_paths: frozenset[str]
     ) -> None:
         self._app = app
-        self._writes_alone = writes_alone
+        self._hashing_paths = hashing_paths
         self._slots = FairSlots(slots)
         self._hashing_limit = max(1, threads - slots)
         self._hashing = 0
@@ -69,23 +45,21 @@ class Bulkhead:
         return self._slots.capacity
 
     @property
-    def writes_alone(self) -> bool:
-        return self._writes_alone
+    def hashing_paths(self) -> frozenset[str]:
+        return self._hashing_paths
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") in HASHING_PATHS:
+        if environ.get("PATH_INFO") in self._hashing_paths:
             return self._hash(environ, start_response)
         # A client sends its body at its own pace: wait for it here, holding a thread but no
         # slot, so a few clients that stall mid-body cannot take every slot.
         _receive_body(environ)
-        alone = self._writes_alone and environ.get("REQUEST_METHOD") not in READ_METHODS
-        taken = self._slots.capacity if alone else 1
-        self._slots.acquire(taken)
+        self._slots.acquire()
         try:
             # The Falcon app renders the whole body before it returns.
             return self._app(environ, start_response)
         finally:
-            self._slots.release(taken)
+            self._slots.release()
 
     def _hash(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         with self._hashing_lock:
@@ -120,41 +94,36 @@ def _receive_body(environ: WSGIEnvironment) -> None:
 
 
 class FairSlots:
-    """A counting semaphore that serves waiters first come, first served; a waiter may ask for
-    several slots at once, and those behind it wait until it has them.
+    """A counting semaphore that serves waiters first come, first served.
 
-    threading.Semaphore lets a newcomer take a freed slot before the waiter it woke: under load
-    some requests lost that race again and again, and bookings' p99 went from 0.1 s to 1 s.
-    Here freed slots are handed straight to the longest waiters.
+    threading.Semaphore lets a newcomer take a freed slot before the waiter it woke, so under
+    load a request can lose that race again and again and wait far longer than the others.
+    Here a freed slot is handed straight to the longest waiter.
     """
 
     def __init__(self, slots: int) -> None:
         self._lock = threading.Lock()
         self._capacity = slots
         self._free = slots
-        self._waiters: collections.deque[tuple[int, threading.Lock]] = collections.deque()
+        self._waiters: collections.deque[threading.Lock] = collections.deque()
 
     @property
     def capacity(self) -> int:
         return self._capacity
 
-    def acquire(self, count: int = 1) -> None:
-        if not 0 < count <= self._capacity:
-            # More than there are would wait forever, and everyone queued behind it.
-            raise ValueError(f"cannot take {count} of {self._capacity} slots")
+    def acquire(self) -> None:
         with self._lock:
-            if self._free >= count and not self._waiters:
-                self._free -= count
+            if self._free and not self._waiters:
+                self._free -= 1
                 return
             handoff = threading.Lock()
             handoff.acquire()
-            self._waiters.append((count, handoff))
-        handoff.acquire()  # until release() hands this waiter its slots
+            self._waiters.append(handoff)
+        handoff.acquire()  # until release() hands this waiter its slot
 
-    def release(self, count: int = 1) -> None:
+    def release(self) -> None:
         with self._lock:
-            self._free += count
-            while self._waiters and self._waiters[0][0] <= self._free:
-                wanted, handoff = self._waiters.popleft()
-                self._free -= wanted
-                handoff.release()
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._free += 1

@@ -52,8 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--slots",
         type=int,
-        help="requests other than log-ins and sign-ups running at once per worker (default 4; "
-        "on SQLite one that writes takes them all)",
+        help="requests other than log-ins and sign-ups running at once per worker (default 4)",
     )
     serve.add_argument(
         "--access-log",

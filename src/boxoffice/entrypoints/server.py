@@ -4,9 +4,9 @@ The master migrates the schema once and settles the JWT secret before it starts 
 each worker then builds its own Boxoffice (engine, connection pool), so no connection crosses
 a fork. SIGTERM is a graceful shutdown: workers stop accepting, finish their requests, then exit.
 
-Why granian rather than gunicorn: its HTTP handling is in Rust, off the GIL, so on two cores a
-request that touches nothing costs about a third of what it costs under gunicorn's threaded
-workers (bench/README.md), and that CPU goes to the application instead.
+Why granian rather than gunicorn: its HTTP handling is in Rust, off the GIL, so the CPU that
+gunicorn's threaded workers spend on HTTP in Python, holding the GIL, goes to the application
+instead (bench/README.md).
 """
 
 from __future__ import annotations

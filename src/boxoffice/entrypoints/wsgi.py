@@ -22,9 +22,9 @@ import attrs
 from boxoffice.bootstrap import build
 from boxoffice.config import Settings
 from boxoffice.entrypoints import jwt_secret
-from boxoffice.entrypoints.bulkhead import Bulkhead, writes_alone_for
+from boxoffice.entrypoints.bulkhead import Bulkhead
 from boxoffice.entrypoints.http import create_app
-from boxoffice.entrypoints.http.app import ACCESS_LOGGER
+from boxoffice.entrypoints.http.app import ACCESS_LOGGER, PASSWORD_HASHING_ROUTES
 from boxoffice.entrypoints.logs import access_line_writer, configure_service_logging
 
 
@@ -45,16 +45,16 @@ def worker_app(settings: Settings) -> WSGIApplication:
         access_log=settings.access_log == "on",
         access_log_writer=access_line_writer(ACCESS_LOGGER),
     )
-    # What is loaded by now lives as long as the process: out of the collector's sight, a full
-    # collection no longer walks it. Under load those paused a worker 17-65 ms, five times in
-    # 30 s; frozen, none over 5 ms (bench/README.md). Collected first, so no garbage is kept.
+    # What is loaded by now lives as long as the process. Frozen, it is out of the collector's
+    # sight: a full collection, which stops every request of the worker while it runs, walks
+    # only what came after (bench/README.md). Collected first, so no garbage is kept.
     gc.collect()
     gc.freeze()
     return Bulkhead(
         app,
         threads=settings.threads,
         slots=settings.slots,
-        writes_alone=writes_alone_for(settings.service_database_url()),
+        hashing_paths=PASSWORD_HASHING_ROUTES,
     )
 
 

@@ -29,6 +29,7 @@ from boxoffice.adapters.sqlalchemy.repositories import (
 )
 from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.wal_sync import WalSync
+from boxoffice.adapters.sqlalchemy.write_gate import GatePass, WriteGate
 from boxoffice.adapters.sqlalchemy.writer_queue import SqliteWriterQueue
 from boxoffice.domain.errors import StorageError
 
@@ -49,12 +50,15 @@ class SqlAlchemyUnitOfWork:
         read_only: bool,
         writer_queue: SqliteWriterQueue | None = None,
         wal_sync: WalSync | None = None,
+        write_gate: WriteGate | None = None,
     ) -> None:
         self._engine = engine
         self._cache = cache
         self._read_only = read_only
         self._writer_queue = writer_queue
         self._wal_sync = wal_sync
+        self._write_gate = write_gate
+        self._gate_pass: GatePass | None = None
         # This writer's turn in the queue, while it holds one.
         self._turn: contextlib.AbstractContextManager[None] | None = None
         self._connection: PoolProxiedConnection | None = None
@@ -66,10 +70,16 @@ class SqlAlchemyUnitOfWork:
         if self._connection is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
         self._in_transaction = False
-        if self._wal_sync is not None:
-            # After a failed fsync nothing more is written: it could not be made durable.
-            self._wal_sync.refuse_writes_if_broken()
+        if self._write_gate is not None:
+            # First (write_gate.py): a write waits at the gate holding no connection and no turn
+            # in the writers' queue, which would hold back other processes' writers. Left when
+            # the block ends, past the wait for the fsync: a writer let in during that wait
+            # would hold the lock while this thread wakes and finishes its unit of work.
+            self._gate_pass = self._write_gate.enter(writes=not self._read_only)
         try:
+            if self._wal_sync is not None:
+                # After a failed fsync nothing more is written: it could not be made durable.
+                self._wal_sync.refuse_writes_if_broken()
             # In the queue before taking a connection: writers waiting for their first turn
             # hold none of the pool's.
             self._queue_for_the_write_lock()
@@ -109,8 +119,14 @@ class SqlAlchemyUnitOfWork:
             if connection is not None:
                 self._give_back(connection)
         finally:
-            # Only once the transaction is over may the next writer go.
-            self._next_writer_may_go()
+            try:
+                # Only once the transaction is over may the next writer go.
+                self._next_writer_may_go()
+            finally:
+                # Last: the gate opens once nothing of this unit of work is left to run.
+                gate_pass, self._gate_pass = self._gate_pass, None
+                if gate_pass is not None:
+                    gate_pass.leave()
 
     @property
     def users(self) -> SqlAlchemyUserRepository:
@@ -312,6 +328,7 @@ class SqlAlchemyUnitOfWorkFactory:
             Path(database).expanduser() if engine.dialect.name == "sqlite" and database else None
         )
         self._writer_queue = None if sqlite_file is None else SqliteWriterQueue(sqlite_file)
+        self._write_gate = None if sqlite_file is None else WriteGate.for_database(sqlite_file)
         self._wal_sync = WalSync(sqlite_file) if sqlite_file and sync_sqlite_wal else None
         self._pid = os.getpid()
         self._fork_lock = threading.Lock()
@@ -333,13 +350,16 @@ class SqlAlchemyUnitOfWorkFactory:
         if os.getpid() != self._pid:
             self._forget_parent_connections()
         if read_only:
-            return SqlAlchemyUnitOfWork(self.engine, self._cache, read_only=True)
+            return SqlAlchemyUnitOfWork(
+                self.engine, self._cache, read_only=True, write_gate=self._write_gate
+            )
         return SqlAlchemyUnitOfWork(
             self.engine,
             self._cache,
             read_only=False,
             writer_queue=self._writer_queue,
             wal_sync=self._wal_sync,
+            write_gate=self._write_gate,
         )
 
     def dispose(self) -> None:

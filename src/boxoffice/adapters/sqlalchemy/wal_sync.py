@@ -1,12 +1,13 @@
 """Durable SQLite commits that share their fsync (group commit), outside the write lock.
 
-With synchronous=FULL every COMMIT fsyncs the write-ahead log while it still holds the write
-lock: 210 of the 344 µs a booking held it (bench/README.md), so writers queued behind each
-other's disk flushes. Instead, connections run synchronous=NORMAL (the same WAL and the same
-consistency, only no sync in a commit) and a writer, once its COMMIT has released the lock and
-before commit() returns, waits for an fsync of the WAL that began after its COMMIT ended. One
-fsync covers every commit written before it began, so the writers that commit while one runs
-share the next.
+With synchronous=FULL every COMMIT would fsync the write-ahead log while it still holds the
+write lock, for most of the time a booking holds it (bench/README.md), and writers would queue
+behind each other's disk flushes. Instead, connections run synchronous=NORMAL (the same WAL and
+the same consistency, only no sync in a commit) and a writer, once its COMMIT has released the
+lock and before commit() returns, waits for an fsync of the WAL that began after its COMMIT
+ended. One fsync covers every commit written before it began, so the writers that commit while
+one runs share the next. Where a process lets its writers in one at a time, each through its
+fsync (write_gate.py), the gain is the lock: other processes' writers take it meanwhile.
 
 What a commit() that returned guarantees is FULL's: the WAL holding the commit was synced after
 the commit was written to it (https://sqlite.org/pragma.html#pragma_synchronous). What differs:

@@ -2,7 +2,7 @@
 
 A writer that finds a SQLite database locked sleeps and retries (1, 2, 5, ... up to 100 ms), so
 under contention most of a booking's latency would be that sleep, while the lock itself is held
-for well under a millisecond. A blocking flock() on a file beside the database wakes the next
+for a small fraction of it. A blocking flock() on a file beside the database wakes the next
 writer as soon as the lock is free, across threads and processes. It only orders writers: BEGIN
 IMMEDIATE still takes SQLite's own lock, and a writer that does not queue here (another program,
 a migration) still meets the busy timeout, so correctness never depends on this file.

@@ -29,6 +29,12 @@ from boxoffice.entrypoints.http.security_headers import SecurityHeaders
 
 ACCESS_LOGGER = "boxoffice.access"
 
+SIGNUP_ROUTE = "/signup"
+LOGIN_ROUTE = "/login"
+# The routes whose requests wait on password hashing: the server admits them apart from the
+# others (entrypoints/bulkhead.py).
+PASSWORD_HASHING_ROUTES = frozenset({SIGNUP_ROUTE, LOGIN_ROUTE})
+
 
 def create_app(
     boxoffice: Boxoffice,
@@ -58,8 +64,8 @@ def create_app(
     errors.install(app)
     app.add_route("/health", HealthResource())
     app.add_route("/openapi.json", OpenApiResource(openapi.document(boxoffice.limits)))
-    app.add_route("/signup", SignupResource(boxoffice))
-    app.add_route("/login", LoginResource(boxoffice, token_ttl_seconds))
+    app.add_route(SIGNUP_ROUTE, SignupResource(boxoffice))
+    app.add_route(LOGIN_ROUTE, LoginResource(boxoffice, token_ttl_seconds))
     app.add_route("/movies", MoviesResource(boxoffice))
     app.add_route("/movies/{movie_id}", MovieResource(boxoffice))
     app.add_route("/shows", ShowsResource(boxoffice))
