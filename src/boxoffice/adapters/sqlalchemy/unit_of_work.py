@@ -31,7 +31,7 @@ from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.wal_sync import WalSync
 from boxoffice.adapters.sqlalchemy.write_gate import GatePass, WriteGate
 from boxoffice.adapters.sqlalchemy.writer_queue import SqliteWriterQueue
-from boxoffice.domain.errors import StorageError
+from boxoffice.domain.errors import BoxofficeError, StorageError
 
 
 class SqlAlchemyUnitOfWork:
@@ -65,6 +65,7 @@ class SqlAlchemyUnitOfWork:
         # The pool the connection came from: a disconnect disposes of it once.
         self._pool = engine.pool
         self._in_transaction = False
+        self._statements: Statements | None = None
 
     def __enter__(self) -> Self:
         if self._connection is not None:
@@ -95,7 +96,10 @@ class SqlAlchemyUnitOfWork:
             begin=self._begin,
             failed=self._failed,
             driver_error=self._engine.dialect.loaded_dbapi.Error,
+            # Read-only units of work run in autocommit: nothing to defer a write to.
+            defer_writes=self._engine.dialect.name == "postgresql" and not self._read_only,
         )
+        self._statements = statements
         self._users = SqlAlchemyUserRepository(statements)
         self._movies = SqlAlchemyMovieRepository(statements)
         self._shows = SqlAlchemyShowRepository(statements)
@@ -115,6 +119,9 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         connection, self._connection = self._connection, None
         self._in_transaction = False
+        if self._statements is not None:
+            # Left without commit: the deferred writes are never sent.
+            self._statements.discard()
         try:
             if connection is not None:
                 self._give_back(connection)
@@ -127,6 +134,13 @@ class SqlAlchemyUnitOfWork:
                 gate_pass, self._gate_pass = self._gate_pass, None
                 if gate_pass is not None:
                     gate_pass.leave()
+
+    @property
+    def statements(self) -> Statements:
+        """What the repositories run their statements through."""
+        if self._statements is None:
+            raise RuntimeError("the unit of work is not open: use it in a with block")
+        return self._statements
 
     @property
     def users(self) -> SqlAlchemyUserRepository:
@@ -167,13 +181,40 @@ class SqlAlchemyUnitOfWork:
     def commit(self) -> None:
         """Returns once the commit is durable."""
         began = self._in_transaction
-        self._end(self._engine.dialect.do_commit, "COMMIT")
+        statements = self._statements
+        if statements is not None and statements.deferred:
+            self._commit_deferred(statements)
+        else:
+            if statements is not None:
+                statements.discard()  # ids to draw, never sent: the transaction ends
+            self._end(self._engine.dialect.do_commit, "COMMIT")
         if self._wal_sync is not None and began:
             # After the lock is released: writers that commit meanwhile share the next fsync.
             self._wal_sync.wait_until_durable()
 
     def rollback(self) -> None:
+        if self._statements is not None:
+            self._statements.discard()
         self._end(self._engine.dialect.do_rollback, "ROLLBACK")
+
+    def _commit_deferred(self, statements: Statements) -> None:
+        """The deferred writes and the COMMIT, sent together. When one fails, the transaction
+        is rolled back here, so the unit of work may go on and its connection stays usable.
+        """
+        connection = self._active()
+        self._in_transaction = False
+        roll_back: Callable[[Any], None] = self._engine.dialect.do_rollback
+        try:
+            statements.commit()
+        except BoxofficeError:
+            statements.discard()
+            # None: thrown away, the database dropped it.
+            if connection.dbapi_connection is not None:
+                try:
+                    roll_back(connection.dbapi_connection)
+                except self._engine.dialect.loaded_dbapi.Error as error:
+                    self._discard(connection, error)
+            raise
 
     def _end(self, finish: Callable[[Any], None], what: str) -> None:
         connection = self._active()
