@@ -173,12 +173,6 @@ def a_show(app: Boxoffice) -> tuple[Actor, int]:
     return Actor(user.id, Role.USER), show.id
 
 
-@pytest.mark.xfail(
-    reason="the domain inserts the booking and its audit event at once, for their ids: five"
-    " round trips under the lock, where ids from Statements.next_id and deferred inserts make"
-    " three",
-    strict=True,
-)
 def test_a_booking_holds_the_show_lock_for_at_most_three_round_trips(
     store: SqlAlchemyUnitOfWorkFactory, record_property: Callable[[str, object], None]
 ) -> None:
