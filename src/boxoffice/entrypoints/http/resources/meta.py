@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import falcon
+from boxoffice.entrypoints.http import shapes
+from boxoffice.entrypoints.http.endpoints import Call
 
 
-class HealthResource:
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = {"status": "ok"}
+def health(call: Call[None, None]) -> shapes.Health:
+    return shapes.Health("ok")
 
 
-class OpenApiResource:
+class Document:
     def __init__(self, document: dict[str, Any]) -> None:
         self._document = document
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = self._document
+    def get(self, call: Call[None, None]) -> dict[str, Any]:
+        return self._document
