@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from boxoffice.domain.errors import InvalidToken
+from boxoffice.domain.model import Actor, Role
 
 START = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -42,11 +43,12 @@ class FakePasswordHasher:
 class FakeTokenService:
     revoked: set[str] = attrs.field(factory=set)
 
-    def issue(self, user_id: int) -> str:
-        return f"token-for-{user_id}"
+    def issue(self, actor: Actor) -> str:
+        return f"token-for-{actor.id}-{actor.role}"
 
-    def subject(self, token: str) -> int:
+    def actor(self, token: str) -> Actor:
         prefix = "token-for-"
         if token in self.revoked or not token.startswith(prefix):
             raise InvalidToken()
-        return int(token.removeprefix(prefix))
+        user_id, _, role = token.removeprefix(prefix).partition("-")
+        return Actor(int(user_id), Role(role))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -17,6 +17,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 import attrs
 
 from boxoffice.domain.errors import AlreadyHolding, EmailTaken, NotFound
+from boxoffice.domain.inventory import ShowInventory
 from boxoffice.domain.model import (
     AuditEvent,
     Booking,
@@ -27,6 +28,7 @@ from boxoffice.domain.model import (
     Show,
     User,
 )
+from boxoffice.domain.seating import SeatingChart
 
 
 class _Entity(Protocol):
@@ -65,7 +67,7 @@ class InMemoryStore:
     shows: _Table[Show] = attrs.field(factory=_Table)
     bookings: _Table[Booking] = attrs.field(factory=_Table)
     holds: _Table[Hold] = attrs.field(factory=_Table)
-    seat_codes: dict[int, str] = attrs.field(factory=dict)
+    charts: dict[int, SeatingChart] = attrs.field(factory=dict)
     user_id_by_email: dict[str, int] = attrs.field(factory=dict)
     idempotency_keys: dict[tuple[int, str], IdempotencyRecord] = attrs.field(factory=dict)
     login_failures: dict[str, list[datetime]] = attrs.field(factory=dict)
@@ -80,9 +82,13 @@ class _StagedRepository(Generic[E]):
 
     def add(self, entity: E) -> E:
         stored: E = attrs.evolve(entity, id=next(self._table.ids))  # type: ignore[misc]
-        self._staged[stored.id] = stored
-        self._added.append(stored.id)
+        self.insert(stored)
         return stored
+
+    def insert(self, entity: E) -> None:
+        """Stage a new entity under the id it carries."""
+        self._staged[entity.id] = entity
+        self._added.append(entity.id)
 
     def get(self, entity_id: int) -> E | None:
         staged = self._staged.get(entity_id)
@@ -92,16 +98,17 @@ class _StagedRepository(Generic[E]):
         self._staged[entity.id] = entity
 
     def _select(self, keep: Callable[[E], bool], after: int | None, limit: int) -> list[E]:
-        # Units of work run one at a time and ids only grow, so staged ids follow committed ones.
+        # Units of work run one at a time and ids only grow, so staged ids follow committed ones;
+        # ids taken with next_id may be added out of order within one unit of work.
         order, start = self._table.order, after or 0
         committed = (order[k] for k in range(bisect.bisect_right(order, start), len(order)))
-        ids = itertools.chain(committed, (i for i in self._added if i > start))
+        ids = itertools.chain(committed, sorted(i for i in self._added if i > start))
         rows = (self.get(i) for i in ids)
         return list(itertools.islice((e for e in rows if e is not None and keep(e)), limit))
 
     def apply(self) -> None:
         self._table.rows.update(self._staged)
-        self._table.order.extend(self._added)
+        self._table.order.extend(sorted(self._added))
         self.discard()
 
     def discard(self) -> None:
@@ -152,45 +159,17 @@ class InMemoryShowRepository(_StagedRepository[Show]):
     def __init__(
         self,
         table: _Table[Show],
-        seat_codes: dict[int, str],
         users: InMemoryUserRepository,
         movies: InMemoryMovieRepository,
     ) -> None:
         super().__init__(table)
-        self._seat_codes = seat_codes
-        self._staged_codes: dict[int, str] = {}
         self._users = users
         self._movies = movies
 
-    def add(self, show: Show, *, seat_codes: str | None = None) -> Show:
+    def add(self, show: Show) -> Show:
         _require(self._movies, "movie", show.movie_id)
         _require(self._users, "user", show.owner_id)
-        stored = super().add(show)
-        if seat_codes is not None:
-            self._staged_codes[stored.id] = seat_codes
-        return stored
-
-    def get_with_seat_codes(self, show_id: int) -> tuple[Show, str | None] | None:
-        show = self.get(show_id)
-        return None if show is None else (show, self.get_seat_codes(show_id))
-
-    def get_seat_codes(self, show_id: int) -> str | None:
-        return self._staged_codes.get(show_id, self._seat_codes.get(show_id))
-
-    def save_seat_codes(self, show_id: int, codes: str) -> None:
-        self._staged_codes[show_id] = codes
-
-    def apply(self) -> None:
-        self._seat_codes.update(self._staged_codes)
-        super().apply()
-
-    def discard(self) -> None:
-        super().discard()
-        self._staged_codes.clear()
-
-    def get_for_update(self, show_id: int) -> Show | None:
-        # The unit of work already holds the store's lock.
-        return self.get(show_id)
+        return super().add(show)
 
     def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]:
         return self._select(lambda s: movie_id is None or s.movie_id == movie_id, after, limit)
@@ -204,10 +183,13 @@ class InMemoryBookingRepository(_StagedRepository[Booking]):
         self._users = users
         self._shows = shows
 
-    def add(self, booking: Booking) -> Booking:
+    def next_id(self) -> int:
+        return next(self._table.ids)
+
+    def add(self, booking: Booking) -> None:  # type: ignore[override]
         _require(self._shows, "show", booking.show_id)
         _require(self._users, "user", booking.user_id)
-        return super().add(booking)
+        self.insert(booking)
 
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]:
         return self._select(lambda b: b.user_id == user_id, after, limit)
@@ -224,32 +206,76 @@ class InMemoryHoldRepository(_StagedRepository[Hold]):
         self._users = users
         self._shows = shows
 
+    def next_id(self) -> int:
+        return next(self._table.ids)
+
     def add(self, hold: Hold) -> Hold:
         _require(self._shows, "show", hold.show_id)
         _require(self._users, "user", hold.user_id)
         # What the SQL adapter's partial unique index refuses.
-        current = self.active_for(hold.user_id, hold.show_id)
-        if current is not None:
-            raise AlreadyHolding(current.id)
-        return super().add(hold)
+        current = self.active_on([hold.show_id], user_id=hold.user_id)
+        if current:
+            raise AlreadyHolding(current[0].id)
+        self.insert(hold)
+        return hold
 
-    def _active(self, keep: Callable[[Hold], bool]) -> list[Hold]:
+    def active_on(self, show_ids: Sequence[int], *, user_id: int | None = None) -> list[Hold]:
         # A scan: fine for tests and embedding; the SQL adapters use an index.
-        return self._select(lambda h: h.status is HoldStatus.ACTIVE and keep(h), None, 2**62)
-
-    def active_for(self, user_id: int, show_id: int) -> Hold | None:
-        found = self._active(lambda h: h.user_id == user_id and h.show_id == show_id)
-        return found[0] if found else None
-
-    def lapsed(self, show_id: int, now: datetime) -> list[Hold]:
-        return self._active(lambda h: h.show_id == show_id and h.expires_at <= now)
-
-    def lapsed_seat_counts(self, show_ids: list[int], now: datetime) -> dict[int, int]:
         wanted = set(show_ids)
-        counts: dict[int, int] = {}
-        for hold in self._active(lambda h: h.show_id in wanted and h.expires_at <= now):
-            counts[hold.show_id] = counts.get(hold.show_id, 0) + hold.num_seats
-        return counts
+        return self._select(
+            lambda h: (
+                h.status is HoldStatus.ACTIVE
+                and h.show_id in wanted
+                and (user_id is None or h.user_id == user_id)
+            ),
+            None,
+            2**62,
+        )
+
+
+class InMemoryShowInventoryRepository:
+    """Inventories assembled from the staged tables; the store's lock is the show's lock."""
+
+    def __init__(
+        self,
+        shows: InMemoryShowRepository,
+        holds: InMemoryHoldRepository,
+        charts: dict[int, SeatingChart],
+    ) -> None:
+        self._shows = shows
+        self._holds = holds
+        self._charts = charts
+        self._staged_charts: dict[int, SeatingChart] = {}
+
+    def lock(self, show_id: int) -> ShowInventory | None:
+        # The unit of work already holds the store's lock.
+        return self.get(show_id)
+
+    def get(self, show_id: int) -> ShowInventory | None:
+        show = self._shows.get(show_id)
+        if show is None:
+            return None
+        chart = self._staged_charts.get(show_id, self._charts.get(show_id))
+        if show.seat_map is not None and chart is None:
+            chart = SeatingChart.empty(show.seat_map)
+        holds = self._holds.active_on([show_id]) if show.held_seats else []
+        return ShowInventory(show, chart, holds)
+
+    def save(self, inventory: ShowInventory) -> None:
+        self._shows.save(inventory.show)
+        if inventory.chart is not None and inventory.chart_changed:
+            self._staged_charts[inventory.show.id] = inventory.chart
+        for hold in inventory.added_holds():
+            self._holds.add(hold)
+        for hold in inventory.changed_holds():
+            self._holds.save(hold)
+
+    def apply(self) -> None:
+        self._charts.update(self._staged_charts)
+        self.discard()
+
+    def discard(self) -> None:
+        self._staged_charts.clear()
 
 
 class InMemoryIdempotencyRepository:
@@ -315,6 +341,9 @@ class InMemoryLoginAttemptRepository:
 
 
 class InMemoryAuditLog(_StagedRepository[AuditEvent]):
+    def add(self, event: AuditEvent) -> None:  # type: ignore[override]
+        super().add(event)
+
     def list(self, *, after: int | None, limit: int) -> list[AuditEvent]:
         return self._select(lambda _: True, after, limit)
 
@@ -324,11 +353,10 @@ class InMemoryUnitOfWork:
         self._store = store
         self._users = InMemoryUserRepository(store.users, store.user_id_by_email)
         self._movies = InMemoryMovieRepository(store.movies)
-        self._shows = InMemoryShowRepository(
-            store.shows, store.seat_codes, self._users, self._movies
-        )
+        self._shows = InMemoryShowRepository(store.shows, self._users, self._movies)
         self._bookings = InMemoryBookingRepository(store.bookings, self._users, self._shows)
         self._holds = InMemoryHoldRepository(store.holds, self._users, self._shows)
+        self._inventories = InMemoryShowInventoryRepository(self._shows, self._holds, store.charts)
         self._idempotency_keys = InMemoryIdempotencyRepository(store.idempotency_keys)
         self._login_attempts = InMemoryLoginAttemptRepository(store.login_failures)
         self._audit = InMemoryAuditLog(store.audit_events)
@@ -344,6 +372,10 @@ class InMemoryUnitOfWork:
     @property
     def shows(self) -> InMemoryShowRepository:
         return self._shows
+
+    @property
+    def inventories(self) -> InMemoryShowInventoryRepository:
+        return self._inventories
 
     @property
     def bookings(self) -> InMemoryBookingRepository:
@@ -370,6 +402,7 @@ class InMemoryUnitOfWork:
             self._users,
             self._movies,
             self._shows,
+            self._inventories,
             self._bookings,
             self._holds,
             self._idempotency_keys,

@@ -7,7 +7,6 @@ does. Events name ids, addresses and the email a log-in tried; never a password 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import attrs
 
@@ -59,7 +58,7 @@ class ListAuditEvents:
     uow: UnitOfWorkFactory
     limits: rules.Limits
 
-    def __call__(self, *, after: Any = None, limit: Any = None) -> Page[AuditEvent]:
+    def __call__(self, *, after: int | None = None, limit: int | None = None) -> Page[AuditEvent]:
         cursor, size = rules.require_page(self.limits, after, limit)
         with self.uow(read_only=True) as uow:
             return fetch_page(lambda n: uow.audit.list(after=cursor, limit=n), size)

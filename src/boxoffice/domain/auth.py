@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import attrs
 
 from boxoffice.domain import audit, rules, throttle
 from boxoffice.domain.errors import InvalidCredentials, InvalidToken, TooManyAttempts
-from boxoffice.domain.model import UNSAVED, Actor, AuditAction, User
+from boxoffice.domain.model import UNSAVED, Actor, AuditAction, Role, User
 from boxoffice.domain.ports import Clock, PasswordHasher, TokenService, UnitOfWorkFactory
 
 
@@ -20,7 +20,13 @@ class SignUp:
     clock: Clock
 
     def __call__(
-        self, *, name: Any, email: Any, password: Any, role: Any, client: Any = None
+        self,
+        *,
+        name: str,
+        email: str,
+        password: str,
+        role: Role | str = Role.USER,
+        client: str | None = None,
     ) -> User:
         client = rules.require_client(client)
         name = rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS)
@@ -41,13 +47,14 @@ class SignUp:
 class LogIn:
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
-    tokens: TokenService
     clock: Clock
     limits: rules.Limits
     _decoy_hash: str | None = attrs.field(default=None, init=False)
     _decoy_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
 
-    def __call__(self, *, email: Any, password: Any, client: Any = None) -> str:
+    def __call__(self, *, email: str, password: str, client: str | None = None) -> Actor:
+        """The account's actor. Raises InvalidCredentials, or TooManyAttempts after repeated
+        failures for the account or from the client."""
         client = rules.require_client(client)
         if not isinstance(email, str) or not isinstance(password, str):
             raise InvalidCredentials()
@@ -77,14 +84,13 @@ class LogIn:
             self._failed(watched, email, None, client)
         if not self.hasher.verify(password, user.password_hash):
             self._failed(watched, email, user, client)
-        token = self.tokens.issue(user.id)
         with self.uow() as uow:
             if had_failures:
                 # The account's owner got in: their typos no longer count against it.
                 uow.login_attempts.forget(watched[0].name)
             uow.audit.add(audit.logged_in(user, client, self.clock.now()))
             uow.commit()
-        return token
+        return Actor(user.id, user.role)
 
     def _failed(
         self, watched: list[throttle.Subject], email: str, user: User | None, client: str | None
@@ -105,16 +111,12 @@ class LogIn:
 
 @attrs.frozen
 class Authenticate:
-    uow: UnitOfWorkFactory
+    """The actor a token names, from the token alone: each use case checks the account in its
+    own transaction, so a request needs no transaction of its own to authenticate."""
+
     tokens: TokenService
 
-    def __call__(self, token: Any) -> Actor:
+    def __call__(self, token: str) -> Actor:
         if not isinstance(token, str) or not token:
             raise InvalidToken("a bearer token is required")
-        user_id = self.tokens.subject(token)
-        with self.uow(read_only=True) as uow:
-            user = uow.users.get(user_id)
-        if user is None:
-            # A token outlives a deleted account; it must not outlive its authority.
-            raise InvalidToken("the token's user no longer exists")
-        return Actor(id=user.id, role=user.role)
+        return self.tokens.actor(token)

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime
 
 import attrs
 
-from boxoffice.domain import inventory, rules
-from boxoffice.domain.access import require_role
+from boxoffice.domain import rules
+from boxoffice.domain.acting import Ports, acting
 from boxoffice.domain.errors import NotFound, ValidationError
+from boxoffice.domain.inventory import settled_shows
 from boxoffice.domain.model import UNSAVED, Actor, Movie, Role, Show
 from boxoffice.domain.paging import Page, fetch_page
-from boxoffice.domain.ports import Clock, UnitOfWorkFactory
-from boxoffice.domain.seating import SeatingChart, SeatMap, parse_seat_map
+from boxoffice.domain.seating import SeatingChart, SeatMap, SeatState
 
 
 @attrs.frozen
 class AddMovie:
-    uow: UnitOfWorkFactory
+    ports: Ports
 
-    def __call__(self, actor: Actor, *, title: Any, genre: Any, duration: Any) -> Movie:
-        require_role(actor, Role.OWNER, "add movies")
+    def __call__(self, actor: Actor, *, title: str, genre: str, duration: int) -> Movie:
         movie = Movie(
             id=UNSAVED,
             title=rules.require_text("title", title, max_chars=rules.MAX_TITLE_CHARS),
@@ -29,7 +29,7 @@ class AddMovie:
                 "duration", duration, low=1, high=rules.MAX_DURATION_MINUTES
             ),
         )
-        with self.uow() as uow:
+        with acting(self.ports, actor, Role.OWNER, "add movies") as uow:
             stored = uow.movies.add(movie)
             uow.commit()
         return stored
@@ -37,69 +37,58 @@ class AddMovie:
 
 @attrs.frozen
 class AddShow:
-    uow: UnitOfWorkFactory
-    clock: Clock
-    limits: rules.Limits
+    ports: Ports
 
     def __call__(
         self,
         actor: Actor,
         *,
-        movie_id: Any,
-        timing: Any,
-        available_seats: Any = None,
-        seat_map: Any = None,
+        movie_id: int,
+        timing: datetime,
+        available_seats: int | None = None,
+        seat_map: SeatMap | None = None,
     ) -> Show:
         """A general-admission show of `available_seats`, or a seated one with `seat_map`, whose
         sellable seats are its capacity (available_seats, if given too, must agree).
         """
-        require_role(actor, Role.OWNER, "add shows")
         movie_id = rules.require_id("movie_id", movie_id)
         timing = rules.require_aware_datetime("timing", timing)
-        if timing <= self.clock.now():
+        if timing <= self.ports.clock.now():
             raise ValidationError("timing", "must be in the future")
-        plan, seats = self._seating(available_seats, seat_map)
-        chart = None if plan is None else SeatingChart.empty(plan)
-        with self.uow() as uow:
+        seats = self._capacity(available_seats, seat_map)
+        show = Show(UNSAVED, movie_id, actor.id, timing, seats, seats, seat_map)
+        with acting(self.ports, actor, Role.OWNER, "add shows") as uow:
             if uow.movies.get(movie_id) is None:
                 raise NotFound("movie", movie_id)
-            stored = uow.shows.add(
-                Show(
-                    id=UNSAVED,
-                    movie_id=movie_id,
-                    owner_id=actor.id,
-                    timing=timing,
-                    capacity=seats,
-                    available_seats=seats,
-                    seat_map=plan,
-                ),
-                seat_codes=None if chart is None else chart.codes,
-            )
+            stored = uow.shows.add(show)
             uow.commit()
         return stored
 
-    def _seating(self, available_seats: Any, seat_map: Any) -> tuple[SeatMap | None, int]:
-        most = self.limits.max_show_capacity
+    def _capacity(self, available_seats: int | None, seat_map: SeatMap | None) -> int:
+        most = self.ports.limits.max_show_capacity
         if seat_map is None:
             if available_seats is None:
                 raise ValidationError("available_seats", "is required")
-            return None, rules.require_int("available_seats", available_seats, low=1, high=most)
-        plan = parse_seat_map(seat_map, max_capacity=most)
-        if available_seats is not None and available_seats != plan.capacity:
+            return rules.require_int("available_seats", available_seats, low=1, high=most)
+        if not isinstance(seat_map, SeatMap):
+            raise ValidationError("seat_map", "must be a SeatMap (SeatMap.build)")
+        if seat_map.capacity > most:
+            raise ValidationError("seat_map", f"must have at most {most} seats")
+        if available_seats is not None and available_seats != seat_map.capacity:
             raise ValidationError(
                 "available_seats",
-                f"must equal the seat map's {plan.capacity} sellable seats, or be left out",
+                f"must equal the seat map's {seat_map.capacity} sellable seats, or be left out",
             )
-        return plan, plan.capacity
+        return seat_map.capacity
 
 
 @attrs.frozen
 class GetMovie:
-    uow: UnitOfWorkFactory
+    ports: Ports
 
-    def __call__(self, movie_id: Any) -> Movie:
+    def __call__(self, movie_id: int) -> Movie:
         movie_id = rules.require_id("movie_id", movie_id)
-        with self.uow(read_only=True) as uow:
+        with self.ports.uow(read_only=True) as uow:
             movie = uow.movies.get(movie_id)
         if movie is None:
             raise NotFound("movie", movie_id)
@@ -108,27 +97,26 @@ class GetMovie:
 
 @attrs.frozen
 class ListMovies:
-    uow: UnitOfWorkFactory
-    limits: rules.Limits
+    ports: Ports
 
-    def __call__(self, *, after: Any = None, limit: Any = None) -> Page[Movie]:
-        cursor, size = rules.require_page(self.limits, after, limit)
-        with self.uow(read_only=True) as uow:
+    def __call__(self, *, after: int | None = None, limit: int | None = None) -> Page[Movie]:
+        cursor, size = rules.require_page(self.ports.limits, after, limit)
+        with self.ports.uow(read_only=True) as uow:
             return fetch_page(lambda n: uow.movies.list(after=cursor, limit=n), size)
 
 
 @attrs.frozen
 class GetShow:
-    uow: UnitOfWorkFactory
-    clock: Clock
+    ports: Ports
 
-    def __call__(self, show_id: Any) -> Show:
+    def __call__(self, show_id: int) -> Show:
         show_id = rules.require_id("show_id", show_id)
-        with self.uow(read_only=True) as uow:
+        with self.ports.uow(read_only=True) as uow:
             show = uow.shows.get(show_id)
             if show is None:
                 raise NotFound("show", show_id)
-            return inventory.as_of(uow, show, self.clock.now())
+            holds = uow.holds.active_on([show_id]) if show.held_seats else []
+        return settled_shows([show], holds, self.ports.clock.now())[0]
 
 
 @attrs.frozen
@@ -138,33 +126,58 @@ class ShowSeats:
     show: Show
     chart: SeatingChart
 
+    @property
+    def seats(self) -> Mapping[str, SeatState]:
+        """Every seat's state by its name ("C5"), front row first, left to right."""
+        return dict(self.chart.states())
+
+    @property
+    def rows(self) -> list[tuple[str, list[tuple[str, SeatState]]]]:
+        """Per row, front to back: its label and its seats' names and states."""
+        states = self.chart.states()
+        return [
+            (row.label, states[start : start + row.seats])
+            for start, row in self.chart.plan.row_spans()
+        ]
+
+    def free(self) -> list[str]:
+        """The names of the seats that can be booked now."""
+        return [label for label, state in self.chart.states() if state is SeatState.FREE]
+
 
 @attrs.frozen
 class GetShowSeats:
-    uow: UnitOfWorkFactory
-    clock: Clock
+    ports: Ports
 
-    def __call__(self, show_id: Any) -> ShowSeats:
+    def __call__(self, show_id: int) -> ShowSeats:
         show_id = rules.require_id("show_id", show_id)
-        with self.uow(read_only=True) as uow:
-            found = uow.shows.get_with_seat_codes(show_id)
-            if found is None:
-                raise NotFound("show", show_id)
-            show, chart = inventory.seats_as_of(uow, *found, self.clock.now())
-            return ShowSeats(show, chart)
+        with self.ports.uow(read_only=True) as uow:
+            inventory = uow.inventories.get(show_id)
+        if inventory is None:
+            raise NotFound("show", show_id)
+        # Settled for this reader only: nothing is saved.
+        inventory.settle(self.ports.clock.now())
+        if inventory.chart is None:
+            raise NotFound("seat map of show", show_id)
+        return ShowSeats(inventory.show, inventory.chart)
 
 
 @attrs.frozen
 class ListShows:
-    uow: UnitOfWorkFactory
-    clock: Clock
-    limits: rules.Limits
+    ports: Ports
 
-    def __call__(self, movie_id: Any = None, *, after: Any = None, limit: Any = None) -> Page[Show]:
+    def __call__(
+        self, movie_id: int | None = None, *, after: int | None = None, limit: int | None = None
+    ) -> Page[Show]:
         movie = None if movie_id is None else rules.require_id("movie_id", movie_id)
-        cursor, size = rules.require_page(self.limits, after, limit)
-        with self.uow(read_only=True) as uow:
+        cursor, size = rules.require_page(self.ports.limits, after, limit)
+        with self.ports.uow(read_only=True) as uow:
             page = fetch_page(lambda n: uow.shows.list(movie_id=movie, after=cursor, limit=n), size)
-            settled = inventory.as_of_many(uow, page.items, self.clock.now())
-        # Most pages hold no lapsed hold, and are read as they are.
-        return page if settled is page.items else attrs.evolve(page, items=tuple(settled))
+            holding = [show.id for show in page if show.held_seats]
+            # Most pages hold no show with a hold, and are returned as read.
+            if not holding:
+                return page
+            holds = uow.holds.active_on(holding)
+        return attrs.evolve(
+            page, items=tuple(settled_shows(page.items, holds, self.ports.clock.now()))
+        )

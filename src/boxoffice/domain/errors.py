@@ -19,6 +19,18 @@ class ValidationError(BoxofficeError):
         self.field = field
 
 
+class NotAnActor(ValidationError, TypeError):
+    """Something other than an Actor was passed where a use case needs one: a programming
+    error of the library's caller, not a request the actor's role forbids."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__(
+            "actor",
+            f"must be an Actor (from Boxoffice.authenticate or Boxoffice.actor_for), "
+            f"not {type(value).__name__}",
+        )
+
+
 class EmailTaken(BoxofficeError):
     def __init__(self) -> None:
         super().__init__("an account with this email already exists")

@@ -1,36 +1,35 @@
-"""A show's seats as use cases change them: under the show's lock, with lapsed holds swept.
+"""A show's inventory: the consistency boundary of every booking, hold and cancellation.
 
-Every change of seats goes through here, so the count (available_seats) and the chart of a seated
-show move together, and a hold whose time ran out gives its seats back before anything is decided.
-Readers, who take no lock and write nothing, see the same thing through `as_of`.
+The show's seat count, its chart (seated shows) and its active holds change together, only
+through ShowInventory's methods, while the unit of work holds the show locked; the unit of work
+saves what changed. No background job is needed: holds whose time ran out are settled by the
+next change to the show (settle), and readers settle a copy they never save.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 import attrs
 
 from boxoffice.domain import rules
-from boxoffice.domain.errors import NotFound, StorageError, ValidationError
-from boxoffice.domain.model import Hold, HoldStatus, Show
-from boxoffice.domain.ports import UnitOfWork
+from boxoffice.domain.errors import AlreadyHolding, HoldNotActive, ShowStarted, ValidationError
+from boxoffice.domain.model import Booking, BookingStatus, Hold, HoldStatus, Show
 from boxoffice.domain.seat_picker import best_seats
 from boxoffice.domain.seating import SeatingChart, SeatState, require_seat_labels
 
 
 @attrs.frozen
 class SeatRequest:
-    """What a booking or hold asks for: named seats, or a number of seats."""
+    """What a booking or hold asks for: a number of seats, or the seats named."""
 
     count: int
     labels: tuple[str, ...] | None = None
 
     @classmethod
-    def parse(cls, limits: rules.Limits, *, seats: Any, num_seats: Any) -> SeatRequest:
-        most = limits.max_seats_per_booking
+    def of(cls, *, num_seats: int | None, seats: Sequence[str] | None, most: int) -> SeatRequest:
+        """Named seats (num_seats, if given too, must agree), or num_seats; at most `most`."""
         if seats is None:
             if num_seats is None:
                 raise ValidationError("num_seats", "is required unless seats are named")
@@ -46,107 +45,184 @@ class SeatRequest:
         return f"seats {self.count}" if self.labels is None else f"seats {','.join(self.labels)}"
 
 
-@attrs.define
-class Inventory:
-    """One show's seats inside one unit of work that holds the show's lock."""
+class ShowInventory:
+    """One show's seats and active holds. Methods check the show's rules and record what
+    changed; a method that raises changes nothing.
+    """
 
-    show: Show
-    chart: SeatingChart | None
-    _chart_changed: bool = False
+    def __init__(self, show: Show, chart: SeatingChart | None, holds: Iterable[Hold]) -> None:
+        if (chart is None) != (show.seat_map is None):
+            raise ValueError("a seated show needs its chart, a general-admission one none")
+        self._show = show
+        self._chart = chart
+        self._chart_changed = False
+        self._holds = {hold.id: hold for hold in holds}
+        self._changed_holds: dict[int, Hold] = {}
+        self._added_holds: dict[int, Hold] = {}
 
-    def take(self, request: SeatRequest, state: SeatState) -> tuple[str, ...]:
+    @classmethod
+    def new(cls, show: Show) -> ShowInventory:
+        """A show not yet sold from: every seat free but the blocked ones."""
+        chart = None if show.seat_map is None else SeatingChart.empty(show.seat_map)
+        return cls(show, chart, ())
+
+    @property
+    def show(self) -> Show:
+        return self._show
+
+    @property
+    def chart(self) -> SeatingChart | None:
+        return self._chart
+
+    @property
+    def chart_changed(self) -> bool:
+        return self._chart_changed
+
+    def knows_hold(self, hold_id: int) -> bool:
+        """Whether the hold was active when the inventory was loaded, or was added since."""
+        return hold_id in self._holds
+
+    def changed_holds(self) -> list[Hold]:
+        """Holds loaded with the inventory whose status changed since."""
+        return list(self._changed_holds.values())
+
+    def added_holds(self) -> list[Hold]:
+        return list(self._added_holds.values())
+
+    def settle(self, now: datetime) -> None:
+        """Holds whose time ran out by `now` expire, and their seats are free again."""
+        if not self._show.held_seats:
+            return
+        for hold in list(self._holds.values()):
+            if hold.status is HoldStatus.ACTIVE and not hold.is_live(now):
+                self._end_hold(hold.settle(HoldStatus.EXPIRED, now))
+
+    def book(self, booking_id: int, user_id: int, request: SeatRequest, now: datetime) -> Booking:
+        self._require_not_started(now)
+        seats = self._take(request, SeatState.BOOKED)
+        return Booking(
+            booking_id,
+            user_id,
+            self._show.id,
+            request.count,
+            BookingStatus.ACTIVE,
+            now,
+            None,
+            seats,
+        )
+
+    def hold(
+        self, hold_id: int, user_id: int, request: SeatRequest, now: datetime, ttl: timedelta
+    ) -> Hold:
+        """Keep seats for the user until now + ttl. One active hold per user and show."""
+        self._require_not_started(now)
+        for held in self._holds.values():
+            if held.user_id == user_id and held.status is HoldStatus.ACTIVE:
+                raise AlreadyHolding(held.id)
+        seats = self._take(request, SeatState.HELD)
+        hold = Hold(
+            hold_id,
+            user_id,
+            self._show.id,
+            request.count,
+            HoldStatus.ACTIVE,
+            now,
+            now + ttl,
+            seats,
+        )
+        self._holds[hold.id] = self._added_holds[hold.id] = hold
+        return hold
+
+    def confirm(self, hold_id: int, booking_id: int, now: datetime) -> Booking:
+        """A live hold's seats become a booking, by the same rules as booking them directly."""
+        self._require_not_started(now)
+        hold = self._live(hold_id)
+        confirmed = attrs.evolve(hold.settle(HoldStatus.CONFIRMED, now), booking_id=booking_id)
+        self._end_hold(confirmed)
+        return Booking(
+            booking_id,
+            hold.user_id,
+            self._show.id,
+            hold.num_seats,
+            BookingStatus.ACTIVE,
+            now,
+            None,
+            hold.seats,
+        )
+
+    def release(self, hold_id: int, now: datetime) -> Hold:
+        released = self._live(hold_id).settle(HoldStatus.RELEASED, now)
+        self._end_hold(released)
+        return released
+
+    def cancel_booking(self, booking: Booking, now: datetime) -> Booking:
+        """The booking's seats are free again; a show that has begun keeps its bookings."""
+        if booking.show_id != self._show.id:
+            raise ValueError(f"booking {booking.id} is not of show {self._show.id}")
+        cancelled = booking.cancel(now)
+        self._require_not_started(now)
+        self._show = self._show.release(booking.num_seats)
+        self._free(booking.seats)
+        return cancelled
+
+    def _live(self, hold_id: int) -> Hold:
+        hold = self._holds[hold_id]
+        if hold.status is not HoldStatus.ACTIVE:
+            raise HoldNotActive(hold.status.value)
+        return hold
+
+    def _require_not_started(self, now: datetime) -> None:
+        if self._show.has_started(now):
+            raise ShowStarted()
+
+    def _take(self, request: SeatRequest, state: SeatState) -> tuple[str, ...]:
         """Hold or book what the request asks for, all or nothing; the seats taken, if seated."""
-        if self.chart is None and request.labels is not None:
+        if self._chart is None and request.labels is not None:
             raise ValidationError("seats", "this show is general admission: ask for num_seats")
         # Counted first, so a full house is NotEnoughSeats whichever way the seats were asked for.
+        show = self._show
         counted = (
-            self.show.hold(request.count)
-            if state is SeatState.HELD
-            else self.show.reserve(request.count)
+            show.hold(request.count) if state is SeatState.HELD else show.reserve(request.count)
         )
-        if self.chart is None:
-            self.show = counted
+        if self._chart is None:
+            self._show = counted
             return ()
-        labels = request.labels or tuple(best_seats(self.chart, request.count))
-        chart = self.chart.take(labels, state)
-        self.show, self.chart, self._chart_changed = counted, chart, True
+        labels = request.labels or tuple(best_seats(self._chart, request.count))
+        chart = self._chart.take(labels, state)
+        self._show, self._chart, self._chart_changed = counted, chart, True
         return tuple(sorted(labels, key=chart.plan.positions.__getitem__))
 
-    def give_back(self, num_seats: int, seats: Sequence[str]) -> None:
-        """Free the seats of a cancelled booking."""
-        self.show = self.show.release(num_seats)
-        self._free(seats)
-
-    def end_hold(self, hold: Hold, *, confirmed: bool) -> None:
-        """A hold's seats become booked (confirmed) or free again (released or expired)."""
-        self.show = self.show.settle_hold(hold.num_seats, confirmed=confirmed)
+    def _end_hold(self, ended: Hold) -> None:
+        """A hold leaves ACTIVE: its seats become booked (confirmed) or free again."""
+        confirmed = ended.status is HoldStatus.CONFIRMED
+        self._show = self._show.settle_hold(ended.num_seats, confirmed=confirmed)
         if not confirmed:
-            self._free(hold.seats)
-        elif self.chart is not None and hold.seats:
-            self.chart = self.chart.confirm(hold.seats)
+            self._free(ended.seats)
+        elif self._chart is not None and ended.seats:
+            self._chart = self._chart.confirm(ended.seats)
             self._chart_changed = True
+        self._holds[ended.id] = ended
+        if ended.id in self._added_holds:
+            self._added_holds[ended.id] = ended
+        else:
+            self._changed_holds[ended.id] = ended
 
     def _free(self, seats: Sequence[str]) -> None:
-        if self.chart is not None and seats:
-            self.chart = self.chart.release(seats)
+        if self._chart is not None and seats:
+            self._chart = self._chart.release(seats)
             self._chart_changed = True
 
-    def save(self, uow: UnitOfWork) -> None:
-        uow.shows.save(self.show)
-        if self.chart is not None and self._chart_changed:
-            uow.shows.save_seat_codes(self.show.id, self.chart.codes)
 
-
-def lock(uow: UnitOfWork, show_id: int, now: datetime) -> Inventory:
-    """The show's seats, locked until the unit of work ends; lapsed holds are swept (the sweep
-    is written only if the caller saves and commits).
-    """
-    # The lock makes the seats we decide on the current ones: no seat is sold twice.
-    show = uow.shows.get_for_update(show_id)
-    if show is None:
-        raise NotFound("show", show_id)
-    inventory = Inventory(show, _chart(uow, show))
-    for hold in _lapsed(uow, show, now):
-        uow.holds.save(hold.settle(HoldStatus.EXPIRED, now))
-        inventory.end_hold(hold, confirmed=False)
-    return inventory
-
-
-def _lapsed(uow: UnitOfWork, show: Show, now: datetime) -> list[Hold]:
-    # Most shows hold nothing most of the time: then there is nothing to look up.
-    return uow.holds.lapsed(show.id, now) if show.held_seats else []
-
-
-def as_of(uow: UnitOfWork, show: Show, now: datetime) -> Show:
-    """The show as a reader sees it at `now`: seats of lapsed holds count as free."""
-    return as_of_many(uow, [show], now)[0]
-
-
-def as_of_many(uow: UnitOfWork, shows: Sequence[Show], now: datetime) -> Sequence[Show]:
-    """The shows as a reader sees them at `now`: `shows` itself where no hold has lapsed."""
-    holding = [show.id for show in shows if show.held_seats]
-    lapsed = uow.holds.lapsed_seat_counts(holding, now) if holding else {}
-    if not lapsed:
-        return shows
+def settled_shows(shows: Sequence[Show], active_holds: Iterable[Hold], now: datetime) -> list[Show]:
+    """The shows as a reader sees them at `now`: seats of holds that lapsed count as free."""
+    lapsed: dict[int, int] = {}
+    for hold in active_holds:
+        if not hold.is_live(now):
+            lapsed[hold.show_id] = lapsed.get(hold.show_id, 0) + hold.num_seats
     return [
         show.settle_hold(lapsed[show.id], confirmed=False) if show.id in lapsed else show
         for show in shows
     ]
-
-
-def seats_as_of(
-    uow: UnitOfWork, show: Show, codes: str | None, now: datetime
-) -> tuple[Show, SeatingChart]:
-    """A seated show and its chart (codes as stored) as a reader sees them at `now`: lapsed
-    holds' seats are free (one look at the lapsed holds serves both).
-    """
-    chart = _as_chart(show, codes)
-    if chart is None:
-        raise NotFound("seat map of show", show.id)
-    for hold in _lapsed(uow, show, now):
-        chart = chart.release(hold.seats)
-        show = show.settle_hold(hold.num_seats, confirmed=False)
-    return show, chart
 
 
 def hold_as_of(hold: Hold, now: datetime) -> Hold:
@@ -154,18 +230,3 @@ def hold_as_of(hold: Hold, now: datetime) -> Hold:
     if hold.status is HoldStatus.ACTIVE and not hold.is_live(now):
         return attrs.evolve(hold, status=HoldStatus.EXPIRED)
     return hold
-
-
-def _chart(uow: UnitOfWork, show: Show) -> SeatingChart | None:
-    if show.seat_map is None:
-        return None
-    return _as_chart(show, uow.shows.get_seat_codes(show.id))
-
-
-def _as_chart(show: Show, codes: str | None) -> SeatingChart | None:
-    if show.seat_map is None:
-        return None
-    if codes is None or len(codes) != len(show.seat_map.labels):
-        # Written together under the show's lock: a mismatch is corruption, not a user's error.
-        raise StorageError(f"the seat chart of show {show.id} does not match its map")
-    return SeatingChart(show.seat_map, codes)

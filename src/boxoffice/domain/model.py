@@ -52,7 +52,9 @@ class User:
 
 @attrs.frozen
 class Actor:
-    """Who is acting: an authenticated user, as use cases need it."""
+    """Who is acting, as a verified token or log-in names them. Each use case checks, in its own
+    transaction, that the account still exists with this role.
+    """
 
     id: int
     role: Role
@@ -66,8 +68,7 @@ class Movie:
     duration: int
 
 
-# Hashed often (shows are looked up by value), so the hash is kept.
-@attrs.frozen(cache_hash=True)
+@attrs.frozen
 class Show:
     id: int
     movie_id: int
@@ -78,8 +79,8 @@ class Show:
     available_seats: int
     # None: general admission, a count of seats and no more.
     seat_map: SeatMap | None = None
-    # Seats in holds not yet settled (some may have lapsed; see inventory): when none, nobody
-    # needs to look for lapsed holds.
+    # Seats in active holds, some of which may have lapsed (ShowInventory.settle): when none,
+    # nobody needs to look at the show's holds.
     held_seats: int = 0
 
     @property

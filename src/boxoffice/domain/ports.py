@@ -6,11 +6,14 @@ Repository attributes are read-only properties because a Protocol attribute is i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from boxoffice.domain.inventory import ShowInventory
 from boxoffice.domain.model import (
+    Actor,
     AuditEvent,
     Booking,
     Hold,
@@ -41,51 +44,46 @@ class MovieRepository(Protocol):
 
 
 class ShowRepository(Protocol):
-    def add(self, show: Show, *, seat_codes: str | None = None) -> Show:
-        """Store a new show; a seated one with its chart's initial seat codes."""
+    def add(self, show: Show) -> Show:
+        """Store a new show and return it with its id; a seated one starts with every seat
+        free but the blocked ones."""
 
     def get(self, show_id: int) -> Show | None: ...
 
-    def get_for_update(self, show_id: int) -> Show | None:
-        """Read the show and hold it locked until the unit of work ends."""
-
-    def save(self, show: Show) -> None:
-        """Persist a show read with get_for_update in this unit of work."""
-
     def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]: ...
 
-    def get_with_seat_codes(self, show_id: int) -> tuple[Show, str | None] | None:
-        """The show and its stored chart in one read (None for general admission)."""
 
-    def get_seat_codes(self, show_id: int) -> str | None:
-        """A seated show's chart as stored (one code per seat); None for general admission."""
+class ShowInventoryRepository(Protocol):
+    """Shows with their seat charts and active holds, as ShowInventory aggregates."""
 
-    def save_seat_codes(self, show_id: int, codes: str) -> None:
-        """Persist the chart of a show read with get_for_update in this unit of work."""
+    def lock(self, show_id: int) -> ShowInventory | None:
+        """The show's inventory, held locked until the unit of work ends: every change of its
+        seats holds this lock, so what is decided on it is current."""
+
+    def get(self, show_id: int) -> ShowInventory | None:
+        """The inventory as stored, unlocked: for readers, who never save it."""
+
+    def save(self, inventory: ShowInventory) -> None:
+        """Write what changed in an inventory this unit of work locked: the show's counts, its
+        chart, the holds it added and those whose status changed."""
 
 
 class HoldRepository(Protocol):
-    def add(self, hold: Hold) -> Hold:
-        """Store a new hold. Raises AlreadyHolding if the user has an active one on the show."""
+    def next_id(self) -> int:
+        """The id the next hold of this unit of work carries."""
 
     def get(self, hold_id: int) -> Hold | None: ...
 
-    def save(self, hold: Hold) -> None: ...
-
-    def active_for(self, user_id: int, show_id: int) -> Hold | None:
-        """The user's hold on the show with status active, expired or not."""
-
-    def lapsed(self, show_id: int, now: datetime) -> list[Hold]:
-        """The show's holds still marked active whose time ran out by `now`."""
-
-    def lapsed_seat_counts(self, show_ids: list[int], now: datetime) -> dict[int, int]:
-        """Per show, the seats of its holds still marked active whose time ran out by `now`
-        (shows without any are left out).
-        """
+    def active_on(self, show_ids: Sequence[int]) -> list[Hold]:
+        """The holds of these shows whose status is active, lapsed or not."""
 
 
 class BookingRepository(Protocol):
-    def add(self, booking: Booking) -> Booking: ...
+    def next_id(self) -> int:
+        """The id the next booking of this unit of work carries."""
+
+    def add(self, booking: Booking) -> None:
+        """Store a new booking under the id it carries (from next_id)."""
 
     def get(self, booking_id: int) -> Booking | None: ...
 
@@ -122,8 +120,8 @@ class LoginAttemptRepository(Protocol):
 class AuditLog(Protocol):
     """Append-only: events are added in the transaction of what they record, never changed."""
 
-    def add(self, event: AuditEvent) -> AuditEvent:
-        """Store the event and return it with its id."""
+    def add(self, event: AuditEvent) -> None:
+        """Store the event; the log numbers it."""
 
     def list(self, *, after: int | None, limit: int) -> list[AuditEvent]:
         """Events with id > after, in id order, at most limit."""
@@ -140,6 +138,9 @@ class UnitOfWork(Protocol):
 
     @property
     def shows(self) -> ShowRepository: ...
+
+    @property
+    def inventories(self) -> ShowInventoryRepository: ...
 
     @property
     def bookings(self) -> BookingRepository: ...
@@ -186,10 +187,10 @@ class PasswordHasher(Protocol):
 
 
 class TokenService(Protocol):
-    def issue(self, user_id: int) -> str: ...
+    def issue(self, actor: Actor) -> str: ...
 
-    def subject(self, token: str) -> int:
-        """The user id a valid token names. Raises InvalidToken otherwise."""
+    def actor(self, token: str) -> Actor:
+        """The actor a valid token names. Raises InvalidToken otherwise."""
 
 
 class Clock(Protocol):

@@ -1,11 +1,17 @@
-"""The booking service: every use case behind one object, the library's public surface."""
+"""The booking service: every use case behind one object, the library's public surface.
+
+Arguments are typed: mypy checks a caller's code, and at run time every value is checked
+again (a ValidationError names the argument), since a Python caller may pass anything.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
 
 import attrs
 
+from boxoffice.domain.acting import Ports
 from boxoffice.domain.audit import ListAuditEvents
 from boxoffice.domain.auth import Authenticate, LogIn, SignUp
 from boxoffice.domain.booking import (
@@ -26,10 +32,11 @@ from boxoffice.domain.catalog import (
     ShowSeats,
 )
 from boxoffice.domain.holds import ConfirmHold, GetHold, HoldSeats, ReleaseHold
-from boxoffice.domain.model import Actor, AuditEvent, Booking, Hold, Movie, Show, User
+from boxoffice.domain.model import Actor, AuditEvent, Booking, Hold, Movie, Role, Show, User
 from boxoffice.domain.paging import Page
 from boxoffice.domain.ports import Clock, PasswordHasher, TokenService, UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
+from boxoffice.domain.seating import SeatMap
 
 
 @attrs.frozen
@@ -37,6 +44,7 @@ class Boxoffice:
     _sign_up: SignUp
     _log_in: LogIn
     _authenticate: Authenticate
+    _tokens: TokenService
     _add_movie: AddMovie
     _get_movie: GetMovie
     _list_movies: ListMovies
@@ -67,66 +75,82 @@ class Boxoffice:
         limits: Limits | None = None,
     ) -> Boxoffice:
         limits = limits or Limits()
+        ports = Ports(uow, clock, limits)
         return cls(
             sign_up=SignUp(uow, hasher, clock),
-            log_in=LogIn(uow, hasher, tokens, clock, limits),
-            authenticate=Authenticate(uow, tokens),
-            add_movie=AddMovie(uow),
-            get_movie=GetMovie(uow),
-            list_movies=ListMovies(uow, limits),
-            add_show=AddShow(uow, clock, limits),
-            get_show=GetShow(uow, clock),
-            list_shows=ListShows(uow, clock, limits),
-            get_show_seats=GetShowSeats(uow, clock),
-            book_seats=BookSeats(uow, clock, limits),
-            cancel_booking=CancelBooking(uow, clock),
-            get_booking=GetBooking(uow),
-            list_bookings=ListBookings(uow, limits),
-            list_show_bookings=ListShowBookings(uow, limits),
-            hold_seats=HoldSeats(uow, clock, limits),
-            confirm_hold=ConfirmHold(uow, clock),
-            release_hold=ReleaseHold(uow, clock),
-            get_hold=GetHold(uow, clock),
+            log_in=LogIn(uow, hasher, clock, limits),
+            authenticate=Authenticate(tokens),
+            tokens=tokens,
+            add_movie=AddMovie(ports),
+            get_movie=GetMovie(ports),
+            list_movies=ListMovies(ports),
+            add_show=AddShow(ports),
+            get_show=GetShow(ports),
+            list_shows=ListShows(ports),
+            get_show_seats=GetShowSeats(ports),
+            book_seats=BookSeats(ports),
+            cancel_booking=CancelBooking(ports),
+            get_booking=GetBooking(ports),
+            list_bookings=ListBookings(ports),
+            list_show_bookings=ListShowBookings(ports),
+            hold_seats=HoldSeats(ports),
+            confirm_hold=ConfirmHold(ports),
+            release_hold=ReleaseHold(ports),
+            get_hold=GetHold(ports),
             list_audit_events=ListAuditEvents(uow, limits),
             limits=limits,
         )
 
     def sign_up(
-        self, *, name: Any, email: Any, password: Any, role: Any = "user", client: Any = None
+        self,
+        *,
+        name: str,
+        email: str,
+        password: str,
+        role: Role | str = Role.USER,
+        client: str | None = None,
     ) -> User:
         """client: who is on the other end (an address), when known; the audit trail keeps it."""
         return self._sign_up(name=name, email=email, password=password, role=role, client=client)
 
-    def log_in(self, *, email: Any, password: Any, client: Any = None) -> str:
+    def log_in(self, *, email: str, password: str, client: str | None = None) -> str:
         """A bearer token for the account. Raises InvalidCredentials, or TooManyAttempts after
         repeated failures for the account or from the client (an address, when known).
         """
+        return self._tokens.issue(self._log_in(email=email, password=password, client=client))
+
+    def actor_for(self, *, email: str, password: str, client: str | None = None) -> Actor:
+        """The account's Actor, for a library caller that has credentials and needs no token:
+        the same checks, throttling and audit events as log_in."""
         return self._log_in(email=email, password=password, client=client)
 
-    def authenticate(self, token: Any) -> Actor:
+    def authenticate(self, token: str) -> Actor:
+        """The Actor a token names; InvalidToken if it is forged, expired or malformed. Each use
+        case then checks, in its own transaction, that the account still exists."""
         return self._authenticate(token)
 
-    def add_movie(self, actor: Actor, *, title: Any, genre: Any, duration: Any) -> Movie:
+    def add_movie(self, actor: Actor, *, title: str, genre: str, duration: int) -> Movie:
+        """duration in minutes."""
         return self._add_movie(actor, title=title, genre=genre, duration=duration)
 
-    def get_movie(self, movie_id: Any) -> Movie:
+    def get_movie(self, movie_id: int) -> Movie:
         return self._get_movie(movie_id)
 
-    def list_movies(self, *, after: Any = None, limit: Any = None) -> Page[Movie]:
+    def list_movies(self, *, after: int | None = None, limit: int | None = None) -> Page[Movie]:
         return self._list_movies(after=after, limit=limit)
 
     def add_show(
         self,
         actor: Actor,
         *,
-        movie_id: Any,
-        timing: Any,
-        available_seats: Any = None,
-        seat_map: Any = None,
+        movie_id: int,
+        timing: datetime,
+        available_seats: int | None = None,
+        seat_map: SeatMap | None = None,
     ) -> Show:
-        """A general-admission show of `available_seats`, or a seated one with `seat_map`:
-        {"rows": [{"label": "A", "seats": 12}, ...], "blocked": ["A1", ...]}, whose sellable
-        seats are its capacity.
+        """A general-admission show of `available_seats`, or a seated one with `seat_map`
+        (`SeatMap.build([("A", 12), ("B", 14)], blocked=["A1"])`), whose sellable seats are its
+        capacity. `timing` is an aware datetime in the future.
         """
         return self._add_show(
             actor,
@@ -136,27 +160,27 @@ class Boxoffice:
             seat_map=seat_map,
         )
 
-    def get_show(self, show_id: Any) -> Show:
+    def get_show(self, show_id: int) -> Show:
         return self._get_show(show_id)
 
     def list_shows(
-        self, movie_id: Any = None, *, after: Any = None, limit: Any = None
+        self, movie_id: int | None = None, *, after: int | None = None, limit: int | None = None
     ) -> Page[Show]:
         return self._list_shows(movie_id, after=after, limit=limit)
 
-    def get_seats(self, show_id: Any) -> ShowSeats:
-        """A seated show's seats, each free, held, booked or blocked."""
+    def get_seats(self, show_id: int) -> ShowSeats:
+        """A seated show's seats, each free, held, booked or blocked (ShowSeats.seats)."""
         return self._get_show_seats(show_id)
 
     def book_seats(
         self,
         actor: Actor,
         *,
-        show_id: Any,
-        num_seats: Any = None,
-        seats: Any = None,
-        idempotency_key: Any = None,
-        client: Any = None,
+        show_id: int,
+        num_seats: int | None = None,
+        seats: Sequence[str] | None = None,
+        idempotency_key: str | None = None,
+        client: str | None = None,
     ) -> Booking:
         """Book `seats` by name (["C5", "C6"], all or none) on a seated show, or `num_seats`:
         on a seated show the best free ones are chosen.
@@ -174,43 +198,62 @@ class Boxoffice:
         )
 
     def cancel_booking(
-        self, actor: Actor, booking_id: Any, *, idempotency_key: Any = None, client: Any = None
+        self,
+        actor: Actor,
+        booking_id: int,
+        *,
+        idempotency_key: str | None = None,
+        client: str | None = None,
     ) -> Booking:
         return self._cancel_booking(
             actor, booking_id, idempotency_key=idempotency_key, client=client
         )
 
-    def get_booking(self, actor: Actor, booking_id: Any) -> Booking:
+    def get_booking(self, actor: Actor, booking_id: int) -> Booking:
         return self._get_booking(actor, booking_id)
 
-    def list_bookings(self, actor: Actor, *, after: Any = None, limit: Any = None) -> Page[Booking]:
+    def list_bookings(
+        self, actor: Actor, *, after: int | None = None, limit: int | None = None
+    ) -> Page[Booking]:
         return self._list_bookings(actor, after=after, limit=limit)
 
     def list_show_bookings(
-        self, actor: Actor, show_id: Any, *, after: Any = None, limit: Any = None
+        self, actor: Actor, show_id: int, *, after: int | None = None, limit: int | None = None
     ) -> Page[Booking]:
         """Every booking of one of the owner's shows, cancelled ones included."""
         return self._list_show_bookings(actor, show_id, after=after, limit=limit)
 
     def hold_seats(
-        self, actor: Actor, *, show_id: Any, num_seats: Any = None, seats: Any = None
+        self,
+        actor: Actor,
+        *,
+        show_id: int,
+        num_seats: int | None = None,
+        seats: Sequence[str] | None = None,
     ) -> Hold:
         """Keep seats (named, or the best `num_seats`) for the actor until the hold expires."""
         return self._hold_seats(actor, show_id=show_id, num_seats=num_seats, seats=seats)
 
     def confirm_hold(
-        self, actor: Actor, hold_id: Any, *, idempotency_key: Any = None, client: Any = None
+        self,
+        actor: Actor,
+        hold_id: int,
+        *,
+        idempotency_key: str | None = None,
+        client: str | None = None,
     ) -> Booking:
         """Turn a live hold into a booking of its seats (audited as a booking)."""
         return self._confirm_hold(actor, hold_id, idempotency_key=idempotency_key, client=client)
 
-    def release_hold(self, actor: Actor, hold_id: Any) -> Hold:
+    def release_hold(self, actor: Actor, hold_id: int) -> Hold:
         return self._release_hold(actor, hold_id)
 
-    def get_hold(self, actor: Actor, hold_id: Any) -> Hold:
+    def get_hold(self, actor: Actor, hold_id: int) -> Hold:
         return self._get_hold(actor, hold_id)
 
-    def list_audit_events(self, *, after: Any = None, limit: Any = None) -> Page[AuditEvent]:
+    def list_audit_events(
+        self, *, after: int | None = None, limit: int | None = None
+    ) -> Page[AuditEvent]:
         """The audit trail, oldest first: sign-ups, log-ins (failed and throttled ones too),
         bookings and cancellations. For operators; it answers to no actor.
         """

@@ -49,9 +49,9 @@ def access_line_writer(name: str) -> AccessLineWriter:
 
 class AccessLines:
     """Writes the service's access lines to stderr exactly as its log handler writes every
-    other line (SERVICE_FORMAT, at INFO, under `name`), without going through logging: under
-    Falcon a LogRecord, its formatting and the handler cost 70 of a listing's 420 µs, and with
-    the access log off the service listed 20 % and booked 10 % more (bench/README.md).
+    other line (SERVICE_FORMAT, at INFO, under `name`), without going through logging: a
+    LogRecord, its formatting and the handler cost a sizeable share of a listing's time
+    (bench/README.md has the figures).
     """
 
     def __init__(

@@ -17,7 +17,6 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Executable,
-    Integer,
     Select,
     Table,
     bindparam,
@@ -28,7 +27,6 @@ from sqlalchemy import (
     update,
 )
 
-from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement
 from boxoffice.adapters.sqlalchemy.errors import MissingReference
 from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.tables import (
@@ -41,7 +39,9 @@ from boxoffice.adapters.sqlalchemy.tables import (
     shows,
     users,
 )
-from boxoffice.domain.errors import NotFound
+from boxoffice.adapters.sqlalchemy.views import listed_show, show_from_row
+from boxoffice.domain.errors import NotFound, StorageError
+from boxoffice.domain.inventory import ShowInventory
 from boxoffice.domain.model import (
     AuditAction,
     AuditEvent,
@@ -55,7 +55,7 @@ from boxoffice.domain.model import (
     Show,
     User,
 )
-from boxoffice.domain.seating import SeatMap, parse_seat_map
+from boxoffice.domain.seating import SeatingChart, SeatMap
 
 
 def _in_field_order(table: Table, entity: type) -> Select[Any]:
@@ -147,52 +147,21 @@ class SqlAlchemyMovieRepository:
 
 _SHOWS = _in_field_order(shows, Show)
 _SHOW_BY_ID = _SHOWS.where(shows.c.id == bindparam("id"))
-# PostgreSQL locks the row until the transaction ends. SQLite renders no FOR UPDATE: its write
-# transactions began with BEGIN IMMEDIATE and already hold the database's write lock.
-_SHOW_FOR_UPDATE = _SHOW_BY_ID.with_for_update()
 _SHOWS_PAGE = _page(_SHOWS)
 _MOVIE_SHOWS_PAGE = _page(_SHOWS, shows.c.movie_id == bindparam("movie_id"))
 _INSERT_SHOW = insert(shows)
 # The parameters' keys name the columns to SET.
 _UPDATE_SHOW = update(shows).where(shows.c.id == bindparam("show_id"))
+_INVENTORY = _SHOW_BY_ID.add_columns(shows.c.seat_codes)
+# PostgreSQL locks the row until the transaction ends. SQLite renders no FOR UPDATE: its write
+# transactions began with BEGIN IMMEDIATE and already hold the database's write lock.
+_INVENTORY_FOR_UPDATE = _INVENTORY.with_for_update()
 
 
-_SEAT_CODES = select(shows.c.seat_codes).where(shows.c.id == bindparam("id"))
-_SHOW_WITH_SEAT_CODES = _SHOW_BY_ID.add_columns(shows.c.seat_codes)
-
-
-@functools.lru_cache(maxsize=1024)
-def _seat_map(text: str) -> SeatMap:
-    # Shows are read far more often than added: each distinct map is parsed once.
-    return parse_seat_map(json.loads(text), max_capacity=2**31)
-
-
-def _show(row: Sequence[Any]) -> Show:
-    show_id, movie_id, owner_id, timing, capacity, available, seat_map, held = row
-    plan = None if seat_map is None else _seat_map(seat_map)
-    return Show(show_id, movie_id, owner_id, timing, capacity, available, plan, held)
-
-
-# Where a show row (_show) holds its seat map's text.
-_SEAT_MAP_COLUMN = 6
-
-
-def _listed_show(compiled: CompiledStatement, raw: tuple[Any, ...]) -> Show:
-    """The Show of a row as the driver gave it. The listing reads the same rows over and over,
-    and a Show is frozen: equal values from the same statement make an equal Show, so one
-    serves every read (building one cost 1.2 µs and converting its row 0.4 µs; 100 a page).
-    Rows with a seat map are not kept: its text can run to hundreds of kilobytes, and every
-    booking makes a new version of the row.
-    """
-    if raw[_SEAT_MAP_COLUMN] is not None:
-        return _show(compiled.row(raw))
-    return _interned_show(compiled, raw)
-
-
-# Rows without a seat map: a few hundred bytes each, with their Show.
-@functools.lru_cache(maxsize=4096)
-def _interned_show(compiled: CompiledStatement, raw: tuple[Any, ...]) -> Show:
-    return _show(compiled.row(raw))
+def _seat_map_text(plan: SeatMap) -> str:
+    rows = [{"label": row.label, "seats": row.seats} for row in plan.rows]
+    blocked = sorted(plan.blocked, key=plan.positions.__getitem__)
+    return json.dumps({"rows": rows, "blocked": blocked}, separators=(",", ":"))
 
 
 def _seats_text(seats: tuple[str, ...]) -> str | None:
@@ -207,7 +176,8 @@ class SqlAlchemyShowRepository:
     def __init__(self, statements: Statements) -> None:
         self._sql = statements
 
-    def add(self, show: Show, *, seat_codes: str | None = None) -> Show:
+    def add(self, show: Show) -> Show:
+        plan = show.seat_map
         try:
             show_id = self._sql.insert(
                 _INSERT_SHOW,
@@ -217,10 +187,8 @@ class SqlAlchemyShowRepository:
                     "timing": show.timing,
                     "capacity": show.capacity,
                     "available_seats": show.available_seats,
-                    "seat_map": None
-                    if show.seat_map is None
-                    else json.dumps(show.seat_map.to_json(), separators=(",", ":")),
-                    "seat_codes": seat_codes,
+                    "seat_map": None if plan is None else _seat_map_text(plan),
+                    "seat_codes": None if plan is None else SeatingChart.empty(plan).codes,
                     "held_seats": show.held_seats,
                 },
             )
@@ -231,45 +199,62 @@ class SqlAlchemyShowRepository:
 
     def get(self, show_id: int) -> Show | None:
         row = self._sql.first(_SHOW_BY_ID, {"id": show_id})
-        return None if row is None else _show(row)
-
-    def get_for_update(self, show_id: int) -> Show | None:
-        row = self._sql.first(_SHOW_FOR_UPDATE, {"id": show_id})
-        return None if row is None else _show(row)
-
-    def save(self, show: Show) -> None:
-        self._sql.write(
-            _UPDATE_SHOW,
-            {
-                "show_id": show.id,
-                "timing": show.timing,
-                "capacity": show.capacity,
-                "available_seats": show.available_seats,
-                "held_seats": show.held_seats,
-            },
-        )
-
-    def get_with_seat_codes(self, show_id: int) -> tuple[Show, str | None] | None:
-        row = self._sql.first(_SHOW_WITH_SEAT_CODES, {"id": show_id})
-        return None if row is None else (_show(row[:-1]), row[-1])
-
-    def get_seat_codes(self, show_id: int) -> str | None:
-        row = self._sql.first(_SEAT_CODES, {"id": show_id})
-        return None if row is None else row[0]
-
-    def save_seat_codes(self, show_id: int, codes: str) -> None:
-        self._sql.write(_UPDATE_SHOW, {"show_id": show_id, "seat_codes": codes})
+        return None if row is None else show_from_row(row)
 
     def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]:
         if movie_id is None:
             return self._sql.all_built(
-                _SHOWS_PAGE, {"after": after or 0, "limit": limit}, _listed_show
+                _SHOWS_PAGE, {"after": after or 0, "limit": limit}, listed_show
             )
         return self._sql.all_built(
             _MOVIE_SHOWS_PAGE,
             {"movie_id": movie_id, "after": after or 0, "limit": limit},
-            _listed_show,
+            listed_show,
         )
+
+
+class SqlAlchemyShowInventoryRepository:
+    """A show's row (its counts and its chart's codes) and its active holds' rows."""
+
+    def __init__(self, statements: Statements, holds: SqlAlchemyHoldRepository) -> None:
+        self._sql = statements
+        self._holds = holds
+
+    def lock(self, show_id: int) -> ShowInventory | None:
+        return self._load(_INVENTORY_FOR_UPDATE, show_id)
+
+    def get(self, show_id: int) -> ShowInventory | None:
+        return self._load(_INVENTORY, show_id)
+
+    def _load(self, statement: Select[Any], show_id: int) -> ShowInventory | None:
+        row = self._sql.first(statement, {"id": show_id})
+        if row is None:
+            return None
+        show, codes = show_from_row(row[:-1]), row[-1]
+        chart = None
+        if show.seat_map is not None:
+            if codes is None or len(codes) != len(show.seat_map.labels):
+                # Written together under the show's lock: a mismatch is corruption.
+                raise StorageError(f"the seat chart of show {show_id} does not match its map")
+            chart = SeatingChart(show.seat_map, codes)
+        # Most shows hold nothing most of the time: then there is nothing to look up.
+        holds = self._holds.active_on([show_id]) if show.held_seats else []
+        return ShowInventory(show, chart, holds)
+
+    def save(self, inventory: ShowInventory) -> None:
+        show = inventory.show
+        changes: dict[str, Any] = {
+            "show_id": show.id,
+            "available_seats": show.available_seats,
+            "held_seats": show.held_seats,
+        }
+        if inventory.chart is not None and inventory.chart_changed:
+            changes["seat_codes"] = inventory.chart.codes
+        self._sql.write(_UPDATE_SHOW, changes)
+        for hold in inventory.added_holds():
+            self._holds.add(hold)
+        for hold in inventory.changed_holds():
+            self._holds.save(hold)
 
 
 _BOOKINGS = _in_field_order(bookings, Booking)
@@ -298,24 +283,24 @@ class SqlAlchemyBookingRepository:
     def __init__(self, statements: Statements) -> None:
         self._sql = statements
 
-    def add(self, booking: Booking) -> Booking:
-        try:
-            booking_id = self._sql.insert(
-                _INSERT_BOOKING,
-                {
-                    "user_id": booking.user_id,
-                    "show_id": booking.show_id,
-                    "num_seats": booking.num_seats,
-                    "status": booking.status.value,
-                    "created_at": booking.created_at,
-                    "cancelled_at": booking.cancelled_at,
-                    "seats": _seats_text(booking.seats),
-                },
-            )
-        except MissingReference:
-            # BookSeats holds the show locked, so the user is what is missing.
-            raise NotFound("user", booking.user_id) from None
-        return attrs.evolve(booking, id=booking_id)
+    def next_id(self) -> int:
+        return self._sql.next_id(bookings)
+
+    def add(self, booking: Booking) -> None:
+        # The use case holds the show locked and checked the user: the foreign keys hold.
+        self._sql.write(
+            _INSERT_BOOKING,
+            {
+                "id": booking.id,
+                "user_id": booking.user_id,
+                "show_id": booking.show_id,
+                "num_seats": booking.num_seats,
+                "status": booking.status.value,
+                "created_at": booking.created_at,
+                "cancelled_at": booking.cancelled_at,
+                "seats": _seats_text(booking.seats),
+            },
+        )
 
     def get(self, booking_id: int) -> Booking | None:
         row = self._sql.first(_BOOKING_BY_ID, {"id": booking_id})
@@ -346,35 +331,17 @@ class SqlAlchemyBookingRepository:
 
 _HOLDS = _in_field_order(holds, Hold)
 _HOLD_BY_ID = _HOLDS.where(holds.c.id == bindparam("id"))
-_ACTIVE_HOLD = _HOLDS.where(
-    holds.c.user_id == bindparam("user_id"),
-    holds.c.show_id == bindparam("show_id"),
-    holds.c.status == "active",
-)
-# Written to match the partial index's predicate, so both databases use it.
-_LAPSED_HOLDS = _HOLDS.where(
-    holds.c.show_id == bindparam("show_id"),
-    holds.c.status == "active",
-    holds.c.expires_at <= bindparam("now"),
-).order_by(holds.c.id)
 
 
 @functools.cache
-def _lapsed_seat_counts(size: int) -> Select[Any]:
-    """Seats in lapsed holds of up to `size` shows, by show. A plain IN list of bound ids, as
-    statements are compiled once each: sizes are powers of two (the ids padded by repeating
-    one), so a page of up to 500 shows needs at most ten of them.
+def _active_holds(size: int) -> Select[Any]:
+    """The active holds of up to `size` shows. A plain IN list of bound ids, as statements
+    are compiled once each: sizes are powers of two (the ids padded by repeating one), so a
+    page of up to 500 shows needs at most ten of them. Written to match the partial index's
+    predicate, so both databases use it.
     """
     ids: list[BindParameter[int]] = [bindparam(f"show_id_{n}") for n in range(size)]
-    return (
-        select(holds.c.show_id, func.sum(holds.c.num_seats, type_=Integer))
-        .where(
-            holds.c.show_id.in_(ids),
-            holds.c.status == "active",
-            holds.c.expires_at <= bindparam("now"),
-        )
-        .group_by(holds.c.show_id)
-    )
+    return _HOLDS.where(holds.c.show_id.in_(ids), holds.c.status == "active").order_by(holds.c.id)
 
 
 _INSERT_HOLD = insert(holds)
@@ -400,25 +367,25 @@ class SqlAlchemyHoldRepository:
     def __init__(self, statements: Statements) -> None:
         self._sql = statements
 
-    def add(self, hold: Hold) -> Hold:
-        try:
-            hold_id = self._sql.insert(
-                _INSERT_HOLD,
-                {
-                    "user_id": hold.user_id,
-                    "show_id": hold.show_id,
-                    "num_seats": hold.num_seats,
-                    "status": hold.status.value,
-                    "created_at": hold.created_at,
-                    "expires_at": hold.expires_at,
-                    "seats": _seats_text(hold.seats),
-                    "booking_id": hold.booking_id,
-                },
-            )
-        except MissingReference:
-            # HoldSeats holds the show locked, so the user is what is missing.
-            raise NotFound("user", hold.user_id) from None
-        return attrs.evolve(hold, id=hold_id)
+    def next_id(self) -> int:
+        return self._sql.next_id(holds)
+
+    def add(self, hold: Hold) -> None:
+        # The partial unique index refuses a second active hold of a user on a show.
+        self._sql.write(
+            _INSERT_HOLD,
+            {
+                "id": hold.id,
+                "user_id": hold.user_id,
+                "show_id": hold.show_id,
+                "num_seats": hold.num_seats,
+                "status": hold.status.value,
+                "created_at": hold.created_at,
+                "expires_at": hold.expires_at,
+                "seats": _seats_text(hold.seats),
+                "booking_id": hold.booking_id,
+            },
+        )
 
     def get(self, hold_id: int) -> Hold | None:
         row = self._sql.first(_HOLD_BY_ID, {"id": hold_id})
@@ -430,23 +397,13 @@ class SqlAlchemyHoldRepository:
             {"hold_id": hold.id, "status": hold.status.value, "booking_id": hold.booking_id},
         )
 
-    def active_for(self, user_id: int, show_id: int) -> Hold | None:
-        row = self._sql.first(_ACTIVE_HOLD, {"user_id": user_id, "show_id": show_id})
-        return None if row is None else _hold(row)
-
-    def lapsed(self, show_id: int, now: datetime) -> list[Hold]:
-        return [
-            _hold(row) for row in self._sql.all(_LAPSED_HOLDS, {"show_id": show_id, "now": now})
-        ]
-
-    def lapsed_seat_counts(self, show_ids: list[int], now: datetime) -> dict[int, int]:
+    def active_on(self, show_ids: Sequence[int]) -> list[Hold]:
         if not show_ids:
-            return {}
+            return []
         size = 1 << (len(show_ids) - 1).bit_length()
-        padded = show_ids + show_ids[-1:] * (size - len(show_ids))
-        parameters: dict[str, Any] = {f"show_id_{n}": show_id for n, show_id in enumerate(padded)}
-        rows = self._sql.all(_lapsed_seat_counts(size), {**parameters, "now": now})
-        return {int(show_id): int(seats) for show_id, seats in rows}
+        padded = list(show_ids) + [show_ids[-1]] * (size - len(show_ids))
+        parameters = {f"show_id_{n}": show_id for n, show_id in enumerate(padded)}
+        return [_hold(row) for row in self._sql.all(_active_holds(size), parameters)]
 
 
 _IDEMPOTENCY_RECORD = _in_field_order(idempotency_keys, IdempotencyRecord).where(
@@ -541,8 +498,8 @@ class SqlAlchemyAuditLog:
     def __init__(self, statements: Statements) -> None:
         self._sql = statements
 
-    def add(self, event: AuditEvent) -> AuditEvent:
-        event_id = self._sql.insert(
+    def add(self, event: AuditEvent) -> None:
+        self._sql.write(
             _INSERT_AUDIT_EVENT,
             {
                 "occurred_at": event.occurred_at,
@@ -554,7 +511,6 @@ class SqlAlchemyAuditLog:
                 "num_seats": event.num_seats,
             },
         )
-        return attrs.evolve(event, id=event_id)
 
     def list(self, *, after: int | None, limit: int) -> list[AuditEvent]:
         rows = self._sql.all(_AUDIT_EVENTS_PAGE, {"after": after or 0, "limit": limit})

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Executable
+from sqlalchemy import Executable, Select, Table, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement, StatementCache
@@ -17,6 +17,8 @@ from boxoffice.adapters.sqlalchemy.errors import translate
 from boxoffice.domain.errors import StorageError
 
 Row = Sequence[Any]
+_NEXT_ID_PG: dict[str, Select[Any]] = {}
+_NEXT_ID_SQLITE: dict[str, Select[Any]] = {}
 T = TypeVar("T")
 
 
@@ -83,6 +85,25 @@ class Statements:
         if key is None:
             raise StorageError("the database assigned no id to the new row")
         return int(key)
+
+    def next_id(self, table: Table) -> int:
+        """The id a new row of `table` inserted with it explicitly will carry."""
+        if self._cache.dialect.name == "postgresql":
+            statement = _NEXT_ID_PG.get(table.name)
+            if statement is None:
+                sequence = func.pg_get_serial_sequence(table.name, "id")
+                statement = _NEXT_ID_PG[table.name] = select(func.nextval(sequence))
+        else:
+            # A SQLite writer holds the database's write lock from its BEGIN IMMEDIATE.
+            statement = _NEXT_ID_SQLITE.get(table.name)
+            if statement is None:
+                statement = _NEXT_ID_SQLITE[table.name] = select(
+                    func.coalesce(func.max(table.c.id), 0) + 1
+                )
+        row = self.first(statement, {})
+        if row is None:
+            raise StorageError("the database gave no id for the new row")
+        return int(row[0])
 
     def write(self, statement: Executable, parameters: Mapping[str, Any]) -> None:
         compiled = self._cache.get(statement, parameters)

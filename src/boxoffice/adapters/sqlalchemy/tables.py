@@ -1,4 +1,4 @@
-"""The schema as SQLAlchemy Core tables: the original design's four tables plus what the core added.
+"""The schema as SQLAlchemy Core tables.
 
 The database guards what the domain guards (checks, foreign keys, unique lower(email)), so a bug
 above it cannot oversell or corrupt. Migrations create exactly this; a test compares the two.
@@ -99,7 +99,8 @@ users = Table(
     Column("id", Id, primary_key=True),
     Column("name", Text, nullable=False),
     Column("email", Text, nullable=False),
-    # The original design's column name; it holds the password hash, never the password.
+    # Named as in the schema boxoffice stays compatible with; it holds the hash, never the
+    # password.
     Column("password", Text, nullable=False),
     Column("role", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),

@@ -23,6 +23,7 @@ from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyIdempotencyRepository,
     SqlAlchemyLoginAttemptRepository,
     SqlAlchemyMovieRepository,
+    SqlAlchemyShowInventoryRepository,
     SqlAlchemyShowRepository,
     SqlAlchemyUserRepository,
 )
@@ -90,6 +91,7 @@ class SqlAlchemyUnitOfWork:
         self._shows = SqlAlchemyShowRepository(statements)
         self._bookings = SqlAlchemyBookingRepository(statements)
         self._holds = SqlAlchemyHoldRepository(statements)
+        self._inventories = SqlAlchemyShowInventoryRepository(statements, self._holds)
         self._idempotency_keys = SqlAlchemyIdempotencyRepository(statements)
         self._login_attempts = SqlAlchemyLoginAttemptRepository(statements)
         self._audit = SqlAlchemyAuditLog(statements)
@@ -121,6 +123,10 @@ class SqlAlchemyUnitOfWork:
     @property
     def shows(self) -> SqlAlchemyShowRepository:
         return self._shows
+
+    @property
+    def inventories(self) -> SqlAlchemyShowInventoryRepository:
+        return self._inventories
 
     @property
     def bookings(self) -> SqlAlchemyBookingRepository:

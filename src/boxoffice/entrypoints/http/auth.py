@@ -20,4 +20,4 @@ def bearer_token(req: falcon.Request) -> str | None:
 
 def caller(boxoffice: Boxoffice, req: falcon.Request) -> Actor:
     """The authenticated actor; the domain raises InvalidToken for a missing or bad token."""
-    return boxoffice.authenticate(bearer_token(req))
+    return boxoffice.authenticate(bearer_token(req) or "")

@@ -1,4 +1,4 @@
-"""The original design's four tables, plus capacity, booking status and timestamps.
+"""Users, movies, shows and bookings, with capacity, booking status and timestamps.
 
 Revision ID: 0001
 Revises:
@@ -22,6 +22,13 @@ TIMESTAMP = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    _create_users()
+    _create_movies()
+    _create_shows()
+    _create_bookings()
+
+
+def _create_users() -> None:
     op.create_table(
         "users",
         sa.Column("id", ID, primary_key=True),
@@ -35,6 +42,8 @@ def upgrade() -> None:
     )
     op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
 
+
+def _create_movies() -> None:
     op.create_table(
         "movies",
         sa.Column("id", ID, primary_key=True),
@@ -45,6 +54,8 @@ def upgrade() -> None:
         sa.CheckConstraint("duration > 0", name=op.f("ck_movies_duration_positive")),
     )
 
+
+def _create_shows() -> None:
     op.create_table(
         "shows",
         sa.Column("id", ID, primary_key=True),
@@ -65,6 +76,8 @@ def upgrade() -> None:
     op.create_index("ix_shows_movie_id_id", "shows", ["movie_id", "id"])
     op.create_index("ix_shows_owner_id", "shows", ["owner_id"])
 
+
+def _create_bookings() -> None:
     op.create_table(
         "bookings",
         sa.Column("id", ID, primary_key=True),

@@ -1,0 +1,52 @@
+"""Show rows as Shows, and the read side's cache of them: listings read the same rows over
+and over. A Show is frozen, so equal values from the same compiled statement make an equal Show,
+and one serves every read of them. Rows with a seat map are not kept: its text can run to
+hundreds of kilobytes, and every booking makes a new version of the row.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement
+from boxoffice.domain.model import Show
+from boxoffice.domain.seating import SeatMap, SeatRow
+
+# Where a show row holds its seat map's text.
+_SEAT_MAP_COLUMN = 6
+
+
+def show_from_row(row: Sequence[Any]) -> Show:
+    show_id, movie_id, owner_id, timing, capacity, available, seat_map, held = row
+    plan = None if seat_map is None else _seat_map(seat_map)
+    return Show(show_id, movie_id, owner_id, timing, capacity, available, plan, held)
+
+
+@functools.lru_cache(maxsize=1024)
+def _seat_map(text: str) -> SeatMap:
+    # Shows are read far more often than added: each distinct map is parsed once.
+    stored = json.loads(text)
+    return SeatMap(
+        tuple(SeatRow(row["label"], row["seats"]) for row in stored["rows"]),
+        frozenset(stored["blocked"]),
+    )
+
+
+def listed_show(compiled: CompiledStatement, raw: tuple[Any, ...]) -> Show:
+    """The Show of a listed row, as the driver gave it (unconverted)."""
+    if raw[_SEAT_MAP_COLUMN] is not None:
+        return _show(compiled, raw)
+    return _interned_show(compiled, raw)
+
+
+def _show(compiled: CompiledStatement, raw: tuple[Any, ...]) -> Show:
+    return show_from_row(compiled.row(raw))
+
+
+# Rows without a seat map: a few hundred bytes each, with their Show.
+@functools.lru_cache(maxsize=4096)
+def _interned_show(compiled: CompiledStatement, raw: tuple[Any, ...]) -> Show:
+    return _show(compiled, raw)

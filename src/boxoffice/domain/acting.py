@@ -1,0 +1,153 @@
+"""The steps use cases share, written once: the actor's check, the unit of work, the show's
+locked inventory, idempotent replay and its record, the audit event and the commit.
+
+A use case says what it changes; these functions say in which order everything else happens,
+and they alone commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+import attrs
+
+from boxoffice.domain.audit import booking_event
+from boxoffice.domain.errors import (
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidToken,
+    NotAnActor,
+    NotFound,
+)
+from boxoffice.domain.inventory import ShowInventory
+from boxoffice.domain.model import Actor, AuditAction, Booking, IdempotencyRecord, Role
+from boxoffice.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from boxoffice.domain.rules import Limits
+
+R = TypeVar("R")
+
+# How long an Idempotency-Key is remembered; after that it may be used afresh.
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+@attrs.frozen
+class Ports:
+    """What every use case works with."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    limits: Limits
+
+
+@attrs.frozen
+class Retry:
+    """An Idempotency-Key and what the request asked for: the same key asking for something
+    else is refused."""
+
+    key: str | None
+    fingerprint: str
+
+
+def require_actor(actor: object) -> Actor:
+    """A caller that passes a user id (or anything else) where an Actor belongs made a
+    programming error, not a request the actor's role forbids."""
+    if not isinstance(actor, Actor):
+        raise NotAnActor(actor)
+    return actor
+
+
+def require_role(actor: Actor, role: Role, action: str) -> None:
+    if actor.role is not role:
+        raise Forbidden(f"only a {role} may {action}")
+
+
+@contextlib.contextmanager
+def acting(
+    ports: Ports, actor: Actor, role: Role, action: str, *, read_only: bool = False
+) -> Iterator[UnitOfWork]:
+    """A unit of work in which the actor's account exists, with the role the action needs."""
+    require_actor(actor)
+    with ports.uow(read_only=read_only) as uow:
+        user = uow.users.get(actor.id)
+        # A token outlives a deleted account, or a changed role; it must not outlive its authority.
+        if user is None or user.role is not actor.role:
+            raise InvalidToken("the token's user no longer exists")
+        require_role(actor, role, action)
+        yield uow
+
+
+def lock_inventory(uow: UnitOfWork, show_id: int, now: datetime) -> ShowInventory:
+    """The show's inventory, locked for the unit of work, with lapsed holds settled (the
+    settlement is saved with whatever the caller saves)."""
+    inventory = uow.inventories.lock(show_id)
+    if inventory is None:
+        raise NotFound("show", show_id)
+    inventory.settle(now)
+    return inventory
+
+
+def change_booking(
+    ports: Ports,
+    actor: Actor,
+    action: str,
+    *,
+    locate: Callable[[UnitOfWork], int],
+    change: Callable[[UnitOfWork, ShowInventory, datetime], Booking],
+    retry: Retry,
+    audited: AuditAction,
+    client: str | None,
+) -> Booking:
+    """Book, confirm or cancel: `locate` names the show (after checking what the request
+    names is the actor's), `change` decides under the show's lock. A retry with the same key
+    gets the first request's booking; one booking change, one audit event."""
+    with acting(ports, actor, Role.USER, action) as uow:
+        show_id = locate(uow)
+        now = ports.clock.now()
+        inventory = lock_inventory(uow, show_id, now)
+        # Under the show's lock: a twin request has either committed (replayed here) or waits.
+        earlier = _replayed(uow, actor, retry, now)
+        if earlier is not None:
+            # Committed before it is acknowledged again: commit() returns once durable.
+            uow.commit()
+            return earlier
+        booking = change(uow, inventory, now)
+        uow.inventories.save(inventory)
+        if retry.key is not None:
+            record = IdempotencyRecord(actor.id, retry.key, retry.fingerprint, booking.id, now)
+            uow.idempotency_keys.put(record)
+        uow.audit.add(booking_event(audited, booking, client, now))
+        uow.commit()
+    return booking
+
+
+def change_seats(
+    ports: Ports,
+    actor: Actor,
+    action: str,
+    *,
+    locate: Callable[[UnitOfWork], int],
+    change: Callable[[UnitOfWork, ShowInventory, datetime], R],
+) -> R:
+    """A change of a show's seats that is neither replayed nor audited (holds)."""
+    with acting(ports, actor, Role.USER, action) as uow:
+        show_id = locate(uow)
+        now = ports.clock.now()
+        inventory = lock_inventory(uow, show_id, now)
+        result = change(uow, inventory, now)
+        uow.inventories.save(inventory)
+        uow.commit()
+    return result
+
+
+def _replayed(uow: UnitOfWork, actor: Actor, retry: Retry, now: datetime) -> Booking | None:
+    if retry.key is None:
+        return None
+    record = uow.idempotency_keys.get(actor.id, retry.key)
+    if record is None or record.created_at <= now - IDEMPOTENCY_WINDOW:
+        return None
+    if record.fingerprint != retry.fingerprint:
+        raise IdempotencyKeyReused()
+    return uow.bookings.get(record.booking_id)
