@@ -17,8 +17,8 @@ from sqlalchemy.dialects import sqlite
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory, unit_of_work
 from boxoffice.adapters.sqlalchemy.engine import checked_url, create_engine
-from boxoffice.adapters.sqlalchemy.repositories import _interned_show
 from boxoffice.adapters.sqlalchemy.tables import UtcDateTime
+from boxoffice.adapters.sqlalchemy.views import _interned_show
 from boxoffice.domain.errors import StorageError
 from boxoffice.domain.model import Role
 from boxoffice.domain.seating import parse_seat_map
