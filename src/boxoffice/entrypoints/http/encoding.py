@@ -83,7 +83,7 @@ def install(app: falcon.App[falcon.Request, falcon.Response]) -> None:
 
 def show_seats(view: ShowSeats) -> bytes:
     """shapes.ShowSeats as JSON, built from pieces encoded once per seat map: a 500-seat map is
-    read far more often than it changes, and encoding 500 objects per read cost more than
+    read far more often than it changes, and encoding 500 objects per read costs more than
     everything else the request does. Its pieces are kept by the map's rows, a value.
     """
     plan = view.chart.plan

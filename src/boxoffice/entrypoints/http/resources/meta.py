@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.entrypoints.http import shapes
+from boxoffice.entrypoints.http import encoding, shapes
 from boxoffice.entrypoints.http.endpoints import Call
 
 
@@ -14,7 +14,8 @@ def health(call: Call[None, None]) -> shapes.Health:
 
 class Document:
     def __init__(self, document: dict[str, Any]) -> None:
-        self._document = document
+        # Encoded once: the document never changes while the app runs.
+        self._json = encoding.dumps(document)
 
-    def get(self, call: Call[None, None]) -> dict[str, Any]:
-        return self._document
+    def get(self, call: Call[None, None]) -> bytes:
+        return self._json
