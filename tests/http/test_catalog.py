@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from boxoffice.domain.model import Show
-from boxoffice.entrypoints.http import representations
+from boxoffice.entrypoints.http import encoding, shapes
 from tests.fakes import FakeClock
 from tests.http.conftest import FUTURE, Api
 
@@ -133,7 +133,7 @@ def test_a_user_may_not_add_a_show(api: Api, owner: str, user: str) -> None:
     [
         ("timing", "2030-02-01T20:00:00", "timing: must include a timezone"),
         ("timing", "next tuesday", "timing: must be an ISO 8601 date-time with a timezone"),
-        ("timing", 1_900_000_000, "timing: must be an ISO 8601 date-time string"),
+        ("timing", 1_900_000_000, "timing: must be a string"),
         ("timing", "2029-12-31T20:00:00+00:00", "timing: must be in the future"),
         ("available_seats", True, "available_seats: must be an integer"),
         ("available_seats", "20", "available_seats: must be an integer"),
@@ -187,7 +187,7 @@ def test_shows_filter_by_movie(api: Api, owner: str) -> None:
 
 
 def test_a_listing_shows_each_show_as_it_is_now(api: Api, owner: str, user: str) -> None:
-    # Listed shows' JSON is kept per distinct show (representations.show_json).
+    # Listed shows' JSON is kept per distinct show (encoding.show).
     movie = api.add_movie(owner)
     show = api.add_show(owner, movie["id"], seats=20)
     assert api.call("GET", "/shows").json == api.call("GET", "/shows").json == [show]
@@ -204,7 +204,9 @@ def test_equal_instants_are_listed_at_their_own_offsets() -> None:
     )
     assert at_home == in_berlin
 
-    written = [orjson.loads(representations.show_json(s))["timing"] for s in (at_home, in_berlin)]
+    written = [
+        orjson.loads(encoding.show(shapes.Show.of(s)))["timing"] for s in (at_home, in_berlin)
+    ]
 
     assert written == ["2030-02-01T19:30:00+00:00", "2030-02-01T21:30:00+02:00"]
 

@@ -80,7 +80,7 @@ def test_json_with_a_charset_or_a_suffix_is_accepted(api: Api) -> None:
         ('{"num_seats": NaN}', "the body is not valid JSON"),
         ('{"num_seats": Infinity}', "the body is not valid JSON"),
         ("[" * 100_000, "the body is not valid JSON"),
-        ('{"a": 1' + "0" * 5000 + "}", "the body is not valid JSON"),
+        ('{"name": 1' + "0" * 5000 + "}", "name: must be a string"),
         (b"\xff\xfe{", "the body is not valid JSON"),
     ],
 )

@@ -53,6 +53,12 @@ def test_the_document_is_openapi_3(document: dict[str, Any]) -> None:
     assert document["info"]["title"] == "boxoffice"
 
 
+def test_the_document_is_valid_openapi(document: dict[str, Any]) -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+
+    validator.validate(document)
+
+
 def test_every_served_route_and_method_is_documented(
     app: Boxoffice, document: dict[str, Any]
 ) -> None:

@@ -17,12 +17,12 @@ from sqlalchemy.dialects import sqlite
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory, unit_of_work
 from boxoffice.adapters.sqlalchemy.engine import checked_url, create_engine
-from boxoffice.adapters.sqlalchemy.repositories import _interned_show
 from boxoffice.adapters.sqlalchemy.tables import UtcDateTime
+from boxoffice.adapters.sqlalchemy.views import _interned_show
 from boxoffice.domain.errors import StorageError
 from boxoffice.domain.model import Role
 from boxoffice.domain.seating import parse_seat_map
-from boxoffice.entrypoints.http.representations import _show_json, show_json
+from boxoffice.entrypoints.http import encoding, shapes
 from boxoffice.errors import ConfigurationError
 from tests.contract import builders
 from tests.databases import sqlite_database, sqlite_store, sqlite_writers_queue_is_free
@@ -255,15 +255,21 @@ def test_seated_shows_are_listed_without_being_kept(factory: SqlAlchemyUnitOfWor
         film = uow.movies.add(builders.movie())
         seated = uow.shows.add(attrs.evolve(builders.show(film.id, owner.id, 3), seat_map=plan))
         uow.commit()
-    kept = _interned_show.cache_info().currsize, _show_json.cache_info().currsize
+    kept = _interned_show.cache_info().currsize, encoding.kept_shows()
 
     for _ in range(3):
         with factory(read_only=True) as uow:
             assert uow.shows.list(movie_id=None, after=None, limit=10) == [seated]
-        assert orjson.loads(show_json(seated))["available_seats"] == seated.available_seats
+        assert (
+            orjson.loads(encoding.show(shapes.Show.of(seated)))["available_seats"]
+            == seated.available_seats
+        )
         seated = seated.reserve(1)
         with factory() as uow:
             uow.shows.save(seated)
             uow.commit()
 
-    assert (_interned_show.cache_info().currsize, _show_json.cache_info().currsize) == kept
+    assert (
+        _interned_show.cache_info().currsize,
+        encoding.kept_shows(),
+    ) == kept

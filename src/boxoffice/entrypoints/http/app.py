@@ -1,39 +1,33 @@
-"""The Falcon application: routes, error handling and logging around a Boxoffice."""
+"""The Falcon application: routes, error handling and logging around a Boxoffice.
+
+Routes come from the declared operations (contract.py); each is answered by its handler.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import falcon
 
 from boxoffice.domain.service import Boxoffice
-from boxoffice.entrypoints.http import errors, json_media, openapi
+from boxoffice.entrypoints.http import contract, encoding, errors, openapi, shapes
 from boxoffice.entrypoints.http.access_log import AccessLineWriter, AccessLog, to_logger
+from boxoffice.entrypoints.http.contract import OPERATIONS, Operation
+from boxoffice.entrypoints.http.endpoints import Endpoint, Handler
 from boxoffice.entrypoints.http.overload import RefuseOverload
-from boxoffice.entrypoints.http.resources.accounts import LoginResource, SignupResource
-from boxoffice.entrypoints.http.resources.bookings import BookingResource, BookingsResource
-from boxoffice.entrypoints.http.resources.holds import (
-    HoldConfirmationResource,
-    HoldResource,
-    HoldsResource,
-)
-from boxoffice.entrypoints.http.resources.meta import HealthResource, OpenApiResource
-from boxoffice.entrypoints.http.resources.movies import MovieResource, MoviesResource
-from boxoffice.entrypoints.http.resources.shows import (
-    ShowBookingsResource,
-    ShowResource,
-    ShowSeatsResource,
-    ShowsResource,
-)
+from boxoffice.entrypoints.http.resources import meta
+from boxoffice.entrypoints.http.resources.accounts import Accounts
+from boxoffice.entrypoints.http.resources.bookings import Bookings
+from boxoffice.entrypoints.http.resources.holds import Holds
+from boxoffice.entrypoints.http.resources.movies import Movies
+from boxoffice.entrypoints.http.resources.shows import Shows
 from boxoffice.entrypoints.http.security_headers import SecurityHeaders
 
 ACCESS_LOGGER = "boxoffice.access"
 
-SIGNUP_ROUTE = "/signup"
-LOGIN_ROUTE = "/login"
-# The routes whose requests wait on password hashing: the server admits them apart from the
-# others (entrypoints/bulkhead.py).
-PASSWORD_HASHING_ROUTES = frozenset({SIGNUP_ROUTE, LOGIN_ROUTE})
+# The routes whose requests wait on bcrypt, for the bulkhead to keep apart.
+PASSWORD_HASHING_ROUTES = frozenset(op.route for op in OPERATIONS if op.hashes_password)
 
 
 def create_app(
@@ -60,21 +54,51 @@ def create_app(
         write = access_log_writer or to_logger(logger)
         middleware.insert(0, AccessLog(write))
     app = falcon.App(middleware=middleware)
-    json_media.install(app)
+    encoding.install(app)
     errors.install(app)
-    app.add_route("/health", HealthResource())
-    app.add_route("/openapi.json", OpenApiResource(openapi.document(boxoffice.limits)))
-    app.add_route(SIGNUP_ROUTE, SignupResource(boxoffice))
-    app.add_route(LOGIN_ROUTE, LoginResource(boxoffice, token_ttl_seconds))
-    app.add_route("/movies", MoviesResource(boxoffice))
-    app.add_route("/movies/{movie_id}", MovieResource(boxoffice))
-    app.add_route("/shows", ShowsResource(boxoffice))
-    app.add_route("/shows/{show_id}", ShowResource(boxoffice))
-    app.add_route("/shows/{show_id}/bookings", ShowBookingsResource(boxoffice))
-    app.add_route("/shows/{show_id}/seats", ShowSeatsResource(boxoffice))
-    app.add_route("/bookings", BookingsResource(boxoffice))
-    app.add_route("/bookings/{booking_id}", BookingResource(boxoffice))
-    app.add_route("/holds", HoldsResource(boxoffice))
-    app.add_route("/holds/{hold_id}", HoldResource(boxoffice))
-    app.add_route("/holds/{hold_id}/confirm", HoldConfirmationResource(boxoffice))
+    refined = shapes.bounded(boxoffice.limits)
+    handlers = _handlers(boxoffice, token_ttl_seconds)
+    routes: dict[str, _Route] = {}
+    for op in OPERATIONS:
+        endpoint = Endpoint(op, handlers[op], boxoffice, refined)
+        routes.setdefault(op.route, _Route()).answer(op.method, endpoint)
+    for route, resource in routes.items():
+        app.add_route(route, resource)
     return app
+
+
+class _Route:
+    """The resource at one route: an on_<method> responder per declared operation."""
+
+    def answer(self, method: str, endpoint: Endpoint) -> None:
+        setattr(self, f"on_{method.lower()}", endpoint)
+
+
+def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation, Handler]:
+    accounts = Accounts(boxoffice, token_ttl_seconds)
+    movies, shows = Movies(boxoffice), Shows(boxoffice)
+    bookings, holds = Bookings(boxoffice), Holds(boxoffice)
+    document = meta.Document(openapi.document(boxoffice.limits))
+    # One per declared operation: create_app looks each one up.
+    return {
+        contract.HEALTH: meta.health,
+        contract.OPENAPI: document.get,
+        contract.SIGN_UP: accounts.sign_up,
+        contract.LOG_IN: accounts.log_in,
+        contract.LIST_MOVIES: movies.list,
+        contract.ADD_MOVIE: movies.add,
+        contract.GET_MOVIE: movies.get,
+        contract.LIST_SHOWS: shows.list,
+        contract.ADD_SHOW: shows.add,
+        contract.GET_SHOW: shows.get,
+        contract.GET_SEATS: shows.seats,
+        contract.LIST_SHOW_BOOKINGS: shows.bookings,
+        contract.LIST_BOOKINGS: bookings.list,
+        contract.BOOK_SEATS: bookings.book,
+        contract.GET_BOOKING: bookings.get,
+        contract.CANCEL_BOOKING: bookings.cancel,
+        contract.HOLD_SEATS: holds.hold,
+        contract.GET_HOLD: holds.get,
+        contract.RELEASE_HOLD: holds.release,
+        contract.CONFIRM_HOLD: holds.confirm,
+    }

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import falcon
+import msgspec
 
 from boxoffice.domain.errors import (
     AlreadyCancelled,
@@ -32,6 +33,7 @@ from boxoffice.domain.errors import (
     TooManyAttempts,
     ValidationError,
 )
+from boxoffice.entrypoints.http import shapes
 
 STATUS_BY_ERROR: Mapping[type[BoxofficeError], int] = {
     ValidationError: 400,
@@ -74,7 +76,9 @@ def install(app: falcon.App[falcon.Request, falcon.Response]) -> None:
 
 
 def error_body(title: str, description: str) -> dict[str, str]:
-    return {"title": title, "description": description}
+    """The declared error shape (shapes.Error), as a mapping that some errors add fields to."""
+    body: dict[str, str] = msgspec.structs.asdict(shapes.Error(title, description))
+    return body
 
 
 # Falcon raises these without a description of their own.

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import falcon
+from boxoffice.entrypoints.http import encoding, shapes
+from boxoffice.entrypoints.http.endpoints import Call
 
 
-class HealthResource:
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = {"status": "ok"}
+def health(call: Call[None, None]) -> shapes.Health:
+    return shapes.Health("ok")
 
 
-class OpenApiResource:
+class Document:
     def __init__(self, document: dict[str, Any]) -> None:
-        self._document = document
+        # Encoded once: the document never changes while the app runs.
+        self._json = encoding.dumps(document)
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = self._document
+    def get(self, call: Call[None, None]) -> bytes:
+        return self._json

@@ -2,72 +2,41 @@
 
 from __future__ import annotations
 
-import falcon
-
 from boxoffice.domain.service import Boxoffice
-from boxoffice.entrypoints.http import representations
-from boxoffice.entrypoints.http.auth import caller
-from boxoffice.entrypoints.http.body import json_object, optional, required
-from boxoffice.entrypoints.http.paging import page_params, write_page
-from boxoffice.entrypoints.http.params import integer, query_integer, timing
+from boxoffice.entrypoints.http import encoding, shapes
+from boxoffice.entrypoints.http.endpoints import Call, Listing
 
 
-class ShowsResource:
+class Shows:
     def __init__(self, boxoffice: Boxoffice) -> None:
         self._boxoffice = boxoffice
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        movie_id = query_integer(req, "movie_id")
-        page = self._boxoffice.list_shows(
-            movie_id, **page_params(req, filters=frozenset({"movie_id"}))
-        )
-        write_page(req, resp, page, representations.show_json, filters={"movie_id": movie_id})
+    def list(self, call: Call[None, shapes.ShowsQuery]) -> Listing:
+        query = call.query
+        page = self._boxoffice.list_shows(query.movie_id, after=query.after, limit=query.limit)
+        return Listing.of(page, shapes.Show.of)
 
-    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        actor = caller(self._boxoffice, req)
-        body = json_object(req)
+    def add(self, call: Call[shapes.ShowRequest, None]) -> shapes.Show:
+        body = call.body
         show = self._boxoffice.add_show(
-            actor,
-            movie_id=required(body, "movie_id"),
-            timing=timing(required(body, "timing")),
-            available_seats=optional(body, "available_seats"),
-            seat_map=optional(body, "seat_map"),
+            call.actor,
+            movie_id=body.movie_id,
+            timing=body.aware_timing(),
+            available_seats=body.available_seats,
+            seat_map=None if body.seat_map is None else body.seat_map.plan(),
         )
-        resp.status = falcon.HTTP_201
-        resp.location = f"/shows/{show.id}"
-        resp.media = representations.show(show)
+        return shapes.Show.of(show)
 
+    def get(self, call: Call[None, None]) -> shapes.Show:
+        return shapes.Show.of(self._boxoffice.get_show(call.ids["show_id"]))
 
-class ShowResource:
-    def __init__(self, boxoffice: Boxoffice) -> None:
-        self._boxoffice = boxoffice
+    def seats(self, call: Call[None, None]) -> bytes:
+        """Every seat of a seated show and its state: free, held, booked or blocked."""
+        return encoding.show_seats(self._boxoffice.get_seats(call.ids["show_id"]))
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, show_id: str) -> None:
-        show = self._boxoffice.get_show(integer("show_id", show_id))
-        resp.media = representations.show(show)
-
-
-class ShowSeatsResource:
-    """Every seat of a seated show and its state: free, held, booked or blocked."""
-
-    def __init__(self, boxoffice: Boxoffice) -> None:
-        self._boxoffice = boxoffice
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, show_id: str) -> None:
-        view = self._boxoffice.get_seats(integer("show_id", show_id))
-        resp.content_type = falcon.MEDIA_JSON
-        resp.text = representations.show_seats_json(view)
-
-
-class ShowBookingsResource:
-    """An owner's view of the bookings of one of their shows."""
-
-    def __init__(self, boxoffice: Boxoffice) -> None:
-        self._boxoffice = boxoffice
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, show_id: str) -> None:
-        actor = caller(self._boxoffice, req)
+    def bookings(self, call: Call[None, shapes.PageQuery]) -> Listing:
+        """An owner's view of the bookings of one of their shows."""
         page = self._boxoffice.list_show_bookings(
-            actor, integer("show_id", show_id), **page_params(req)
+            call.actor, call.ids["show_id"], after=call.query.after, limit=call.query.limit
         )
-        write_page(req, resp, page, representations.booking_json)
+        return Listing.of(page, shapes.Booking.of)

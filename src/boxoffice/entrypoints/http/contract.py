@@ -1,0 +1,249 @@
+"""Every operation of the REST service, declared once: its route, inputs, response and errors.
+
+app.py routes and decodes by these declarations, endpoints.py answers by them, and openapi.py
+writes the document from them, so the three cannot disagree. Types come from shapes.py.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+import attrs
+
+from boxoffice.entrypoints.http import shapes
+
+# Storage may be down for any operation that touches it.
+_STORED = (503,)
+
+
+@attrs.frozen
+class Operation:
+    method: Literal["GET", "POST", "DELETE"]
+    route: str
+    # May name the configured limits: "{limits.hold_ttl_seconds}".
+    summary: str
+    # The success status and its body: a shapes type, list[...] of one, or None.
+    ok: int
+    response: Any
+    # Besides 400 (any input), 401 (secured), and 413 and 415 (any body), which are implied.
+    errors: tuple[int, ...] = ()
+    body: type[shapes.Request] | None = None
+    # A paged listing when set: its items are `response`'s, its next page a Link header.
+    query: type[shapes.PageQuery] | None = None
+    # A bearer token names the caller.
+    secured: bool = False
+    # The Location of what a 201 made, from its id: "/bookings/{id}".
+    located: str | None = None
+    # An Idempotency-Key header makes a retry return the first response.
+    idempotent: bool = False
+    # Waits on bcrypt: the bulkhead keeps such requests from taking every thread.
+    hashes_password: bool = False
+    # RFC 6749 5.1: a response carrying a token must not be cached.
+    no_store: bool = False
+    # A body whose fields cannot be credentials is refused as wrong credentials (401), so
+    # log-in tells nothing about why; a missing field is still a 400.
+    credentials: bool = False
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"{(\w+)}", self.route))
+
+    @property
+    def statuses(self) -> list[int]:
+        """Every error status the operation may answer with."""
+        implied = [400] if self.body or self.query or self.path_params else []
+        if self.body is not None:
+            implied += [413, 415]
+        if self.secured:
+            implied.append(401)
+        return sorted({*self.errors, *implied})
+
+
+HEALTH = Operation("GET", "/health", "liveness", 200, shapes.Health)
+OPENAPI = Operation("GET", "/openapi.json", "this document", 200, dict[str, Any])
+SIGN_UP = Operation(
+    "POST",
+    "/signup",
+    "create an account",
+    201,
+    shapes.User,
+    errors=(409, *_STORED),
+    body=shapes.SignupRequest,
+    hashes_password=True,
+)
+LOG_IN = Operation(
+    "POST",
+    "/login",
+    "exchange email and password for a bearer token",
+    200,
+    shapes.Token,
+    errors=(401, 429, *_STORED),
+    body=shapes.LoginRequest,
+    hashes_password=True,
+    no_store=True,
+    credentials=True,
+)
+LIST_MOVIES = Operation(
+    "GET", "/movies", "list movies", 200, shapes.Movie, errors=_STORED, query=shapes.PageQuery
+)
+ADD_MOVIE = Operation(
+    "POST",
+    "/movies",
+    "add a movie (owner)",
+    201,
+    shapes.Movie,
+    errors=(403, *_STORED),
+    body=shapes.MovieRequest,
+    secured=True,
+    located="/movies/{id}",
+)
+GET_MOVIE = Operation(
+    "GET", "/movies/{movie_id}", "one movie", 200, shapes.Movie, errors=(404, *_STORED)
+)
+LIST_SHOWS = Operation(
+    "GET",
+    "/shows",
+    "list shows, optionally of one movie",
+    200,
+    shapes.Show,
+    errors=_STORED,
+    query=shapes.ShowsQuery,
+)
+ADD_SHOW = Operation(
+    "POST",
+    "/shows",
+    "schedule a show (owner)",
+    201,
+    shapes.Show,
+    errors=(403, 404, *_STORED),
+    body=shapes.ShowRequest,
+    secured=True,
+    located="/shows/{id}",
+)
+GET_SHOW = Operation(
+    "GET", "/shows/{show_id}", "one show", 200, shapes.Show, errors=(404, *_STORED)
+)
+GET_SEATS = Operation(
+    "GET",
+    "/shows/{show_id}/seats",
+    "every seat of a seated show and its state (404 for general admission)",
+    200,
+    shapes.ShowSeats,
+    errors=(404, *_STORED),
+)
+LIST_SHOW_BOOKINGS = Operation(
+    "GET",
+    "/shows/{show_id}/bookings",
+    "the bookings of one of the caller's shows (owner), cancelled ones included",
+    200,
+    shapes.Booking,
+    errors=(403, 404, *_STORED),
+    query=shapes.PageQuery,
+    secured=True,
+)
+LIST_BOOKINGS = Operation(
+    "GET",
+    "/bookings",
+    "the caller's bookings (user)",
+    200,
+    shapes.Booking,
+    errors=(403, *_STORED),
+    query=shapes.PageQuery,
+    secured=True,
+)
+BOOK_SEATS = Operation(
+    "POST",
+    "/bookings",
+    "book seats (user)",
+    201,
+    shapes.Booking,
+    errors=(403, 404, 409, 422, *_STORED),
+    body=shapes.BookingRequest,
+    secured=True,
+    located="/bookings/{id}",
+    idempotent=True,
+)
+GET_BOOKING = Operation(
+    "GET",
+    "/bookings/{booking_id}",
+    "one of the caller's bookings (user)",
+    200,
+    shapes.Booking,
+    errors=(403, 404, *_STORED),
+    secured=True,
+)
+CANCEL_BOOKING = Operation(
+    "DELETE",
+    "/bookings/{booking_id}",
+    "cancel one of the caller's bookings (user); returns it cancelled",
+    200,
+    shapes.Booking,
+    errors=(403, 404, 409, 422, *_STORED),
+    secured=True,
+    idempotent=True,
+)
+HOLD_SEATS = Operation(
+    "POST",
+    "/holds",
+    "hold seats (user) for {limits.hold_ttl_seconds} seconds: named seats, or the best "
+    "num_seats; one hold per user and show",
+    201,
+    shapes.Hold,
+    errors=(403, 404, 409, *_STORED),
+    body=shapes.HoldRequest,
+    secured=True,
+    located="/holds/{id}",
+)
+GET_HOLD = Operation(
+    "GET",
+    "/holds/{hold_id}",
+    "one of the caller's holds (user)",
+    200,
+    shapes.Hold,
+    errors=(403, 404, *_STORED),
+    secured=True,
+)
+RELEASE_HOLD = Operation(
+    "DELETE",
+    "/holds/{hold_id}",
+    "release one of the caller's live holds (user); returns it released",
+    200,
+    shapes.Hold,
+    errors=(403, 404, 409, *_STORED),
+    secured=True,
+)
+CONFIRM_HOLD = Operation(
+    "POST",
+    "/holds/{hold_id}/confirm",
+    "book the seats of one of the caller's live holds (user)",
+    201,
+    shapes.Booking,
+    errors=(403, 404, 409, 422, *_STORED),
+    secured=True,
+    located="/bookings/{id}",
+    idempotent=True,
+)
+
+OPERATIONS = (
+    HEALTH,
+    OPENAPI,
+    SIGN_UP,
+    LOG_IN,
+    LIST_MOVIES,
+    ADD_MOVIE,
+    GET_MOVIE,
+    LIST_SHOWS,
+    ADD_SHOW,
+    GET_SHOW,
+    GET_SEATS,
+    LIST_SHOW_BOOKINGS,
+    LIST_BOOKINGS,
+    BOOK_SEATS,
+    GET_BOOKING,
+    CANCEL_BOOKING,
+    HOLD_SEATS,
+    GET_HOLD,
+    RELEASE_HOLD,
+    CONFIRM_HOLD,
+)

@@ -1,0 +1,144 @@
+"""Operations answered as they are declared (contract.py): a handler gets decoded input and
+returns the response's value; the status, headers and encoding come from the declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
+
+import attrs
+import falcon
+import msgspec
+
+from boxoffice.domain.errors import InvalidCredentials, ValidationError
+from boxoffice.domain.model import Actor
+from boxoffice.domain.paging import Page
+from boxoffice.domain.service import Boxoffice
+from boxoffice.entrypoints.http import body, encoding
+from boxoffice.entrypoints.http.auth import caller
+from boxoffice.entrypoints.http.contract import Operation
+from boxoffice.entrypoints.http.decoding import BodyDecoder, MissingField, QueryDecoder, path_id
+
+B = TypeVar("B")
+Q = TypeVar("Q")
+
+# A retry with the same key returns the first request's booking instead of booking again.
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
+@attrs.frozen
+class Call(Generic[B, Q]):
+    """One request as its operation declares it: body and query decoded, path ids checked."""
+
+    req: falcon.Request
+    body: B
+    query: Q
+    ids: Mapping[str, int]
+    caller: Actor | None
+
+    @property
+    def actor(self) -> Actor:
+        """The authenticated caller of a secured operation."""
+        if self.caller is None:
+            raise TypeError("the operation is not secured: it has no caller")
+        return self.caller
+
+    @property
+    def idempotency_key(self) -> str | None:
+        return self.req.get_header(IDEMPOTENCY_KEY)
+
+    @property
+    def client(self) -> str | None:
+        """The peer's address. Behind a reverse proxy every client shares the proxy's."""
+        return self.req.remote_addr
+
+
+@attrs.frozen
+class Listing:
+    """A page of response values, in order, and the cursor of the next page, if any."""
+
+    items: Sequence[Any]
+    next_after: int | None
+
+    @classmethod
+    def of(cls, page: Page[Any], shape: Callable[[Any], Any]) -> Listing:
+        return cls([shape(item) for item in page], page.next_after)
+
+
+# What a handler returns: a response value (a shapes dataclass, or a mapping), JSON already
+# encoded, or a Listing.
+Handler = Callable[[Call[Any, Any]], object]
+
+
+class Endpoint:
+    """Answers one operation by its declaration: who calls, what they sent, what comes back."""
+
+    def __init__(
+        self,
+        operation: Operation,
+        handler: Handler,
+        boxoffice: Boxoffice,
+        refined: Mapping[type[msgspec.Struct], type[msgspec.Struct]],
+    ) -> None:
+        self._op = operation
+        self._handler = handler
+        self._boxoffice = boxoffice
+        kind = operation.body
+        self._body = None if kind is None else BodyDecoder(refined.get(kind, kind))
+        query = operation.query
+        self._query = None if query is None else QueryDecoder(refined.get(query, query))
+
+    def __call__(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
+        # In this order: who calls, then where, then what they ask for.
+        actor = caller(self._boxoffice, req) if self._op.secured else None
+        ids = {name: path_id(name, text) for name, text in params.items()}
+        query = None if self._query is None else self._query(req)
+        result = self._handler(Call(req, self._decoded_body(req), query, ids, actor))
+        self._write(req, resp, result, query)
+
+    def _decoded_body(self, req: falcon.Request) -> object:
+        if self._body is None:
+            return None
+        raw = body.read(req)
+        try:
+            return self._body(raw)
+        except MissingField:
+            raise
+        except ValidationError:
+            if self._op.credentials:
+                raise InvalidCredentials() from None
+            raise
+
+    def _write(
+        self, req: falcon.Request, resp: falcon.Response, result: object, query: object
+    ) -> None:
+        op = self._op
+        resp.status = op.ok
+        resp.content_type = falcon.MEDIA_JSON
+        if op.no_store:
+            resp.set_header("Cache-Control", "no-store")
+        if op.located is not None:
+            resp.location = op.located.format(id=getattr(result, "id"))  # noqa: B009
+        if isinstance(result, Listing):
+            resp.data = encoding.listing(result.items)
+            if result.next_after is not None:
+                resp.append_header("Link", _next_link(req, query, result.next_after))
+        elif isinstance(result, bytes):
+            resp.data = result
+        else:
+            resp.data = encoding.dumps(result)
+
+
+def _next_link(req: falcon.Request, query: object, after: int) -> str:
+    # Rebuilt from the decoded parameters, so nothing else the client sent is echoed: the
+    # filters, then limit, then the cursor.
+    given = msgspec.structs.asdict(query) if isinstance(query, msgspec.Struct) else {}
+    given.pop("after", None)
+    limit = given.pop("limit", None)
+    kept: dict[str, int] = {name: value for name, value in given.items() if value is not None}
+    if limit is not None:
+        kept["limit"] = limit
+    kept["after"] = after
+    return f'<{req.root_path}{req.path}?{urlencode(kept)}>; rel="next"'

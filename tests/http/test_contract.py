@@ -1,0 +1,133 @@
+"""The declarations (entrypoints/http/contract.py, shapes.py) drive the service and its document
+alike: configured bounds, the body's reading, and which routes wait on password hashing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import falcon.testing
+import pytest
+
+from boxoffice.domain.rules import Limits
+from boxoffice.domain.service import Boxoffice
+from boxoffice.entrypoints.http import create_app
+from boxoffice.entrypoints.http.app import PASSWORD_HASHING_ROUTES
+from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
+from tests.http.conftest import FUTURE, Api
+
+
+@pytest.fixture
+def tight(memory_uow: Any) -> Api:
+    """The service under limits other than the defaults."""
+    boxoffice = Boxoffice.from_ports(
+        uow=memory_uow,
+        hasher=FakePasswordHasher(),
+        tokens=FakeTokenService(),
+        clock=FakeClock(),
+        limits=Limits(max_seats_per_booking=4, max_show_capacity=50, max_page_size=7),
+    )
+    return Api(falcon.testing.TestClient(create_app(boxoffice, token_ttl_seconds=60)))
+
+
+def test_configured_limits_bound_the_document_and_the_service_alike(tight: Api) -> None:
+    schemas = tight.call("GET", "/openapi.json").json["components"]["schemas"]
+    owner = tight.account("owner@example.com", "owner")
+    movie = tight.add_movie(owner)
+    user = tight.account("user@example.com")
+
+    assert schemas["BookingRequest"]["properties"]["num_seats"]["maximum"] == 4
+    assert schemas["HoldRequest"]["properties"]["seats"]["maxItems"] == 4
+    assert schemas["ShowRequest"]["properties"]["available_seats"]["maximum"] == 50
+    show = tight.add_show(owner, movie["id"], seats=50)
+    too_large = {"movie_id": movie["id"], "timing": FUTURE, "available_seats": 51}
+    assert tight.call("POST", "/shows", json=too_large, token=owner).json["description"] == (
+        "available_seats: must be between 1 and 50"
+    )
+    assert tight.book(user, show["id"], seats=4).status_code == 201
+    assert tight.book(user, show["id"], seats=5).json["description"] == (
+        "num_seats: must be between 1 and 4"
+    )
+    assert tight.call("GET", "/movies", params={"limit": 8}).status_code == 400
+
+
+def test_the_limit_parameter_is_documented_with_its_configured_bounds(tight: Api) -> None:
+    operation = tight.call("GET", "/openapi.json").json["paths"]["/movies"]["get"]
+
+    (limit,) = [p for p in operation["parameters"] if p["name"] == "limit"]
+
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 7}
+    assert limit["description"] == "page size, default 100"
+
+
+def test_log_in_and_sign_up_are_the_routes_that_hash_passwords() -> None:
+    assert frozenset({"/login", "/signup"}) == PASSWORD_HASHING_ROUTES
+
+
+def test_null_is_an_absent_optional_field(api: Api, user: str, show: dict[str, Any]) -> None:
+    body = {"show_id": show["id"], "num_seats": 2, "seats": None}
+
+    result = api.call("POST", "/bookings", json=body, token=user)
+
+    assert result.status_code == 201, result.text
+
+
+@pytest.mark.parametrize(
+    ("seat_map", "description"),
+    [
+        ({"rows": [{"label": "A", "seats": 3}], "gaps": []}, "seat_map.gaps: is not a known field"),
+        (
+            {"rows": [{"label": "A", "seats": 3, "x": 1}]},
+            "seat_map.rows[0].x: is not a known field",
+        ),
+        (
+            {"rows": [{"label": "A", "seats": 501}]},
+            "seat_map.rows[0].seats: must be between 1 and 500",
+        ),
+        ({"rows": []}, "seat_map.rows: must not be empty"),
+        (
+            {"rows": [{"label": "a", "seats": 3}]},
+            "seat_map.rows: a row label must be 1 to 3 letters A-Z",
+        ),
+        ({"rows": "A"}, "seat_map.rows: must be a list"),
+    ],
+)
+def test_a_seat_map_is_read_field_by_field(
+    api: Api, owner: str, seat_map: dict[str, Any], description: str
+) -> None:
+    movie = api.add_movie(owner)
+    body = {"movie_id": movie["id"], "timing": FUTURE, "seat_map": seat_map}
+
+    result = api.call("POST", "/shows", json=body, token=owner)
+
+    assert result.status_code == 400
+    assert result.json["description"] == description
+
+
+def test_a_role_outside_the_enum_names_the_choices(api: Api) -> None:
+    body = {"name": "A", "email": "a@b.io", "password": "password1", "role": "admin"}
+
+    result = api.call("POST", "/signup", json=body)
+
+    assert result.json["description"] == "role: must be one of: user, owner"
+
+
+@pytest.mark.parametrize(
+    "credentials", [{"email": 1, "password": "p"}, {"email": "a@b.io", "password": None}]
+)
+def test_log_in_refuses_what_cannot_be_credentials_as_wrong_ones(
+    api: Api, credentials: dict[str, Any]
+) -> None:
+    result = api.call("POST", "/login", json=credentials)
+
+    assert result.status_code == 401
+    assert result.json["description"] == "email or password is incorrect"
+
+
+def test_lone_surrogates_are_json_and_reach_the_rules_that_refuse_them(api: Api) -> None:
+    raw = json.dumps({"name": "\ud800", "email": "a@b.io", "password": "password1", "role": "user"})
+
+    result = api.call("POST", "/signup", body=raw, headers={"Content-Type": "application/json"})
+
+    assert result.status_code == 400
+    assert result.json["description"].startswith("name: ")
