@@ -2,8 +2,8 @@
 
 SQLAlchemy still writes every statement's SQL and converts every value (its types' bind and
 result processors, so UtcDateTime behaves as it always did). What is skipped is the per-call
-execution machinery of Connection.execute: about 26 µs a statement against the driver's 2.5 µs
-on SQLite (measured 2026-11-27), and a booking runs seven statements.
+execution machinery of Connection.execute, which costs several times what the driver itself
+does per statement on SQLite (docs/design.md has the A/B that keeps this layer).
 """
 
 from __future__ import annotations
@@ -139,8 +139,8 @@ def _as_json_rows(statement: Executable) -> Executable:
     """The same rows, in the same order, as one JSON value built inside SQLite.
 
     sqlite3 releases the GIL around every step, so reading 100 rows is 100 hand-offs of the
-    GIL: with four threads reading pages at once that was 2,350 pages/s, and 11,100 when each
-    page was one step (measured 2026-11-27). SQLite does not flatten a subquery that has an
+    GIL, and threads reading pages at once spend their time handing it to each other; one step
+    a page avoids that (bench/README.md has the figures). SQLite does not flatten a subquery that has an
     ORDER BY or a LIMIT into an aggregate query (rules 13 and 16 of its query flattener): it
     runs it as a co-routine and the aggregate takes its rows in that order. The contract
     tests check the order of every page, and a schema test sees the co-routine in each plan.
