@@ -86,7 +86,11 @@ def test_available_seats_must_agree_with_the_map(app: Boxoffice, owner: Actor) -
 
 def test_a_seat_map_must_be_a_seat_map(app: Boxoffice, owner: Actor) -> None:
     as_json = {
-        "rows": [{"label": "A", "seats": 6}, {"label": "B", "seats": 8}, {"label": "C", "seats": 6}],
+        "rows": [
+            {"label": "A", "seats": 6},
+            {"label": "B", "seats": 8},
+            {"label": "C", "seats": 6},
+        ],
         "blocked": ["A1", "A6"],
     }
     # JSON-like maps are read by parse_seat_map, never by add_show.
