@@ -23,6 +23,7 @@ from hypothesis.errors import Unsatisfiable
 
 from boxoffice.bootstrap import build
 from boxoffice.config import Settings
+from boxoffice.domain.seating import SeatMap
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import create_app
 from tests.http.conftest import FUTURE, PASSWORD
@@ -61,7 +62,7 @@ def _seed(app: Boxoffice) -> dict[str, str]:
     movie = app.add_movie(owner, title="Alien", genre="sci-fi", duration=117)
     timing = datetime.fromisoformat(FUTURE)
     app.add_show(owner, movie_id=movie.id, timing=timing, available_seats=100_000)
-    seat_map = {"rows": [{"label": "A", "seats": 20}, {"label": "B", "seats": 20}]}
+    seat_map = SeatMap.build([("A", 20), ("B", 20)])
     app.add_show(owner, movie_id=movie.id, timing=timing, seat_map=seat_map)
     return tokens
 
