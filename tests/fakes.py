@@ -51,4 +51,7 @@ class FakeTokenService:
         if token in self.revoked or not token.startswith(prefix):
             raise InvalidToken()
         user_id, _, role = token.removeprefix(prefix).partition("-")
+        # Like the real service: a malformed token is InvalidToken, never a crash.
+        if not (user_id.isascii() and user_id.isdigit()) or role not in Role._value2member_map_:
+            raise InvalidToken()
         return Actor(int(user_id), Role(role))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from boxoffice.domain.model import UNSAVED, Booking, BookingStatus, Movie, Role, Show, User
 from boxoffice.domain.ports import UnitOfWork
+from boxoffice.domain.seating import SeatMap
 from tests.fakes import START
 
 
@@ -35,9 +37,14 @@ def show(movie_id: int, owner_id: int, seats: int = 10, timing: datetime | None 
     )
 
 
-def booking(user_id: int, show_id: int, seats: int = 2) -> Booking:
+def seat_map(rows: Sequence[tuple[str, int]], blocked: Iterable[str] = ()) -> SeatMap:
+    """A checked seat map: seat_map([("A", 6), ("B", 8)], blocked=["A1"])."""
+    return SeatMap.build(rows, blocked)
+
+
+def booking(user_id: int, show_id: int, seats: int = 2, booking_id: int = UNSAVED) -> Booking:
     return Booking(
-        id=UNSAVED,
+        id=booking_id,
         user_id=user_id,
         show_id=show_id,
         num_seats=seats,
@@ -51,3 +58,10 @@ def stored_show(uow: UnitOfWork, seats: int = 10) -> tuple[User, Show]:
     owner = uow.users.add(user("owner@example.com", Role.OWNER))
     film = uow.movies.add(movie())
     return owner, uow.shows.add(show(film.id, owner.id, seats))
+
+
+def add_booking(uow: UnitOfWork, user_id: int, show_id: int, seats: int = 2) -> Booking:
+    """A booking added in uow under the id the repository gives (not committed)."""
+    added = booking(user_id, show_id, seats, booking_id=uow.bookings.next_id())
+    uow.bookings.add(added)
+    return added

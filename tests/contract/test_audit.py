@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 
+import attrs
 import pytest
 
 from boxoffice.domain.errors import InvalidCredentials, NotEnoughSeats, TooManyAttempts
@@ -32,20 +33,22 @@ def event(n: int, **fields: object) -> AuditEvent:
 
 def test_events_round_trip_whole_and_page_in_id_order(uow_factory: UnitOfWorkFactory) -> None:
     berlin = START.astimezone(timezone(timedelta(hours=1)))
+    added = [
+        event(1, client=CLIENT),
+        event(2, action=AuditAction.LOGIN_FAILED, actor_id=None, target="email:x@y.z"),
+        event(3, action=AuditAction.BOOKED, target="booking:9", show_id=4, num_seats=2),
+        event(4, occurred_at=berlin),
+    ]
     with uow_factory() as uow:
-        stored = [
-            uow.audit.add(event(1, client=CLIENT)),
-            uow.audit.add(
-                event(2, action=AuditAction.LOGIN_FAILED, actor_id=None, target="email:x@y.z")
-            ),
-            uow.audit.add(
-                event(3, action=AuditAction.BOOKED, target="booking:9", show_id=4, num_seats=2)
-            ),
-            uow.audit.add(event(4, occurred_at=berlin)),
-        ]
+        for one in added:
+            assert uow.audit.add(one) is None
         uow.commit()
+    with uow_factory(read_only=True) as uow:
+        stored = uow.audit.list(after=None, limit=10)
+    # The log numbers the events, in the order they were added, and keeps them whole.
     assert [e.id for e in stored] == sorted({e.id for e in stored})
     assert UNSAVED not in [e.id for e in stored]
+    assert [attrs.evolve(e, id=UNSAVED) for e in stored] == added
     with uow_factory(read_only=True) as uow:
         assert uow.audit.list(after=None, limit=10) == stored
         assert uow.audit.list(after=stored[0].id, limit=2) == stored[1:3]

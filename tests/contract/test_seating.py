@@ -21,15 +21,15 @@ from boxoffice.domain.errors import (
     ValidationError,
 )
 from boxoffice.domain.model import Actor, BookingStatus, HoldStatus, Role, Show
-from boxoffice.domain.seating import SeatState
+from boxoffice.domain.ports import UnitOfWorkFactory
+from boxoffice.domain.rules import Limits
+from boxoffice.domain.seating import SeatState, parse_seat_map
 from boxoffice.domain.service import Boxoffice
+from tests.contract.builders import seat_map
 from tests.contract.test_concurrency import race
-from tests.fakes import START, FakeClock
+from tests.fakes import START, FakeClock, FakePasswordHasher, FakeTokenService
 
-HALL = {
-    "rows": [{"label": "A", "seats": 6}, {"label": "B", "seats": 8}, {"label": "C", "seats": 6}],
-    "blocked": ["A1", "A6"],
-}
+HALL = seat_map([("A", 6), ("B", 8), ("C", 6)], blocked=["A1", "A6"])
 TTL = timedelta(seconds=600)
 
 
@@ -82,6 +82,81 @@ def test_available_seats_must_agree_with_the_map(app: Boxoffice, owner: Actor) -
         add_show(app, owner, seat_map=HALL, available_seats=20)
     assert error.value.field == "available_seats"
     assert add_show(app, owner, seat_map=HALL, available_seats=18).capacity == 18
+
+
+def test_a_seat_map_must_be_a_seat_map(app: Boxoffice, owner: Actor) -> None:
+    as_json = {
+        "rows": [
+            {"label": "A", "seats": 6},
+            {"label": "B", "seats": 8},
+            {"label": "C", "seats": 6},
+        ],
+        "blocked": ["A1", "A6"],
+    }
+    # JSON-like maps are read by parse_seat_map, never by add_show.
+    with pytest.raises(ValidationError) as error:
+        add_show(app, owner, seat_map=as_json)
+    assert error.value.field == "seat_map"
+    assert list(app.list_shows()) == []
+    assert add_show(app, owner, seat_map=parse_seat_map(as_json, max_capacity=500)).seat_map == HALL
+
+
+def test_a_seat_map_over_the_show_capacity_limit_is_refused(
+    uow_factory: UnitOfWorkFactory,
+    hasher: FakePasswordHasher,
+    tokens: FakeTokenService,
+    clock: FakeClock,
+) -> None:
+    app = Boxoffice.from_ports(
+        uow=uow_factory,
+        hasher=hasher,
+        tokens=tokens,
+        clock=clock,
+        limits=Limits(max_show_capacity=10),
+    )
+    app.sign_up(name="Owner", email="owner@example.com", password="password", role="owner")
+    owner = app.actor_for(email="owner@example.com", password="password")
+    with pytest.raises(ValidationError) as error:
+        add_show(app, owner, seat_map=seat_map([("A", 6), ("B", 6)], blocked=["A1"]))
+    assert error.value.field == "seat_map"
+    # Blocked seats are not sold, so they do not count.
+    plan = seat_map([("A", 6), ("B", 6)], blocked=["A1", "A6"])
+    assert add_show(app, owner, seat_map=plan).capacity == 10
+
+
+def test_show_seats_read_as_plain_data(
+    app: Boxoffice, seated: Show, ada: Actor, bob: Actor
+) -> None:
+    app.book_seats(ada, show_id=seated.id, seats=["B4", "B5"])
+    app.hold_seats(bob, show_id=seated.id, seats=["C1"])
+    seats = app.get_seats(seated.id)
+    assert seats.show == app.get_show(seated.id)
+    assert list(seats.seats) == list(HALL.labels)
+    assert dict(seats.seats) == states(app, seated)
+    assert (seats.seats["A1"], seats.seats["A2"], seats.seats["A6"]) == (
+        SeatState.BLOCKED,
+        SeatState.FREE,
+        SeatState.BLOCKED,
+    )
+    assert (seats.seats["B4"], seats.seats["B5"], seats.seats["C1"]) == (
+        SeatState.BOOKED,
+        SeatState.BOOKED,
+        SeatState.HELD,
+    )
+    assert [label for label, _ in seats.rows] == ["A", "B", "C"]
+    row_a, row_b, row_c = (dict(row) for _, row in seats.rows)
+    assert list(row_a) == ["A1", "A2", "A3", "A4", "A5", "A6"]
+    assert list(row_b) == [f"B{n}" for n in range(1, 9)]
+    assert (row_b["B4"], row_c["C1"], row_c["C2"]) == (
+        SeatState.BOOKED,
+        SeatState.HELD,
+        SeatState.FREE,
+    )
+    free = seats.free()
+    assert len(free) == 15 == seats.show.available_seats
+    assert free[:4] == ["A2", "A3", "A4", "A5"]
+    assert not {"A1", "A6", "B4", "B5", "C1"} & set(free)
+    assert free == [name for name, state in seats.seats.items() if state is SeatState.FREE]
 
 
 def test_booking_named_seats_takes_exactly_those(app: Boxoffice, seated: Show, ada: Actor) -> None:
@@ -147,7 +222,7 @@ def test_named_seats_on_a_general_admission_show_are_refused(
 
 
 def test_a_full_seated_show_is_not_enough_seats(app: Boxoffice, owner: Actor, ada: Actor) -> None:
-    show = add_show(app, owner, seat_map={"rows": [{"label": "A", "seats": 3}]})
+    show = add_show(app, owner, seat_map=seat_map([("A", 3)]))
     pair = app.book_seats(ada, show_id=show.id, num_seats=2).seats
     with pytest.raises(NotEnoughSeats):
         app.book_seats(ada, show_id=show.id, num_seats=2)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.ports import UnitOfWorkFactory
 from tests.contract import builders
+from tests.fakes import START
 
 
 def test_committed_writes_are_seen_by_later_units_of_work(uow_factory: UnitOfWorkFactory) -> None:
@@ -76,9 +78,20 @@ def test_rollback_discards_only_what_came_after_the_last_commit(
 def test_a_unit_of_work_reads_its_own_writes(uow_factory: UnitOfWorkFactory) -> None:
     with uow_factory() as uow:
         _, show = builders.stored_show(uow, seats=5)
-        uow.shows.save(show.reserve(2))
+        ada = uow.users.add(builders.user())
+        booking_id = uow.bookings.next_id()
+        inventory = uow.inventories.lock(show.id)
+        assert inventory is not None
+        booking = inventory.book(booking_id, ada.id, SeatRequest(2), START)
+        uow.bookings.add(booking)
+        uow.inventories.save(inventory)
         assert uow.shows.get(show.id) == show.reserve(2)
         assert uow.shows.list(movie_id=show.movie_id, after=None, limit=10) == [show.reserve(2)]
+        again = uow.inventories.lock(show.id)
+        assert again is not None
+        assert again.show == show.reserve(2)
+        assert uow.bookings.get(booking_id) == booking
+        assert uow.bookings.list_for_user(ada.id, after=None, limit=10) == [booking]
 
 
 def test_uncommitted_writes_are_invisible_to_other_units_of_work(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import attrs
 import pytest
 
 from boxoffice.domain.errors import (
@@ -15,7 +16,7 @@ from boxoffice.domain.errors import (
     NotFound,
     ShowStarted,
 )
-from boxoffice.domain.model import Actor, BookingStatus, Role, Show
+from boxoffice.domain.model import Actor, AuditAction, BookingStatus, Role, Show
 from boxoffice.domain.service import Boxoffice
 from tests.fakes import START, FakeClock
 
@@ -56,7 +57,42 @@ def test_sign_up_log_in_and_authenticate(app: Boxoffice) -> None:
     with pytest.raises(InvalidCredentials):
         app.log_in(email="nobody@example.com", password=PASSWORD)
     with pytest.raises(InvalidToken):
-        app.authenticate(f"token-for-{user.id + 1000}")
+        app.authenticate(f"token-for-{user.id}")
+    # A well-formed token is read alone; the account it names is checked by each use case.
+    ghost = app.authenticate(f"token-for-{user.id + 1000}-user")
+    assert ghost == Actor(id=user.id + 1000, role=Role.USER)
+    with pytest.raises(InvalidToken):
+        app.list_bookings(ghost)
+
+
+def test_actor_for_logs_in_without_a_token(app: Boxoffice, clock: FakeClock) -> None:
+    owner = app.sign_up(name="O", email="owner@example.com", password=PASSWORD, role="owner")
+    ada = app.sign_up(name="Ada", email="Ada@Example.com", password=PASSWORD)
+    assert app.actor_for(email="ada@example.com", password=PASSWORD) == Actor(ada.id, Role.USER)
+    acting_owner = app.actor_for(email="owner@example.com", password=PASSWORD, client="192.0.2.1")
+    assert acting_owner == Actor(owner.id, Role.OWNER)
+    # The actor works for the use cases of its stored role.
+    assert app.add_movie(acting_owner, title="M", genre="g", duration=9).title == "M"
+    with pytest.raises(InvalidCredentials):
+        app.actor_for(email="ada@example.com", password="wrong password", client="192.0.2.2")
+    with pytest.raises(InvalidCredentials):
+        app.actor_for(email="nobody@example.com", password=PASSWORD)
+    events = list(app.list_audit_events())
+    # Audited like log_in: a success, then failures, with the client when given.
+    assert [(e.action, e.actor_id, e.client) for e in events[-4:]] == [
+        (AuditAction.LOGGED_IN, ada.id, None),
+        (AuditAction.LOGGED_IN, owner.id, "192.0.2.1"),
+        (AuditAction.LOGIN_FAILED, ada.id, "192.0.2.2"),
+        (AuditAction.LOGIN_FAILED, None, None),
+    ]
+    assert events[-2].target == "email:ada@example.com"
+    assert events[-1].target == "email:nobody@example.com"
+    # The same failure through log_in is recorded the same way.
+    with pytest.raises(InvalidCredentials):
+        app.log_in(email="ada@example.com", password="wrong password", client="192.0.2.2")
+    through_log_in = list(app.list_audit_events())[-1]
+    assert through_log_in.id != events[-2].id
+    assert attrs.evolve(through_log_in, id=events[-2].id) == events[-2]
 
 
 def test_movies_are_added_read_and_paged(app: Boxoffice, owner: Actor) -> None:
@@ -143,16 +179,17 @@ def test_bookings_are_private_to_their_user(app: Boxoffice, ada: Actor, show: Sh
     assert app.get_show(show.id).available_seats == 1
 
 
-def test_an_actor_nobody_signed_up_is_not_found(app: Boxoffice, owner: Actor) -> None:
-    # Only a library caller can build an Actor nobody authenticated; storage refuses it alike.
+def test_an_actor_nobody_signed_up_is_refused(app: Boxoffice, owner: Actor) -> None:
+    # Only a library caller can build an Actor nobody authenticated; every use case checks the
+    # account in its own transaction, and refuses it alike on every adapter.
     film = app.add_movie(owner, title="M", genre="g", duration=9)
     timing = START + timedelta(days=1)
-    with pytest.raises(NotFound, match="user"):
+    with pytest.raises(InvalidToken):
         app.add_show(
             Actor(owner.id + 99, Role.OWNER), movie_id=film.id, timing=timing, available_seats=5
         )
     show = app.add_show(owner, movie_id=film.id, timing=timing, available_seats=5)
-    with pytest.raises(NotFound, match="user"):
+    with pytest.raises(InvalidToken):
         app.book_seats(Actor(owner.id + 99, Role.USER), show_id=show.id, num_seats=1)
     assert app.get_show(show.id).available_seats == 5
     assert len(app.list_shows()) == 1

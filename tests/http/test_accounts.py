@@ -84,7 +84,7 @@ def test_login_returns_a_bearer_token(api: Api) -> None:
 
     assert result.status_code == 200
     assert result.json == {
-        "access_token": "token-for-1",
+        "access_token": "token-for-1-user",
         "token_type": "Bearer",
         "expires_in": TOKEN_TTL_SECONDS,
     }

@@ -14,7 +14,7 @@ from boxoffice.domain.errors import BoxofficeError, StorageUnavailable
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import create_app
 from boxoffice.entrypoints.http.body import MAX_BODY_BYTES
-from boxoffice.entrypoints.http.errors import STATUS_BY_ERROR
+from boxoffice.entrypoints.http.errors import STATUS_BY_ERROR, status_for
 from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
 from tests.http.conftest import Api
 
@@ -216,8 +216,16 @@ def test_the_error_table_names_only_real_domain_errors() -> None:
     }
 
     assert set(STATUS_BY_ERROR) <= domain_errors
-    # Deliberately unmapped: the base, and storage failures that are not outages (500).
-    assert domain_errors - set(STATUS_BY_ERROR) == {BoxofficeError, errors.StorageError}
+    # Deliberately unmapped: the base, storage failures that are not outages (500), and
+    # NotAnActor, a library caller's programming error the HTTP layer never makes (were it
+    # made, it is a ValidationError: 400).
+    assert domain_errors - set(STATUS_BY_ERROR) == {
+        BoxofficeError,
+        errors.StorageError,
+        errors.NotAnActor,
+    }
+    assert status_for(errors.NotAnActor("user")) == 400
+    assert status_for(errors.StorageError("x")) == 500
 
 
 def _without_length(api: Api, raw: str, *, input_terminated: bool) -> tuple[str, Any]:

@@ -12,6 +12,7 @@ import pytest
 
 from boxoffice.adapters.memory import InMemoryUnitOfWorkFactory
 from boxoffice.adapters.security import JwtTokenService
+from boxoffice.domain.model import Actor, Role
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import create_app
 from tests.fakes import FakeClock, FakePasswordHasher
@@ -63,7 +64,7 @@ def test_a_real_token_works(jwt_api: Api, user_id: int) -> None:
 
 def test_an_alg_none_token_is_refused(jwt_api: Api, user_id: int) -> None:
     now = int(datetime.now(UTC).timestamp())
-    claims = {"sub": str(user_id), "iat": now, "exp": now + 600}
+    claims = {"sub": str(user_id), "role": "user", "iat": now, "exp": now + 600}
     token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
 
     assert_unauthorized(jwt_api.call("GET", "/bookings", token=token))
@@ -74,12 +75,14 @@ def test_a_token_signed_with_another_key_is_refused(
 ) -> None:
     forger = JwtTokenService("f" * 48, TTL, wall_clock)
 
-    assert_unauthorized(jwt_api.call("GET", "/bookings", token=forger.issue(user_id)))
+    assert_unauthorized(
+        jwt_api.call("GET", "/bookings", token=forger.issue(Actor(user_id, Role.USER)))
+    )
 
 
 def test_an_expired_token_is_refused(jwt_api: Api, user_id: int) -> None:
     yesterday = FakeClock(datetime.now(UTC) - timedelta(days=1))
-    expired = JwtTokenService(SECRET, TTL, yesterday).issue(user_id)
+    expired = JwtTokenService(SECRET, TTL, yesterday).issue(Actor(user_id, Role.USER))
 
     result = jwt_api.call("GET", "/bookings", token=expired)
 
@@ -91,7 +94,7 @@ def test_a_token_whose_user_no_longer_exists_is_refused(
     jwt_api: Api, user_id: int, wall_clock: FakeClock
 ) -> None:
     # Signed with the service's own key, for an account the store does not hold.
-    orphan = JwtTokenService(SECRET, TTL, wall_clock).issue(user_id + 1000)
+    orphan = JwtTokenService(SECRET, TTL, wall_clock).issue(Actor(user_id + 1000, Role.USER))
 
     result = jwt_api.call("GET", "/bookings", token=orphan)
 
@@ -99,10 +102,28 @@ def test_a_token_whose_user_no_longer_exists_is_refused(
     assert result.json["description"] == "the token's user no longer exists"
 
 
+def test_a_token_claiming_another_role_than_the_stored_one_is_refused(
+    jwt_api: Api, user_id: int, wall_clock: FakeClock
+) -> None:
+    # Signed with the service's own key: the role in a token never outranks the store.
+    claims_owner = JwtTokenService(SECRET, TTL, wall_clock).issue(Actor(user_id, Role.OWNER))
+
+    result = jwt_api.call(
+        "POST",
+        "/movies",
+        token=claims_owner,
+        json={"title": "Alien", "genre": "Sci-fi", "duration": 117},
+    )
+
+    assert_unauthorized(result)
+    assert jwt_api.call("GET", "/movies").json == []
+    assert_unauthorized(jwt_api.call("GET", "/bookings", token=claims_owner))
+
+
 def test_a_tampered_token_is_refused(jwt_api: Api, user_id: int) -> None:
     header, _, signature = jwt_api.log_in("user@example.com").split(".")
     now = int(datetime.now(UTC).timestamp())
-    other_claims = _b64({"sub": str(user_id + 1), "iat": now, "exp": now + 600})
+    other_claims = _b64({"sub": str(user_id + 1), "role": "user", "iat": now, "exp": now + 600})
 
     assert_unauthorized(
         jwt_api.call("GET", "/bookings", token=f"{header}.{other_claims}.{signature}")

@@ -45,7 +45,7 @@ def test_a_process_killed_mid_load_loses_no_acknowledged_booking(
         with factory.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     with factory() as uow:
-        show = uow.shows.get_for_update(show_id)
-        assert show is not None
-        uow.shows.save(show.release(0))
+        inventory = uow.inventories.lock(show_id)
+        assert inventory is not None
+        uow.inventories.save(inventory)
         uow.commit()

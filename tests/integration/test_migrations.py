@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import attrs
 import pytest
 import sqlalchemy
 from alembic.autogenerate import compare_metadata
@@ -173,8 +174,10 @@ def test_shows_and_bookings_from_before_seating_stay_general_admission(
             assert booking is not None
             assert (show.seat_map, show.available_seats) == (None, 8)
             assert (booking.seats, booking.num_seats) == ((), 2)
-            assert uow.shows.get_seat_codes(1) is None
-            assert uow.holds.lapsed(1, show.timing) == []
+            inventory = uow.inventories.get(1)
+            assert inventory is not None
+            assert (inventory.show, inventory.chart) == (show, None)
+            assert uow.holds.active_on([1]) == []
     finally:
         factory.dispose()
 
@@ -203,12 +206,15 @@ def test_a_database_before_the_audit_trail_is_carried_forward(empty_database_url
             assert uow.login_attempts.failures_since(
                 "account:ada@example.com", ada.created_at.replace(year=2000)
             )
-            event = uow.audit.add(
-                AuditEvent(UNSAVED, ada.created_at, AuditAction.LOGGED_IN, ada.id, f"user:{ada.id}")
+            event = AuditEvent(
+                UNSAVED, ada.created_at, AuditAction.LOGGED_IN, ada.id, f"user:{ada.id}"
             )
+            uow.audit.add(event)
             uow.commit()
         with factory(read_only=True) as uow:
-            assert uow.audit.list(after=None, limit=10) == [event]
+            [stored] = uow.audit.list(after=None, limit=10)
+        assert stored.id != UNSAVED
+        assert attrs.evolve(stored, id=UNSAVED) == event
     finally:
         factory.dispose()
     with connect(empty_database_url) as connection:

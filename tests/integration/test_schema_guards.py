@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement
 from boxoffice.adapters.sqlalchemy.tables import bookings, movies, shows, users
+from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.ports import UnitOfWork
 from tests.contract import builders
 from tests.fakes import START
@@ -62,8 +64,14 @@ def populated(uow: UnitOfWork) -> tuple[int, int, int]:
     owner, show = builders.stored_show(uow)
     for n in range(20):
         uow.movies.add(builders.movie(f"Film {n}"))
-        uow.shows.add(builders.show(show.movie_id, owner.id))
-        uow.bookings.add(builders.booking(owner.id, show.id, seats=1))
+        other = uow.shows.add(builders.show(show.movie_id, owner.id))
+        builders.add_booking(uow, owner.id, show.id, seats=1)
+        # Active holds on other shows, for the lookups of one show's holds to pass by.
+        hold_id = uow.holds.next_id()
+        inventory = uow.inventories.lock(other.id)
+        assert inventory is not None
+        inventory.hold(hold_id, owner.id, SeatRequest(1), START, timedelta(minutes=10))
+        uow.inventories.save(inventory)
     return owner.id, show.movie_id, show.id
 
 
@@ -79,7 +87,9 @@ LOOKUPS: dict[str, tuple[Lookup, str]] = {
     "movie by id": (lambda uow, user, movie, show: uow.movies.get(movie), PRIMARY_KEY),
     "movies page": (lambda uow, user, movie, show: uow.movies.list(after=3, limit=5), PRIMARY_KEY),
     "show by id": (lambda uow, user, movie, show: uow.shows.get(show), PRIMARY_KEY),
-    "show locked": (lambda uow, user, movie, show: uow.shows.get_for_update(show), PRIMARY_KEY),
+    # A show that holds nothing is read, locked or not, in its row alone.
+    "show locked": (lambda uow, user, movie, show: uow.inventories.lock(show), PRIMARY_KEY),
+    "show's inventory": (lambda uow, user, movie, show: uow.inventories.get(show), PRIMARY_KEY),
     "shows page": (
         lambda uow, user, movie, show: uow.shows.list(movie_id=None, after=3, limit=5),
         PRIMARY_KEY,
@@ -89,6 +99,11 @@ LOOKUPS: dict[str, tuple[Lookup, str]] = {
         "ix_shows_movie_id_id",
     ),
     "booking by id": (lambda uow, user, movie, show: uow.bookings.get(1), PRIMARY_KEY),
+    "hold by id": (lambda uow, user, movie, show: uow.holds.get(1), PRIMARY_KEY),
+    "a show's active holds": (
+        lambda uow, user, movie, show: uow.holds.active_on([show]),
+        "ix_holds_show_id_expires_at_active",
+    ),
     "a user's bookings": (
         lambda uow, user, movie, show: uow.bookings.list_for_user(user, after=3, limit=5),
         "ix_bookings_user_id_id",

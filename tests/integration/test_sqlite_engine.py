@@ -20,12 +20,14 @@ from boxoffice.adapters.sqlalchemy.engine import checked_url, create_engine
 from boxoffice.adapters.sqlalchemy.tables import UtcDateTime
 from boxoffice.adapters.sqlalchemy.views import _interned_show
 from boxoffice.domain.errors import StorageError
+from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.model import Role
 from boxoffice.domain.seating import parse_seat_map
 from boxoffice.entrypoints.http import encoding, shapes
 from boxoffice.errors import ConfigurationError
 from tests.contract import builders
 from tests.databases import sqlite_database, sqlite_store, sqlite_writers_queue_is_free
+from tests.fakes import START
 
 
 @pytest.fixture
@@ -232,7 +234,7 @@ def test_pages_read_the_same_with_or_without_sqlites_json_functions(
 
 
 def test_two_files_list_their_own_shows_under_the_same_ids(tmp_path: Path) -> None:
-    # Listed shows are kept by their rows' values (repositories.py): equal ids in two
+    # Listed shows are kept by their rows' values (views.py): equal ids in two
     # databases must not make one database's show stand in for the other's.
     listed = []
     for seats in (10, 20):
@@ -252,6 +254,7 @@ def test_seated_shows_are_listed_without_being_kept(factory: SqlAlchemyUnitOfWor
     plan = parse_seat_map({"rows": [{"label": "A", "seats": 3}]}, max_capacity=100)
     with factory() as uow:
         owner = uow.users.add(builders.user("owner@example.com", Role.OWNER))
+        ada = uow.users.add(builders.user("ada@example.com"))
         film = uow.movies.add(builders.movie())
         seated = uow.shows.add(attrs.evolve(builders.show(film.id, owner.id, 3), seat_map=plan))
         uow.commit()
@@ -266,8 +269,13 @@ def test_seated_shows_are_listed_without_being_kept(factory: SqlAlchemyUnitOfWor
         )
         seated = seated.reserve(1)
         with factory() as uow:
-            uow.shows.save(seated)
+            booking_id = uow.bookings.next_id()
+            inventory = uow.inventories.lock(seated.id)
+            assert inventory is not None
+            uow.bookings.add(inventory.book(booking_id, ada.id, SeatRequest(1), START))
+            uow.inventories.save(inventory)
             uow.commit()
+        assert inventory.show == seated
 
     assert (
         _interned_show.cache_info().currsize,

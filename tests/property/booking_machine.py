@@ -41,6 +41,7 @@ from boxoffice.domain.errors import (
 from boxoffice.domain.model import Actor, Role
 from boxoffice.domain.ports import UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
+from boxoffice.domain.seating import SeatMap
 from boxoffice.domain.service import Boxoffice
 from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
 
@@ -223,26 +224,23 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 f"{chr(65 + r)}{n}" for r, seats in enumerate(rows) for n in range(1, seats + 1)
             ]
             gaps = sorted({labels[i] for i in blocked if i < len(labels)})
-            seat_map = {
-                "rows": [{"label": chr(65 + r), "seats": seats} for r, seats in enumerate(rows)],
-                "blocked": gaps,
-            }
+            layout = [(chr(65 + r), seats) for r, seats in enumerate(rows)]
             if len(gaps) == len(labels):
-                expect(ValidationError, lambda: self._add_seated(seat_map, hours))
+                expect(ValidationError, lambda: self._add_seated(layout, gaps, hours))
                 return multiple()
-            show = self._add_seated(seat_map, hours)
+            show = self._add_seated(layout, gaps, hours)
             states = {label: "blocked" if label in gaps else "free" for label in labels}
             self.model_shows[show.id] = ModelShow(
                 len(labels) - len(gaps), self.seconds_passed + hours * 3600, states
             )
             return show.id
 
-        def _add_seated(self, seat_map: dict[str, Any], hours: int) -> Any:
+        def _add_seated(self, rows: list[tuple[str, int]], gaps: list[str], hours: int) -> Any:
             return self.app.add_show(
                 self.owner,
                 movie_id=self.movie.id,
                 timing=self.clock.now() + timedelta(hours=hours),
-                seat_map=seat_map,
+                seat_map=SeatMap.build(rows, blocked=gaps),
             )
 
         def _draw_labels(self, data: st.DataObject, show_id: int) -> tuple[str, ...] | None:
@@ -404,7 +402,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             for show_id, model in self.model_shows.items():
                 if model.seats is None:
                     continue
-                stored = dict(self.app.get_seats(show_id).chart.states())
+                stored = self.app.get_seats(show_id).seats
                 expected = {label: self._seat_state(model, label) for label in model.seats}
                 assert {label: str(state) for label, state in stored.items()} == expected
                 free = sum(state == "free" for state in expected.values())

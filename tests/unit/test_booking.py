@@ -6,6 +6,7 @@ import pytest
 from boxoffice.domain.errors import (
     AlreadyCancelled,
     Forbidden,
+    NotAnActor,
     NotEnoughSeats,
     NotFound,
     ShowStarted,
@@ -173,10 +174,23 @@ def test_an_owner_cannot_cancel(
         app.cancel_booking(owner, booking.id)
 
 
-def test_a_forged_actor_is_refused(app: Boxoffice, make_show: MakeShow) -> None:
+@pytest.mark.parametrize("forged", ["user", 1, None, {"id": 1, "role": "user"}])
+def test_a_forged_actor_is_refused(
+    app: Boxoffice, user: Actor, make_show: MakeShow, forged: object
+) -> None:
     show = make_show()
-    with pytest.raises(Forbidden):
-        app.book_seats("user", show_id=show.id, num_seats=1)  # type: ignore[arg-type]
+    # A programming error of the caller, not a request the role forbids: NotAnActor, which is
+    # a ValidationError naming the argument and a TypeError.
+    with pytest.raises(NotAnActor) as error:
+        app.book_seats(forged, show_id=show.id, num_seats=1)  # type: ignore[arg-type]
+    assert isinstance(error.value, ValidationError)
+    assert isinstance(error.value, TypeError)
+    assert not isinstance(error.value, Forbidden)
+    assert error.value.field == "actor"
+    with pytest.raises(NotAnActor):
+        app.list_bookings(forged)  # type: ignore[arg-type]
+    assert app.get_show(show.id).available_seats == show.capacity
+    assert list(app.list_bookings(user)) == []
 
 
 def test_bookings_page_by_keyset(app: Boxoffice, user: Actor, make_show: MakeShow) -> None:

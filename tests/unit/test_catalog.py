@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from boxoffice.domain.errors import Forbidden, NotFound, ValidationError
+from boxoffice.domain.errors import Forbidden, NotAnActor, NotFound, ValidationError
 from boxoffice.domain.model import Actor, Movie
 from boxoffice.domain.service import Boxoffice
 from tests.fakes import FakeClock
@@ -27,6 +27,23 @@ def test_a_user_cannot_add_movies_or_shows(
         app.add_show(
             user, movie_id=movie.id, timing=clock.now() + timedelta(days=1), available_seats=5
         )
+    assert len(app.list_movies()) == 1
+    assert len(app.list_shows()) == 0
+
+
+def test_something_other_than_an_actor_cannot_add_movies_or_shows(
+    app: Boxoffice, owner: Actor, movie: Movie, clock: FakeClock
+) -> None:
+    for forged in (owner.id, "owner", (owner.id, "owner")):
+        with pytest.raises(NotAnActor):
+            app.add_movie(forged, title="Alien", genre="Sci-fi", duration=117)  # type: ignore[arg-type]
+        with pytest.raises(NotAnActor):
+            app.add_show(
+                forged,  # type: ignore[arg-type]
+                movie_id=movie.id,
+                timing=clock.now() + timedelta(days=1),
+                available_seats=5,
+            )
     assert len(app.list_movies()) == 1
     assert len(app.list_shows()) == 0
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from boxoffice.domain.errors import (
@@ -61,18 +63,90 @@ def test_authenticate_refuses_missing_or_invalid_tokens(app: Boxoffice, token: o
         app.authenticate(token)
 
 
-def test_a_token_for_a_user_that_does_not_exist_is_refused(
-    app: Boxoffice, tokens: FakeTokenService
+def test_a_token_for_a_user_that_does_not_exist_is_refused_when_used(
+    app: Boxoffice, tokens: FakeTokenService, clock: FakeClock
 ) -> None:
+    owner = app.sign_up(name="O", email="o@example.com", password="correct horse", role="owner")
+    movie = app.add_movie(Actor(owner.id, Role.OWNER), title="Alien", genre="Sci-fi", duration=117)
+    show = app.add_show(
+        Actor(owner.id, Role.OWNER),
+        movie_id=movie.id,
+        timing=clock.now() + timedelta(days=1),
+        available_seats=10,
+    )
+    # The token alone is read: a well-formed one names an actor ...
+    ghost = app.authenticate(tokens.issue(Actor(999, Role.USER)))
+    assert ghost == Actor(999, Role.USER)
+    # ... whom every use case then refuses, in its own transaction, and nothing changes.
     with pytest.raises(InvalidToken):
-        app.authenticate(tokens.issue(999))
+        app.book_seats(ghost, show_id=show.id, num_seats=1)
+    with pytest.raises(InvalidToken):
+        app.list_bookings(ghost)
+    with pytest.raises(InvalidToken):
+        app.add_movie(
+            app.authenticate(tokens.issue(Actor(998, Role.OWNER))),
+            title="Alien",
+            genre="Sci-fi",
+            duration=117,
+        )
+    assert app.get_show(show.id).available_seats == 10
 
 
 def test_the_role_comes_from_the_store_not_the_token(
-    app: Boxoffice, tokens: FakeTokenService
+    app: Boxoffice, tokens: FakeTokenService, clock: FakeClock
 ) -> None:
     owner = app.sign_up(name="O", email="o@example.com", password="correct horse", role="owner")
-    assert app.authenticate(tokens.issue(owner.id)).role is Role.OWNER
+    user = app.sign_up(name="U", email="u@example.com", password="correct horse")
+    # A token claiming owner for an account stored as a user is refused when used ...
+    claims_owner = app.authenticate(tokens.issue(Actor(user.id, Role.OWNER)))
+    with pytest.raises(InvalidToken):
+        app.add_movie(claims_owner, title="Alien", genre="Sci-fi", duration=117)
+    with pytest.raises(InvalidToken):
+        app.list_bookings(claims_owner)
+    # ... and so is one claiming user for an owner, whatever the use case asks for.
+    claims_user = app.authenticate(tokens.issue(Actor(owner.id, Role.USER)))
+    with pytest.raises(InvalidToken):
+        app.list_bookings(claims_user)
+    with pytest.raises(InvalidToken):
+        app.add_movie(claims_user, title="Alien", genre="Sci-fi", duration=117)
+    # The tokens log_in issues carry the stored role, and work.
+    logged_in = app.authenticate(app.log_in(email="o@example.com", password="correct horse"))
+    assert logged_in == Actor(owner.id, Role.OWNER)
+    movie = app.add_movie(logged_in, title="Alien", genre="Sci-fi", duration=117)
+    assert (
+        app.add_show(
+            logged_in, movie_id=movie.id, timing=clock.now() + timedelta(days=1), available_seats=3
+        ).owner_id
+        == owner.id
+    )
+
+
+def test_actor_for_gives_the_stored_actor_without_a_token(
+    app: Boxoffice, ada: int, tokens: FakeTokenService
+) -> None:
+    owner = app.sign_up(name="O", email="o@example.com", password="correct horse", role="owner")
+    assert app.actor_for(email="ada@example.com", password="correct horse") == Actor(ada, Role.USER)
+    assert app.actor_for(email=" O@EXAMPLE.com", password="correct horse") == Actor(
+        owner.id, Role.OWNER
+    )
+    with pytest.raises(InvalidCredentials):
+        app.actor_for(email="ada@example.com", password="wrong password")
+    with pytest.raises(InvalidCredentials):
+        app.actor_for(email="nobody@example.com", password="correct horse")
+
+
+def test_actor_for_is_throttled_like_log_in(app: Boxoffice, ada: int) -> None:
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            app.log_in(email="ada@example.com", password="wrong password")
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            app.actor_for(email="ada@example.com", password="wrong password")
+    # Ten failures, whichever way they came, pause the account for both.
+    with pytest.raises(TooManyAttempts):
+        app.actor_for(email="ada@example.com", password="correct horse")
+    with pytest.raises(TooManyAttempts):
+        app.log_in(email="ada@example.com", password="correct horse")
 
 
 def test_ten_failures_pause_the_account_for_the_window(

@@ -55,6 +55,55 @@ def test_a_bad_seat_map_is_refused_naming_the_field(raw: Any, field: str) -> Non
     assert error.value.field == field
 
 
+def test_seat_map_build_takes_typed_rows_and_agrees_with_the_json_shape() -> None:
+    plan = SeatMap.build([("A", 4), ("B", 5)], blocked=["a1"])
+    assert plan == parse_seat_map(HALL, max_capacity=100)
+    assert plan.labels == ("A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "B5")
+    assert (plan.blocked, plan.capacity) == (frozenset({"A1"}), 8)
+    assert SeatMap.build((("A", 2),)).blocked == frozenset()
+    assert SeatMap.build([SeatRow("A", 2)]) == SeatMap.build([("A", 2)])
+    # parse_seat_map passes a SeatMap through, checking only its capacity.
+    assert parse_seat_map(plan, max_capacity=8) is plan
+    with pytest.raises(ValidationError) as error:
+        parse_seat_map(plan, max_capacity=7)
+    assert error.value.field == "seat_map"
+
+
+@pytest.mark.parametrize(
+    ("rows", "blocked", "field"),
+    [
+        ([], (), "seat_map.rows"),
+        ("A", (), "seat_map.rows"),
+        (None, (), "seat_map.rows"),
+        ({"A": 3}, (), "seat_map.rows"),
+        ([("A", 3, 1)], (), "seat_map.rows"),
+        ([["A", 3]], (), "seat_map.rows"),
+        ([{"label": "A", "seats": 3}], (), "seat_map.rows"),
+        ([("A", 0)], (), "seat_map.rows"),
+        ([("A", 501)], (), "seat_map.rows"),
+        ([("A", True)], (), "seat_map.rows"),
+        ([("A", 3.0)], (), "seat_map.rows"),
+        ([("A1", 3)], (), "seat_map.rows"),
+        ([("", 3)], (), "seat_map.rows"),
+        ([("a", 3)], (), "seat_map.rows"),
+        ([("ABCD", 3)], (), "seat_map.rows"),
+        ([("A", 3), ("A", 2)], (), "seat_map.rows"),
+        ([("A", 1)] * 201, (), "seat_map.rows"),
+        ([("A", 3)], ["A4"], "seat_map.blocked"),
+        ([("A", 2)], ["A1", "A2"], "seat_map.blocked"),
+        ([("A", 2)], ["A1", "A1"], "seat_map.blocked"),
+        ([("A", 2)], "A1", "seat_map.blocked"),
+        ([("A", 2)], [1], "seat_map.blocked"),
+    ],
+)
+def test_seat_map_build_refuses_a_bad_map_naming_the_field(
+    rows: Any, blocked: Any, field: str
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        SeatMap.build(rows, blocked)
+    assert error.value.field == field
+
+
 def test_seat_names_are_upper_cased_distinct_and_bounded() -> None:
     assert require_seat_labels(["c5", "C6"]) == ["C5", "C6"]
     for bad in ([], ["C5", "c5"], ["5C"], ["C0"], ["C05"], [5], "C5", ["C"], None):

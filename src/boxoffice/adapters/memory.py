@@ -265,10 +265,12 @@ class InMemoryShowInventoryRepository:
         self._shows.save(inventory.show)
         if inventory.chart is not None and inventory.chart_changed:
             self._staged_charts[inventory.show.id] = inventory.chart
-        for hold in inventory.added_holds():
-            self._holds.add(hold)
+        # Ended holds first: a user whose lapsed hold was settled may hold again in the same
+        # unit of work, and one active hold per user and show is all the store accepts.
         for hold in inventory.changed_holds():
             self._holds.save(hold)
+        for hold in inventory.added_holds():
+            self._holds.add(hold)
 
     def apply(self) -> None:
         self._charts.update(self._staged_charts)

@@ -131,6 +131,6 @@ class JwtTokenService:
         subject, role, expires_at = claims["sub"], claims["role"], claims["exp"]
         if not isinstance(subject, str) or not (subject.isascii() and subject.isdigit()):
             raise InvalidToken()
-        if role not in Role._value2member_map_:
+        if not isinstance(role, str) or role not in Role._value2member_map_:
             raise InvalidToken()
         return Actor(int(subject), Role(role)), float(expires_at)

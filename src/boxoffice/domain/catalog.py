@@ -56,10 +56,11 @@ class AddShow:
         if timing <= self.ports.clock.now():
             raise ValidationError("timing", "must be in the future")
         seats = self._capacity(available_seats, seat_map)
-        show = Show(UNSAVED, movie_id, actor.id, timing, seats, seats, seat_map)
         with acting(self.ports, actor, Role.OWNER, "add shows") as uow:
             if uow.movies.get(movie_id) is None:
                 raise NotFound("movie", movie_id)
+            # Made once acting() has checked that actor is an Actor.
+            show = Show(UNSAVED, movie_id, actor.id, timing, seats, seats, seat_map)
             stored = uow.shows.add(show)
             uow.commit()
         return stored

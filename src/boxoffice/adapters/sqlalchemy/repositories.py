@@ -251,10 +251,12 @@ class SqlAlchemyShowInventoryRepository:
         if inventory.chart is not None and inventory.chart_changed:
             changes["seat_codes"] = inventory.chart.codes
         self._sql.write(_UPDATE_SHOW, changes)
-        for hold in inventory.added_holds():
-            self._holds.add(hold)
+        # Ended holds first: a user whose lapsed hold was settled may hold again in the same
+        # unit of work, and one active hold per user and show is all the store accepts.
         for hold in inventory.changed_holds():
             self._holds.save(hold)
+        for hold in inventory.added_holds():
+            self._holds.add(hold)
 
 
 _BOOKINGS = _in_field_order(bookings, Booking)
