@@ -418,3 +418,27 @@ def test_a_user_whose_hold_lapsed_holds_again_in_one_save(uow_factory: UnitOfWor
         assert expired.status is HoldStatus.EXPIRED
         assert uow.holds.active_on([show.id]) == [second]
         assert uow.shows.get(show.id) == show.hold(3)
+
+
+def test_an_inventory_saved_again_writes_only_what_changed_since(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        _, show = builders.stored_show(uow, seats=10)
+        ada = uow.users.add(builders.user("ada@example.com"))
+        bob = uow.users.add(builders.user("bob@example.com"))
+        uow.commit()
+    ttl = timedelta(minutes=10)
+    with uow_factory() as uow:
+        locked = uow.inventories.lock(show.id)
+        assert locked is not None
+        first = locked.hold(uow.holds.next_id(), ada.id, SeatRequest(2), START, ttl)
+        uow.inventories.save(locked)
+        assert (locked.added_holds(), locked.changed_holds()) == ([], [])
+        second = locked.hold(uow.holds.next_id(), bob.id, SeatRequest(3), START, ttl)
+        # Only Bob's hold is new: Ada's is not written a second time.
+        uow.inventories.save(locked)
+        uow.commit()
+    with uow_factory(read_only=True) as uow:
+        assert uow.holds.active_on([show.id]) == [first, second]
+        assert uow.shows.get(show.id) == show.hold(2).hold(3)

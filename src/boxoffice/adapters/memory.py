@@ -271,6 +271,7 @@ class InMemoryShowInventoryRepository:
             self._holds.save(hold)
         for hold in inventory.added_holds():
             self._holds.add(hold)
+        inventory.saved()
 
     def apply(self) -> None:
         self._charts.update(self._staged_charts)

@@ -89,6 +89,12 @@ class ShowInventory:
     def added_holds(self) -> list[Hold]:
         return list(self._added_holds.values())
 
+    def saved(self) -> None:
+        """The repository wrote what changed: nothing is pending any more."""
+        self._chart_changed = False
+        self._changed_holds.clear()
+        self._added_holds.clear()
+
     def settle(self, now: datetime) -> None:
         """Holds whose time ran out by `now` expire, and their seats are free again."""
         if not self._show.held_seats:

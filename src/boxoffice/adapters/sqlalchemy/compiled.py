@@ -139,11 +139,12 @@ def _as_json_rows(statement: Executable) -> Executable:
     """The same rows, in the same order, as one JSON value built inside SQLite.
 
     sqlite3 releases the GIL around every step, so reading 100 rows is 100 hand-offs of the
-    GIL, and threads reading pages at once spend their time handing it to each other; one step
-    a page avoids that (bench/README.md has the figures). SQLite does not flatten a subquery that has an
-    ORDER BY or a LIMIT into an aggregate query (rules 13 and 16 of its query flattener): it
-    runs it as a co-routine and the aggregate takes its rows in that order. The contract
-    tests check the order of every page, and a schema test sees the co-routine in each plan.
+    GIL, and threads reading pages at once spend their time handing it to each other; one
+    step a page avoids that (bench/README.md has the figures). SQLite does not flatten a
+    subquery that has an ORDER BY or a LIMIT into an aggregate query (rules 13 and 16 of its
+    query flattener): it runs it as a co-routine and the aggregate takes its rows in that
+    order. The contract tests check the order of every page, and a schema test sees the
+    co-routine in each plan.
     """
     rows = statement.subquery()  # type: ignore[attr-defined]
     return select(func.json_group_array(func.json_array(*rows.c))).select_from(rows)

@@ -257,6 +257,7 @@ class SqlAlchemyShowInventoryRepository:
             self._holds.save(hold)
         for hold in inventory.added_holds():
             self._holds.add(hold)
+        inventory.saved()
 
 
 _BOOKINGS = _in_field_order(bookings, Booking)
