@@ -43,6 +43,17 @@ class Ports:
 
 
 @attrs.frozen
+class Step:
+    """What a use case's change works with, under the show's lock."""
+
+    uow: UnitOfWork
+    inventory: ShowInventory
+    now: datetime
+    # The id taken for a new booking or hold before the lock (0 when none was asked for).
+    new_id: int
+
+
+@attrs.frozen
 class Retry:
     """An Idempotency-Key and what the request asked for: the same key asking for something
     else is refused."""
@@ -95,16 +106,20 @@ def change_booking(
     action: str,
     *,
     locate: Callable[[UnitOfWork], int],
-    change: Callable[[UnitOfWork, ShowInventory, datetime], Booking],
+    change: Callable[[Step], Booking],
     retry: Retry,
     audited: AuditAction,
     client: str | None,
+    new_id: Callable[[UnitOfWork], int] | None = None,
 ) -> Booking:
     """Book, confirm or cancel: `locate` names the show (after checking what the request
-    names is the actor's), `change` decides under the show's lock. A retry with the same key
-    gets the first request's booking; one booking change, one audit event."""
+    names is the actor's), `new_id` takes the id of what the change makes, `change` decides
+    under the show's lock. A retry with the same key gets the first request's booking; one
+    booking change, one audit event."""
     with acting(ports, actor, Role.USER, action) as uow:
         show_id = locate(uow)
+        # Before the show's lock, so the lock is held for no more than the change needs.
+        taken = 0 if new_id is None else new_id(uow)
         now = ports.clock.now()
         inventory = lock_inventory(uow, show_id, now)
         # Under the show's lock: a twin request has either committed (replayed here) or waits.
@@ -113,7 +128,7 @@ def change_booking(
             # Committed before it is acknowledged again: commit() returns once durable.
             uow.commit()
             return earlier
-        booking = change(uow, inventory, now)
+        booking = change(Step(uow, inventory, now, taken))
         uow.inventories.save(inventory)
         if retry.key is not None:
             record = IdempotencyRecord(actor.id, retry.key, retry.fingerprint, booking.id, now)
@@ -129,14 +144,16 @@ def change_seats(
     action: str,
     *,
     locate: Callable[[UnitOfWork], int],
-    change: Callable[[UnitOfWork, ShowInventory, datetime], R],
+    change: Callable[[Step], R],
+    new_id: Callable[[UnitOfWork], int] | None = None,
 ) -> R:
     """A change of a show's seats that is neither replayed nor audited (holds)."""
     with acting(ports, actor, Role.USER, action) as uow:
         show_id = locate(uow)
+        taken = 0 if new_id is None else new_id(uow)
         now = ports.clock.now()
         inventory = lock_inventory(uow, show_id, now)
-        result = change(uow, inventory, now)
+        result = change(Step(uow, inventory, now, taken))
         uow.inventories.save(inventory)
         uow.commit()
     return result

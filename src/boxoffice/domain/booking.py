@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import attrs
 
 from boxoffice.domain import rules
-from boxoffice.domain.acting import Ports, Retry, acting, change_booking
+from boxoffice.domain.acting import Ports, Retry, Step, acting, change_booking
 from boxoffice.domain.errors import NotFound
-from boxoffice.domain.inventory import SeatRequest, ShowInventory
+from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.model import Actor, AuditAction, Booking, Role
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWork
@@ -37,24 +36,18 @@ class BookSeats:
             rules.require_idempotency_key(idempotency_key),
             f"book show {show_id} {request.fingerprint()}",
         )
-        booking_id = 0
 
-        def locate(uow: UnitOfWork) -> int:
-            nonlocal booking_id
-            # Taken before the show's lock, so the lock is held for no more than it needs.
-            booking_id = uow.bookings.next_id()
-            return show_id
-
-        def book(uow: UnitOfWork, inventory: ShowInventory, now: datetime) -> Booking:
-            booking = inventory.book(booking_id, actor.id, request, now)
-            uow.bookings.add(booking)
+        def book(step: Step) -> Booking:
+            booking = step.inventory.book(step.new_id, actor.id, request, step.now)
+            step.uow.bookings.add(booking)
             return booking
 
         return change_booking(
             self.ports,
             actor,
             "book seats",
-            locate=locate,
+            locate=lambda uow: show_id,
+            new_id=lambda uow: uow.bookings.next_id(),
             change=book,
             retry=retry,
             audited=AuditAction.BOOKED,
@@ -87,11 +80,12 @@ class CancelBooking:
             rules.require_idempotency_key(idempotency_key), f"cancel booking {booking_id}"
         )
 
-        def cancel(uow: UnitOfWork, inventory: ShowInventory, now: datetime) -> Booking:
+        def cancel(step: Step) -> Booking:
             # Re-read under the show's lock, which every status change holds: a racing cancel
             # has either finished (we see it cancelled) or waits for us.
-            cancelled = inventory.cancel_booking(own_booking(uow, actor, booking_id), now)
-            uow.bookings.save(cancelled)
+            booking = own_booking(step.uow, actor, booking_id)
+            cancelled = step.inventory.cancel_booking(booking, step.now)
+            step.uow.bookings.save(cancelled)
             return cancelled
 
         return change_booking(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import attrs
 
 from boxoffice.domain import rules
-from boxoffice.domain.acting import Ports, Retry, acting, change_booking, change_seats
+from boxoffice.domain.acting import Ports, Retry, Step, acting, change_booking, change_seats
 from boxoffice.domain.errors import HoldNotActive, NotFound
 from boxoffice.domain.inventory import SeatRequest, ShowInventory, hold_as_of
 from boxoffice.domain.model import Actor, AuditAction, Booking, Hold, Role
@@ -33,18 +33,18 @@ class HoldSeats:
             num_seats=num_seats, seats=seats, most=limits.max_seats_per_booking
         )
         ttl = timedelta(seconds=limits.hold_ttl_seconds)
-        hold_id = 0
 
-        def locate(uow: UnitOfWork) -> int:
-            nonlocal hold_id
-            # Taken before the show's lock, so the lock is held for no more than it needs.
-            hold_id = uow.holds.next_id()
-            return show_id
+        def hold(step: Step) -> Hold:
+            return step.inventory.hold(step.new_id, actor.id, request, step.now, ttl)
 
-        def hold(uow: UnitOfWork, inventory: ShowInventory, now: datetime) -> Hold:
-            return inventory.hold(hold_id, actor.id, request, now, ttl)
-
-        return change_seats(self.ports, actor, "hold seats", locate=locate, change=hold)
+        return change_seats(
+            self.ports,
+            actor,
+            "hold seats",
+            locate=lambda uow: show_id,
+            new_id=lambda uow: uow.holds.next_id(),
+            change=hold,
+        )
 
 
 def own_hold(uow: UnitOfWork, actor: Actor, hold_id: int) -> Hold:
@@ -78,26 +78,20 @@ class ConfirmHold:
     ) -> Booking:
         hold_id = rules.require_id("hold_id", hold_id)
         retry = Retry(rules.require_idempotency_key(idempotency_key), f"confirm hold {hold_id}")
-        booking_id = 0
 
-        def locate(uow: UnitOfWork) -> int:
-            nonlocal booking_id
-            show_id = own_hold(uow, actor, hold_id).show_id
-            booking_id = uow.bookings.next_id()
-            return show_id
-
-        def confirm(uow: UnitOfWork, inventory: ShowInventory, now: datetime) -> Booking:
-            _require_known(uow, inventory, hold_id)
-            booking = inventory.confirm(hold_id, booking_id, now)
+        def confirm(step: Step) -> Booking:
+            _require_known(step.uow, step.inventory, hold_id)
+            booking = step.inventory.confirm(hold_id, step.new_id, step.now)
             # Before the hold that names it is saved.
-            uow.bookings.add(booking)
+            step.uow.bookings.add(booking)
             return booking
 
         return change_booking(
             self.ports,
             actor,
             "confirm holds",
-            locate=locate,
+            locate=lambda uow: own_hold(uow, actor, hold_id).show_id,
+            new_id=lambda uow: uow.bookings.next_id(),
             change=confirm,
             retry=retry,
             # A confirmed hold is a booking like any other in the trail.
@@ -113,9 +107,9 @@ class ReleaseHold:
     def __call__(self, actor: Actor, hold_id: int) -> Hold:
         hold_id = rules.require_id("hold_id", hold_id)
 
-        def release(uow: UnitOfWork, inventory: ShowInventory, now: datetime) -> Hold:
-            _require_known(uow, inventory, hold_id)
-            return inventory.release(hold_id, now)
+        def release(step: Step) -> Hold:
+            _require_known(step.uow, step.inventory, hold_id)
+            return step.inventory.release(hold_id, step.now)
 
         return change_seats(
             self.ports,
