@@ -90,14 +90,26 @@ def acting(
         yield uow
 
 
-def lock_inventory(uow: UnitOfWork, show_id: int, now: datetime) -> ShowInventory:
-    """The show's inventory, locked for the unit of work, with lapsed holds settled (the
-    settlement is saved with whatever the caller saves)."""
-    inventory = uow.inventories.lock(show_id)
-    if inventory is None:
-        raise NotFound("show", show_id)
-    inventory.settle(now)
-    return inventory
+@contextlib.contextmanager
+def locked(
+    ports: Ports,
+    actor: Actor,
+    action: str,
+    locate: Callable[[UnitOfWork], int],
+    new_id: Callable[[UnitOfWork], int] | None,
+) -> Iterator[Step]:
+    """The actor's unit of work with the show `locate` names locked, its lapsed holds settled
+    (the settlement is saved with whatever the change saves)."""
+    with acting(ports, actor, Role.USER, action) as uow:
+        show_id = locate(uow)
+        # Before the show's lock, so the lock is held for no more than the change needs.
+        taken = 0 if new_id is None else new_id(uow)
+        now = ports.clock.now()
+        inventory = uow.inventories.lock(show_id)
+        if inventory is None:
+            raise NotFound("show", show_id)
+        inventory.settle(now)
+        yield Step(uow, inventory, now, taken)
 
 
 def change_booking(
@@ -116,20 +128,16 @@ def change_booking(
     names is the actor's), `new_id` takes the id of what the change makes, `change` decides
     under the show's lock. A retry with the same key gets the first request's booking; one
     booking change, one audit event."""
-    with acting(ports, actor, Role.USER, action) as uow:
-        show_id = locate(uow)
-        # Before the show's lock, so the lock is held for no more than the change needs.
-        taken = 0 if new_id is None else new_id(uow)
-        now = ports.clock.now()
-        inventory = lock_inventory(uow, show_id, now)
+    with locked(ports, actor, action, locate, new_id) as step:
+        uow, now = step.uow, step.now
         # Under the show's lock: a twin request has either committed (replayed here) or waits.
         earlier = _replayed(uow, actor, retry, now)
         if earlier is not None:
             # Committed before it is acknowledged again: commit() returns once durable.
             uow.commit()
             return earlier
-        booking = change(Step(uow, inventory, now, taken))
-        uow.inventories.save(inventory)
+        booking = change(step)
+        uow.inventories.save(step.inventory)
         if retry.key is not None:
             record = IdempotencyRecord(actor.id, retry.key, retry.fingerprint, booking.id, now)
             uow.idempotency_keys.put(record)
@@ -148,14 +156,10 @@ def change_seats(
     new_id: Callable[[UnitOfWork], int] | None = None,
 ) -> R:
     """A change of a show's seats that is neither replayed nor audited (holds)."""
-    with acting(ports, actor, Role.USER, action) as uow:
-        show_id = locate(uow)
-        taken = 0 if new_id is None else new_id(uow)
-        now = ports.clock.now()
-        inventory = lock_inventory(uow, show_id, now)
-        result = change(Step(uow, inventory, now, taken))
-        uow.inventories.save(inventory)
-        uow.commit()
+    with locked(ports, actor, action, locate, new_id) as step:
+        result = change(step)
+        step.uow.inventories.save(step.inventory)
+        step.uow.commit()
     return result
 
 
