@@ -95,8 +95,15 @@ def round_trips(messages: list[Message]) -> list[RoundTrip]:
 
 
 def statements(trip: RoundTrip) -> list[str]:
-    """The statements the client ran in a round trip, in order."""
-    return [message.runs for message in trip if message.runs]
+    """The statements the client ran in a round trip, in order: a simple Query may run
+    several, separated by "; " (the values written in hold none)."""
+    ran = []
+    for message in trip:
+        if message.kind == "Query":
+            ran.extend(message.runs.split("; "))
+        elif message.runs:
+            ran.append(message.runs)
+    return ran
 
 
 def under_lock(trips: list[RoundTrip]) -> list[RoundTrip]:

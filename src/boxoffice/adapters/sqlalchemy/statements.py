@@ -48,6 +48,14 @@ _DRAW_IDS = select(
 ).select_from(func.generate_series(1, bindparam("count", type_=Integer)))
 
 
+def _bound(driver: Any, sql: str, arguments: Any) -> str:
+    """The statement with its values written in, as psycopg quotes them for this connection."""
+    # Imported here: only PostgreSQL units of work defer writes, and psycopg is optional.
+    import psycopg
+
+    return psycopg.ClientCursor(driver).mogrify(sql, arguments)
+
+
 @functools.cache
 def _sqlite_next_id(table: Table) -> Select[Any]:
     # SQLite numbers a row of an INTEGER PRIMARY KEY table max(id) + 1 as well.
@@ -163,6 +171,12 @@ class Statements:
             self._high_water[table] = key
             return key
         if not self._drawn.get(table):
+            if not self._deferred and not self._to_draw:
+                # Nothing to send with it: a plain statement costs less than a pipeline.
+                row = self.first(_DRAW_IDS, {"table": self._table_name(table), "count": 1})
+                if row is None:
+                    raise StorageError("the database drew no id for the new row")
+                return int(row[0])
             if table not in self._to_draw:
                 self.reserve_ids(table)
             self._send(None, None)
@@ -174,9 +188,24 @@ class Statements:
         return bool(self._deferred)
 
     def commit(self) -> None:
-        """Send the deferred writes and the COMMIT in one round trip (PostgreSQL)."""
+        """Send the deferred writes and the COMMIT in one round trip (PostgreSQL): one text of
+        several statements, their values bound by psycopg on this side, which the server runs
+        in order and stops at the first that fails. One query costs the client far less than a
+        pipeline of them, which psycopg drives statement by statement."""
         self._to_draw.clear()
-        self._send(("COMMIT", None), lambda cursor: None)
+        self._begin()
+        sent, self._deferred = self._deferred, []
+        driver = self._connection()
+        script = "; ".join([*(_bound(driver, sql, arguments) for sql, arguments in sent), "COMMIT"])
+        try:
+            cursor = driver.cursor()
+            try:
+                cursor.execute(script.encode(), prepare=False)
+            finally:
+                cursor.close()
+        except self._driver_error as error:
+            wrapped = self._failed(error, script, None)
+            raise translate(wrapped) from wrapped
 
     def discard(self) -> None:
         """Forget the deferred writes and the ids to draw: the transaction ends without them."""
