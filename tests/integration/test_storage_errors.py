@@ -104,10 +104,14 @@ def test_a_row_the_schema_refuses_is_a_storage_error(
 ) -> None:
     with factory() as uow:
         owner, show = builders.stored_show(uow)
-        # Where writes are deferred (PostgreSQL), the refusal comes with the commit.
-        with pytest.raises(StorageError, match="refused") as raised:
+
+        def add_and_commit() -> None:
+            # Where writes are deferred (PostgreSQL), the refusal comes with the commit.
             uow.bookings.add(attrs.evolve(builders.booking(owner.id, show.id), num_seats=0))
             uow.commit()
+
+        with pytest.raises(StorageError, match="refused") as raised:
+            add_and_commit()
     assert isinstance(raised.value.__cause__, sqlalchemy.exc.IntegrityError)
 
 
