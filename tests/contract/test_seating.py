@@ -375,6 +375,21 @@ def test_a_started_show_cannot_be_held_or_confirmed(
         app.confirm_hold(ada, hold.id)
 
 
+def test_once_the_show_has_begun_confirming_is_refused_as_started_whatever_the_hold(
+    app: Boxoffice, seated: Show, ada: Actor, bob: Actor, clock: FakeClock
+) -> None:
+    confirmed = app.hold_seats(ada, show_id=seated.id, num_seats=1)
+    app.confirm_hold(ada, confirmed.id)
+    released = app.hold_seats(bob, show_id=seated.id, num_seats=1)
+    app.release_hold(bob, released.id)
+    clock.advance(days=2)
+    # The show's state decides before the hold's, as when booking directly.
+    with pytest.raises(ShowStarted):
+        app.confirm_hold(ada, confirmed.id)
+    with pytest.raises(ShowStarted):
+        app.confirm_hold(bob, released.id)
+
+
 def test_confirm_honours_idempotency_keys(app: Boxoffice, seated: Show, ada: Actor) -> None:
     hold = app.hold_seats(ada, show_id=seated.id, num_seats=2)
     booking = app.confirm_hold(ada, hold.id, idempotency_key="pay-1")

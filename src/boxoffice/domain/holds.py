@@ -80,6 +80,8 @@ class ConfirmHold:
         retry = Retry(rules.require_idempotency_key(idempotency_key), f"confirm hold {hold_id}")
 
         def confirm(step: Step) -> Booking:
+            # A show that has begun refuses first, whatever became of the hold, as a booking.
+            step.inventory.require_not_started(step.now)
             _require_known(step.uow, step.inventory, hold_id)
             booking = step.inventory.confirm(hold_id, step.new_id, step.now)
             # Before the hold that names it is saved.

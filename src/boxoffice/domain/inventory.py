@@ -104,7 +104,7 @@ class ShowInventory:
                 self._end_hold(hold.settle(HoldStatus.EXPIRED, now))
 
     def book(self, booking_id: int, user_id: int, request: SeatRequest, now: datetime) -> Booking:
-        self._require_not_started(now)
+        self.require_not_started(now)
         seats = self._take(request, SeatState.BOOKED)
         return Booking(
             booking_id,
@@ -121,7 +121,7 @@ class ShowInventory:
         self, hold_id: int, user_id: int, request: SeatRequest, now: datetime, ttl: timedelta
     ) -> Hold:
         """Keep seats for the user until now + ttl. One active hold per user and show."""
-        self._require_not_started(now)
+        self.require_not_started(now)
         for held in self._holds.values():
             if held.user_id == user_id and held.status is HoldStatus.ACTIVE:
                 raise AlreadyHolding(held.id)
@@ -141,7 +141,7 @@ class ShowInventory:
 
     def confirm(self, hold_id: int, booking_id: int, now: datetime) -> Booking:
         """A live hold's seats become a booking, by the same rules as booking them directly."""
-        self._require_not_started(now)
+        self.require_not_started(now)
         hold = self._live(hold_id)
         confirmed = attrs.evolve(hold.settle(HoldStatus.CONFIRMED, now), booking_id=booking_id)
         self._end_hold(confirmed)
@@ -166,7 +166,7 @@ class ShowInventory:
         if booking.show_id != self._show.id:
             raise ValueError(f"booking {booking.id} is not of show {self._show.id}")
         cancelled = booking.cancel(now)
-        self._require_not_started(now)
+        self.require_not_started(now)
         self._show = self._show.release(booking.num_seats)
         self._free(booking.seats)
         return cancelled
@@ -177,7 +177,8 @@ class ShowInventory:
             raise HoldNotActive(hold.status.value)
         return hold
 
-    def _require_not_started(self, now: datetime) -> None:
+    def require_not_started(self, now: datetime) -> None:
+        """ShowStarted once the show has begun: nothing more is sold or given back."""
         if self._show.has_started(now):
             raise ShowStarted()
 
