@@ -235,8 +235,8 @@ def test_the_server_environment_never_stands_in_for_a_request_header(
 
 
 def test_the_access_log_can_be_turned_off(server_factory: Callable[..., Server]) -> None:
-    # For a deployment whose proxy logs requests already (bench/README.md: 9 % of the
-    # listings' throughput since the eighth session). Errors and warnings are still logged.
+    # For a deployment whose proxy logs requests already (docs/benchmarks.md: about 9 % of the
+    # listings' throughput). Errors and warnings are still logged.
     server = server_factory(extra_env={"BOXOFFICE_ACCESS_LOG": "off"})
     sign_up_and_log_in(server, "user@example.com", "user")
 
