@@ -1,6 +1,7 @@
 """The Falcon application: routes, error handling and logging around a Boxoffice.
 
 Routes come from the declared operations (contract.py); each is answered by its handler.
+GET /docs (reference.py), the API's reference page for a browser, is the one route beside them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 import falcon
 
 from boxoffice.domain.service import Boxoffice
-from boxoffice.entrypoints.http import contract, encoding, errors, openapi, shapes
+from boxoffice.entrypoints.http import contract, encoding, errors, openapi, reference, shapes
 from boxoffice.entrypoints.http.access_log import AccessLineWriter, AccessLog, to_logger
 from boxoffice.entrypoints.http.contract import OPERATIONS, Operation
 from boxoffice.entrypoints.http.endpoints import Endpoint, Handler
@@ -64,6 +65,8 @@ def create_app(
         routes.setdefault(op.route, _Route()).answer(op.method, endpoint)
     for route, resource in routes.items():
         app.add_route(route, resource)
+    # Beside the declared operations: a page for people reading the API, not part of it.
+    reference.install(app)
     return app
 
 
