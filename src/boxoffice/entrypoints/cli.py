@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=("on", "off"),
         help="one line per request to stderr (default on)",
     )
+    serve.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve GET /metrics on this port instead of the main one "
+        "(default: BOXOFFICE_METRICS_PORT, else on the main port)",
+    )
     database_flags(serve)
 
     db = commands.add_parser("db", help="database schema")
