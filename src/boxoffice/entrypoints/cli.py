@@ -62,8 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--metrics-port",
         type=int,
-        help="serve GET /metrics on this port instead of the main one "
-        "(default: BOXOFFICE_METRICS_PORT, else on the main port)",
+        help="GET /metrics on this port, not the main one (BOXOFFICE_METRICS_PORT)",
     )
     database_flags(serve)
 

@@ -10,6 +10,8 @@ keeps its master from waiting for that worker forever.)
 Settings come from BOXOFFICE_* variables. Each worker calls get_app() after the fork, so no
 database connection is shared between processes. The schema is not migrated here (several
 workers would race to do it): run `boxoffice db upgrade` first, as `boxoffice serve` does.
+GET /metrics here tells the counts of the worker that answers it; `boxoffice serve` sums
+every worker's.
 """
 
 from __future__ import annotations
