@@ -10,7 +10,7 @@ from boxoffice.adapters.clock import SystemClock
 from boxoffice.adapters.memory import InMemoryUnitOfWorkFactory
 from boxoffice.adapters.security import BcryptPasswordHasher, JwtTokenService
 from boxoffice.config import Settings
-from boxoffice.domain.ports import Clock, UnitOfWorkFactory
+from boxoffice.domain.ports import Clock, Events, UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.service import Boxoffice
 
@@ -25,8 +25,15 @@ def bootstrap(database_url: str | None = None, **settings: Any) -> Boxoffice:
     return build(Settings.from_env(database_url=database_url, **settings))
 
 
-def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Boxoffice:
-    """migrate=False skips the schema check: for processes whose parent already migrated."""
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    events: Events | None = None,
+) -> Boxoffice:
+    """migrate=False skips the schema check: for processes whose parent already migrated.
+    events: told of committed bookings, cancellations and holds (the service's metrics)."""
     clock = clock or SystemClock()
     # Without a configured secret, tokens are valid for this process only.
     secret = settings.jwt_secret or secrets.token_urlsafe(48)
@@ -43,6 +50,7 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
             max_seats_per_booking=settings.max_seats_per_booking,
             hold_ttl_seconds=settings.hold_ttl_seconds,
         ),
+        events=events,
     )
 
 

@@ -84,6 +84,10 @@ class Settings:
     # One line per request (method, path, status, duration) to stderr. "off" where a proxy in
     # front logs requests already: the line is a noticeable share of a request's cost.
     access_log: str = attrs.field(default="on", validator=_one_of("on", "off"))
+    # GET /metrics on a port of its own, served by the master; None: on the main port.
+    metrics_port: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_int_in(1, 65535))
+    )
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
@@ -116,6 +120,6 @@ def _from_text(field: attrs.Attribute[Any], text: str | None) -> Any:
     """An environment string as the field's type; empty means unset. Validators judge the rest."""
     if not text:
         return None
-    if field.type in ("int", int) and text.strip().isdigit():
+    if field.type in ("int", int, "int | None") and text.strip().isdigit():
         return int(text)
     return text

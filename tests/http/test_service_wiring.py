@@ -21,6 +21,7 @@ from boxoffice.entrypoints import cli, jwt_secret, server, wsgi
 from boxoffice.entrypoints.bulkhead import Bulkhead
 from boxoffice.entrypoints.http import create_app
 from boxoffice.entrypoints.http.app import PASSWORD_HASHING_ROUTES
+from boxoffice.entrypoints.http.metrics import Timed
 from boxoffice.errors import ConfigurationError
 from tests.http.conftest import PASSWORD, Api
 
@@ -143,8 +144,10 @@ def test_a_worker_admits_log_ins_and_sign_ups_apart_and_the_rest_by_slots_on_any
         database_url=database_url.format(dir=tmp_path), jwt_secret="k" * 40, slots=slots
     )
 
-    app = wsgi.worker_app(settings)
+    timed = wsgi.worker_app(settings)
 
+    assert isinstance(timed, Timed)
+    app = timed.inner
     assert isinstance(app, Bulkhead)
     assert app.slots == slots
     assert app.hashing_paths == PASSWORD_HASHING_ROUTES == {"/login", "/signup"}

@@ -23,14 +23,27 @@ from boxoffice.domain.errors import (
     NotFound,
 )
 from boxoffice.domain.inventory import ShowInventory
-from boxoffice.domain.model import Actor, AuditAction, Booking, IdempotencyRecord, Role
-from boxoffice.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from boxoffice.domain.model import Actor, AuditAction, Booking, Hold, IdempotencyRecord, Role
+from boxoffice.domain.ports import Clock, Events, UnitOfWork, UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
 
 R = TypeVar("R")
 
 # How long an Idempotency-Key is remembered; after that it may be used afresh.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+class Unobserved:
+    """Events nobody counts: the library's default."""
+
+    def booked(self, booking: Booking) -> None:
+        pass
+
+    def cancelled(self, booking: Booking) -> None:
+        pass
+
+    def held(self, hold: Hold) -> None:
+        pass
 
 
 @attrs.frozen
@@ -40,6 +53,7 @@ class Ports:
     uow: UnitOfWorkFactory
     clock: Clock
     limits: Limits
+    events: Events = attrs.field(factory=Unobserved)
 
 
 @attrs.frozen
@@ -143,6 +157,10 @@ def change_booking(
             uow.idempotency_keys.put(record)
         uow.audit.add(booking_event(audited, booking, client, now))
         uow.commit()
+    if audited is AuditAction.BOOKING_CANCELLED:
+        ports.events.cancelled(booking)
+    else:
+        ports.events.booked(booking)
     return booking
 
 

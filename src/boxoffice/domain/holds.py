@@ -37,7 +37,7 @@ class HoldSeats:
         def hold(step: Step) -> Hold:
             return step.inventory.hold(step.new_id, actor.id, request, step.now, ttl)
 
-        return change_seats(
+        made = change_seats(
             self.ports,
             actor,
             "hold seats",
@@ -45,6 +45,8 @@ class HoldSeats:
             new_id=lambda uow: uow.holds.next_id(),
             change=hold,
         )
+        self.ports.events.held(made)
+        return made
 
 
 def own_hold(uow: UnitOfWork, actor: Actor, hold_id: int) -> Hold:

@@ -196,3 +196,15 @@ class TokenService(Protocol):
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware."""
+
+
+class Events(Protocol):
+    """Told of each change once it is committed, for counting (the service's metrics). A retry
+    that replays an earlier booking changes nothing and tells nothing. It must not raise: the
+    change is durable already."""
+
+    def booked(self, booking: Booking) -> None: ...
+
+    def cancelled(self, booking: Booking) -> None: ...
+
+    def held(self, hold: Hold) -> None: ...

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import attrs
 
-from boxoffice.domain.acting import Ports
+from boxoffice.domain.acting import Ports, Unobserved
 from boxoffice.domain.audit import ListAuditEvents
 from boxoffice.domain.auth import Authenticate, LogIn, SignUp
 from boxoffice.domain.booking import (
@@ -34,7 +34,13 @@ from boxoffice.domain.catalog import (
 from boxoffice.domain.holds import ConfirmHold, GetHold, HoldSeats, ReleaseHold
 from boxoffice.domain.model import Actor, AuditEvent, Booking, Hold, Movie, Role, Show, User
 from boxoffice.domain.paging import Page
-from boxoffice.domain.ports import Clock, PasswordHasher, TokenService, UnitOfWorkFactory
+from boxoffice.domain.ports import (
+    Clock,
+    Events,
+    PasswordHasher,
+    TokenService,
+    UnitOfWorkFactory,
+)
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.seating import SeatMap
 
@@ -73,9 +79,11 @@ class Boxoffice:
         tokens: TokenService,
         clock: Clock,
         limits: Limits | None = None,
+        events: Events | None = None,
     ) -> Boxoffice:
+        """events: told of committed bookings, cancellations and holds (none by default)."""
         limits = limits or Limits()
-        ports = Ports(uow, clock, limits)
+        ports = Ports(uow, clock, limits, events or Unobserved())
         return cls(
             sign_up=SignUp(uow, hasher, clock),
             log_in=LogIn(uow, hasher, clock, limits),

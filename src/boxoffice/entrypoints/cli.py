@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=("on", "off"),
         help="one line per request to stderr (default on)",
     )
+    serve.add_argument(
+        "--metrics-port",
+        type=int,
+        help="GET /metrics on this port, not the main one (BOXOFFICE_METRICS_PORT)",
+    )
     database_flags(serve)
 
     db = commands.add_parser("db", help="database schema")

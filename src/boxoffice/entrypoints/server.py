@@ -11,22 +11,27 @@ instead (bench/README.md).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from wsgiref.types import WSGIApplication
 
 from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels
 from granian.server import Server
+from prometheus_client import start_http_server
 
 from boxoffice.config import Settings
 from boxoffice.domain.errors import BoxofficeError
+from boxoffice.entrypoints.http.metrics import every_worker
 from boxoffice.entrypoints.logs import configure_service_logging
 from boxoffice.entrypoints.wsgi import service_settings, worker_app
 
@@ -54,6 +59,17 @@ def serve(settings: Settings) -> int:
     except OSError as error:
         _log.error("cannot listen on %s port %d: %s", settings.host, settings.port, error)
         return 1
+    with metrics_directory() as metrics_dir:
+        stop_metrics = _serve_metrics(settings, address, port, metrics_dir)
+        if stop_metrics is None:
+            return 1
+        try:
+            return _run(settings, address, port, metrics_dir)
+        finally:
+            stop_metrics()
+
+
+def _run(settings: Settings, address: str, port: int, metrics_dir: str) -> int:
     server = Server(
         # Named for granian's logs only: each worker builds its app with _worker(settings).
         "boxoffice.entrypoints.wsgi:get_app",
@@ -73,7 +89,9 @@ def serve(settings: Settings) -> int:
     )
     os.register_at_fork(after_in_child=_stop_signals_end_a_starting_worker)
     try:
-        server.serve(target_loader=functools.partial(_worker, settings), wrap_loader=False)
+        server.serve(
+            target_loader=functools.partial(_worker, settings, metrics_dir), wrap_loader=False
+        )
     except SystemExit as stop:
         # Granian's master leaves through sys.exit() when a worker failed.
         if stop.code is None:
@@ -118,11 +136,55 @@ def _stop_signals_end_a_starting_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def _worker(settings: Settings) -> WSGIApplication:
+def _worker(settings: Settings, metrics_dir: str) -> WSGIApplication:
     """Runs in each worker, after the fork: the settings are resolved already."""
     forget_request_like_environment(os.environ)
     _stop_with_the_master(os.getppid())
-    return worker_app(settings)
+    return worker_app(settings, metrics_dir)
+
+
+# prometheus_client's multi-process mode finds its directory by this variable.
+_METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextlib.contextmanager
+def metrics_directory() -> Iterator[str]:
+    """A fresh directory of this server's own for its workers' metrics, named to them by the
+    environment they inherit, and removed when the server stops. Never one an earlier server
+    left: its counts would be added to this one's."""
+    directory = tempfile.mkdtemp(prefix="boxoffice-metrics-")
+    os.environ[_METRICS_DIR_VARIABLE] = directory
+    try:
+        yield directory
+    finally:
+        os.environ.pop(_METRICS_DIR_VARIABLE, None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _serve_metrics(
+    settings: Settings, address: str, port: int, metrics_dir: str
+) -> Callable[[], None] | None:
+    """With a metrics port: the master serves GET /metrics there, summing every worker's
+    counts. Returns how to stop it, or None (logged) when the port cannot be had."""
+    if settings.metrics_port is None:
+        return lambda: None
+    registry = every_worker(metrics_dir)
+    try:
+        if settings.metrics_port == port:
+            raise OSError("it is the service's own port")
+        metrics_server, _ = start_http_server(settings.metrics_port, address, registry)
+    except OSError as error:
+        _log.error("cannot serve metrics on port %d: %s", settings.metrics_port, error)
+        return None
+    # Workers are forked from the master: they need not hold its listening socket open.
+    os.register_at_fork(after_in_child=metrics_server.socket.close)
+    _log.info("metrics at http://%s:%d/metrics", address, settings.metrics_port)
+
+    def stop() -> None:
+        metrics_server.shutdown()
+        metrics_server.server_close()
+
+    return stop
 
 
 # How often a worker looks whether its master is still there.

@@ -10,6 +10,8 @@ keeps its master from waiting for that worker forever.)
 Settings come from BOXOFFICE_* variables. Each worker calls get_app() after the fork, so no
 database connection is shared between processes. The schema is not migrated here (several
 workers would race to do it): run `boxoffice db upgrade` first, as `boxoffice serve` does.
+GET /metrics here tells the counts of the worker that answers it; `boxoffice serve` sums
+every worker's.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from boxoffice.entrypoints import jwt_secret
 from boxoffice.entrypoints.bulkhead import Bulkhead
 from boxoffice.entrypoints.http import create_app
 from boxoffice.entrypoints.http.app import ACCESS_LOGGER, PASSWORD_HASHING_ROUTES
+from boxoffice.entrypoints.http.metrics import Metrics, Timed
 from boxoffice.entrypoints.logs import access_line_writer, configure_service_logging
 
 
@@ -34,28 +37,34 @@ def service_settings(settings: Settings) -> Settings:
     return attrs.evolve(settings, database_url=settings.service_database_url(), jwt_secret=secret)
 
 
-def worker_app(settings: Settings) -> WSGIApplication:
-    """The app for one process; settings must already be service_settings()."""
+def worker_app(settings: Settings, metrics_dir: str | None = None) -> WSGIApplication:
+    """The app for one process; settings must already be service_settings(). metrics_dir:
+    where every worker writes its metrics (`boxoffice serve` makes it); without it the
+    metrics are the process's own."""
     # Again in the worker: a worker started by spawning rather than forking has none yet.
     configure_service_logging()
-    boxoffice = build(settings, migrate=False)
+    metrics = Metrics(metrics_dir)
+    boxoffice = build(settings, migrate=False, events=metrics)
     app = create_app(
         boxoffice,
         token_ttl_seconds=settings.jwt_ttl_seconds,
         access_log=settings.access_log == "on",
         access_log_writer=access_line_writer(ACCESS_LOGGER),
+        metrics=metrics,
+        metrics_route=settings.metrics_port is None,
     )
     # What is loaded by now lives as long as the process. Frozen, it is out of the collector's
     # sight: a full collection, which stops every request of the worker while it runs, walks
     # only what came after (bench/README.md). Collected first, so no garbage is kept.
     gc.collect()
     gc.freeze()
-    return Bulkhead(
+    bulkhead = Bulkhead(
         app,
         threads=settings.threads,
         slots=settings.slots,
         hashing_paths=PASSWORD_HASHING_ROUTES,
     )
+    return Timed(bulkhead)
 
 
 def get_app() -> WSGIApplication:

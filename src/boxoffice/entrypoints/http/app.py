@@ -16,6 +16,7 @@ from boxoffice.entrypoints.http import contract, encoding, errors, openapi, refe
 from boxoffice.entrypoints.http.access_log import AccessLineWriter, AccessLog, to_logger
 from boxoffice.entrypoints.http.contract import OPERATIONS, Operation
 from boxoffice.entrypoints.http.endpoints import Endpoint, Handler
+from boxoffice.entrypoints.http.metrics import METRICS_ROUTE, CountRequests, Exposition, Metrics
 from boxoffice.entrypoints.http.overload import RefuseOverload
 from boxoffice.entrypoints.http.resources import meta
 from boxoffice.entrypoints.http.resources.accounts import Accounts
@@ -38,6 +39,8 @@ def create_app(
     access_log: bool = True,
     access_logger: logging.Logger | None = None,
     access_log_writer: AccessLineWriter | None = None,
+    metrics: Metrics | None = None,
+    metrics_route: bool = True,
 ) -> falcon.App[falcon.Request, falcon.Response]:
     """The WSGI app over a wired Boxoffice. Reads no environment: the caller decides everything.
 
@@ -45,8 +48,10 @@ def create_app(
     access_log=False: no line per request (errors are still logged, by errors.py).
     access_log_writer: where the lines go; by default they are logged at INFO on
     access_logger, or on ACCESS_LOGGER.
+    metrics: counts every request (none when None); metrics_route=False leaves GET /metrics
+    to another port.
     """
-    middleware: list[AccessLog | SecurityHeaders | RefuseOverload] = [
+    middleware: list[CountRequests | AccessLog | SecurityHeaders | RefuseOverload] = [
         SecurityHeaders(),
         RefuseOverload(),
     ]
@@ -54,6 +59,9 @@ def create_app(
         logger = access_logger or logging.getLogger(ACCESS_LOGGER)
         write = access_log_writer or to_logger(logger)
         middleware.insert(0, AccessLog(write))
+    if metrics is not None:
+        # First: its response hook runs last, on the status the client gets.
+        middleware.insert(0, CountRequests(metrics))
     app = falcon.App(middleware=middleware)
     encoding.install(app)
     errors.install(app)
@@ -67,6 +75,9 @@ def create_app(
         app.add_route(route, resource)
     # Beside the declared operations: a page for people reading the API, not part of it.
     reference.install(app)
+    if metrics is not None and metrics_route:
+        # Not a declared operation: it is for the operator's monitoring, not the API's clients.
+        app.add_route(METRICS_ROUTE, Exposition(metrics))
     return app
 
 

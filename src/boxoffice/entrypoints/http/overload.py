@@ -12,7 +12,10 @@ OVERLOADED = "boxoffice.overloaded"
 
 
 class RefuseOverload:
-    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+    # Once routed, so the refusal is counted under its route (http/metrics.py).
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, params: object
+    ) -> None:
         if req.env.get(OVERLOADED):
             raise falcon.HTTPServiceUnavailable(
                 description="too many log-ins and sign-ups are in progress; try again shortly",
