@@ -53,12 +53,25 @@ def _optional_text(_: object, field: attrs.Attribute[Any], value: Any) -> None:
         raise ConfigurationError(f"{field.name} ({_env_name(field)}) must be a string")
 
 
+# HS256 with a shorter key is open to brute force (RFC 7518 3.2).
+MIN_JWT_SECRET_BYTES = 32
+
+
+def _jwt_secret(_: object, field: attrs.Attribute[Any], value: Any) -> None:
+    _optional_text(_, field, value)
+    if value is not None and len(value.encode("utf-8")) < MIN_JWT_SECRET_BYTES:
+        raise ConfigurationError(
+            f"{field.name} ({_env_name(field)}) must be at least {MIN_JWT_SECRET_BYTES} bytes; "
+            "unset it to have one generated in the data directory"
+        )
+
+
 @attrs.frozen
 class Settings:
     # None: in memory for the library; the CLI and service default to a SQLite file.
     database_url: str | None = attrs.field(default=None, validator=_optional_text)
     # None: a random secret (library) or one persisted beside the database (service).
-    jwt_secret: str | None = attrs.field(default=None, validator=_optional_text, repr=False)
+    jwt_secret: str | None = attrs.field(default=None, validator=_jwt_secret, repr=False)
     jwt_ttl_seconds: int = attrs.field(default=3600, validator=_int_in(60, 30 * 24 * 3600))
     bcrypt_rounds: int = attrs.field(default=12, validator=_int_in(4, 31))
     max_seats_per_booking: int = attrs.field(default=10, validator=_int_in(1, 10_000))

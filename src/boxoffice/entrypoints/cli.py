@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import attrs
 
@@ -108,12 +109,26 @@ def _audit(settings: Settings, *, after: int | None, limit: int | None) -> int:
 
     # The service's database, read as it is: reading the trail must not migrate it.
     settings = attrs.evolve(settings, database_url=settings.service_database_url())
+    _refuse_a_missing_sqlite_file(settings.service_database_url())
     try:
         print_events(build(settings, migrate=False), sys.stdout, after=after, limit=limit)
     except BoxofficeError as error:
         print(f"boxoffice: cannot read the audit trail: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _refuse_a_missing_sqlite_file(url: str) -> None:
+    """Opening a SQLite file that is not there would make an empty one, and its directory."""
+    from boxoffice.adapters.sqlalchemy.engine import checked_url
+
+    parsed = checked_url(url)
+    if parsed.drivername == "sqlite" and parsed.database:
+        path = Path(parsed.database).expanduser()
+        if not path.is_file():
+            raise ConfigurationError(
+                f"no database at {path}: give the service's --data-dir or --database-url"
+            )
 
 
 def _without_password(url: str) -> str:

@@ -12,6 +12,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from boxoffice.directories import writable_directory
 from boxoffice.errors import ConfigurationError
 
 FILE_NAME = "jwt_secret"
@@ -21,6 +22,9 @@ _log = logging.getLogger("boxoffice.server")
 
 def load_or_create(data_dir: Path) -> str:
     path = data_dir / FILE_NAME
+    if not path.is_file():
+        # Said before anything starts: missing, unmakeable, a file, or read-only.
+        writable_directory(data_dir, mode=0o700)
     secret = _read(path)
     if secret is None:
         _create(path, secrets.token_urlsafe(48))
@@ -41,7 +45,6 @@ def _read(path: Path) -> str | None:
 
 
 def _create(path: Path, secret: str) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Written in full under a private name, then linked into place: a reader never sees a
     # half-written file, and when processes race, the first link wins and the others read it.
     draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
