@@ -132,3 +132,34 @@ def _from_text(field: attrs.Attribute[Any], text: str | None) -> Any:
     if field.type in ("int", int) and text.strip().isdigit():
         return int(text)
     return text
+
+
+# What each setting does, in a line: `boxoffice serve --help` lists them with their variables.
+SETTING_HELP: Mapping[str, str] = {
+    "database_url": "SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db "
+    "(default: a SQLite file in the data directory)",
+    "jwt_secret": "key that signs bearer tokens, at least 32 bytes (default: generated once "
+    "and kept in the data directory)",
+    "jwt_ttl_seconds": "how long a token is valid",
+    "bcrypt_rounds": "bcrypt's cost factor for passwords",
+    "max_seats_per_booking": "most seats one booking or hold may take",
+    "hold_ttl_seconds": "how long a hold keeps its seats",
+    "data_dir": "where the default SQLite file and generated JWT secret live "
+    "(default: $XDG_DATA_HOME/boxoffice or ~/.local/share/boxoffice)",
+    "host": "address to bind",
+    "port": "port to bind",
+    "workers": "worker processes",
+    "threads": "Python threads per worker",
+    "slots": "requests other than log-ins and sign-ups running at once per worker",
+    "sqlite_synchronous": "full: a booking survives a power cut; normal: faster commits",
+    "access_log": "one line per request to stderr (on or off)",
+}
+
+
+def setting_help(name: str, *, variable: bool = True) -> str:
+    """A setting's line of help, with its default, and its variable unless told not to."""
+    field = attrs.fields_dict(Settings)[name]
+    told = [_env_name(field)] if variable else []
+    if field.default is not None:
+        told.append(f"default {field.default}")
+    return f"{SETTING_HELP[name]} ({', '.join(told)})" if told else SETTING_HELP[name]

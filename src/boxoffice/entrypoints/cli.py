@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
 
-from boxoffice.config import Settings
+from boxoffice.config import ENV_PREFIX, Settings, setting_help
 from boxoffice.domain.errors import BoxofficeError
 from boxoffice.errors import ConfigurationError
 
@@ -28,38 +29,53 @@ def _count(low: int) -> Callable[[str], int]:
     return parse
 
 
+# Settings that `serve` takes as flags; every setting has its BOXOFFICE_* variable.
+_SERVE_FLAGS = ("host", "port", "workers", "threads", "slots", "access_log")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _type_of(name: str) -> Callable[[str], object]:
+    return int if attrs.fields_dict(Settings)[name].type in ("int", int) else str
+
+
+def _settings_epilog() -> str:
+    """Every setting and its variable, from the settings themselves."""
+    lines = ["settings, as environment variables:"]
+    for field in attrs.fields(Settings):
+        lines.append(f"  {ENV_PREFIX}{field.name.upper()}")
+        described = setting_help(field.name, variable=False)
+        lines += textwrap.wrap(described, 76, initial_indent=" " * 6, subsequent_indent=" " * 6)
+    return "\n".join(lines)
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("boxoffice")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="boxoffice", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"boxoffice {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def database_flags(command: argparse.ArgumentParser) -> None:
-        command.add_argument(
-            "--database-url",
-            help="SQLAlchemy URL (default: BOXOFFICE_DATABASE_URL, else a SQLite file in the "
-            "data directory)",
-        )
-        command.add_argument(
-            "--data-dir",
-            help="where the default SQLite file and generated JWT secret live "
-            "(default: BOXOFFICE_DATA_DIR, else $XDG_DATA_HOME/boxoffice or "
-            "~/.local/share/boxoffice)",
-        )
+        for name in ("database_url", "data_dir"):
+            command.add_argument(_flag(name), help=setting_help(name))
 
-    serve = commands.add_parser("serve", help="run the REST service under granian")
-    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to bind (default 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (default 2)")
-    serve.add_argument("--threads", type=int, help="Python threads per worker (default 32)")
-    serve.add_argument(
-        "--slots",
-        type=int,
-        help="requests other than log-ins and sign-ups running at once per worker (default 4)",
+    serve = commands.add_parser(
+        "serve",
+        help="run the REST service under granian",
+        description="Run the REST service under granian. Flags win over BOXOFFICE_* "
+        "variables, which win over defaults.",
+        epilog=_settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument(
-        "--access-log",
-        choices=("on", "off"),
-        help="one line per request to stderr (default on)",
-    )
+    for name in _SERVE_FLAGS:
+        serve.add_argument(_flag(name), type=_type_of(name), help=setting_help(name))
     database_flags(serve)
 
     db = commands.add_parser("db", help="database schema")
