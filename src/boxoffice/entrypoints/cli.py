@@ -111,8 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from boxoffice.adapters.sqlalchemy.migrations import upgrade
 
         url = settings.service_database_url()
-        upgrade(url)
-        print(f"database is up to date: {_without_password(url)}")
+        change = upgrade(url)
+        print(f"{change}: {_without_password(url)}")
         return 0
     except ConfigurationError as error:
         print(f"boxoffice: {error}", file=sys.stderr)
