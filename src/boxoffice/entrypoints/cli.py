@@ -13,6 +13,7 @@ import attrs
 from boxoffice.config import ENV_PREFIX, Settings, setting_help
 from boxoffice.domain.errors import BoxofficeError
 from boxoffice.errors import ConfigurationError
+from boxoffice.version import package_version
 
 # Options of a command rather than settings of the service.
 _NOT_SETTINGS = ("command", "db_command", "after", "limit")
@@ -51,15 +52,9 @@ def _settings_epilog() -> str:
     return "\n".join(lines)
 
 
-def _version() -> str:
-    from importlib.metadata import version
-
-    return version("boxoffice")
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="boxoffice", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"boxoffice {_version()}")
+    parser.add_argument("--version", action="version", version=f"boxoffice {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def database_flags(command: argparse.ArgumentParser) -> None:

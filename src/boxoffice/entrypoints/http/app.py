@@ -54,6 +54,8 @@ def create_app(
         write = access_log_writer or to_logger(logger)
         middleware.insert(0, AccessLog(write))
     app = falcon.App(middleware=middleware)
+    # /movies/ is /movies, not /movies/{movie_id} with an empty id.
+    app.req_options.strip_url_path_trailing_slash = True
     encoding.install(app)
     errors.install(app)
     refined = shapes.bounded(boxoffice.limits)
