@@ -66,6 +66,21 @@ def _jwt_secret(_: object, field: attrs.Attribute[Any], value: Any) -> None:
         )
 
 
+def _origins(_: object, field: attrs.Attribute[Any], value: Any) -> None:
+    _optional_text(_, field, value)
+    for origin in _split_origins(value or ""):
+        scheme, _sep, host = origin.partition("://")
+        if origin != "*" and (scheme not in ("http", "https") or not host or "/" in host):
+            raise ConfigurationError(
+                f"{field.name} ({_env_name(field)}) must be origins like https://cinema.example "
+                f"(scheme, host and port, no path), separated by commas; got {origin!r}"
+            )
+
+
+def _split_origins(text: str) -> tuple[str, ...]:
+    return tuple(origin for origin in (part.strip() for part in text.split(",")) if origin)
+
+
 @attrs.frozen
 class Settings:
     # None: in memory for the library; the CLI and service default to a SQLite file.
@@ -97,6 +112,11 @@ class Settings:
     # One line per request (method, path, status, duration) to stderr. "off" where a proxy in
     # front logs requests already: the line is a noticeable share of a request's cost.
     access_log: str = attrs.field(default="on", validator=_one_of("on", "off"))
+    # Web sites (origins) whose pages may call the API from a browser; none by default.
+    cors_origins: str | None = attrs.field(default=None, validator=_origins)
+
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return _split_origins(self.cors_origins or "")
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
@@ -153,6 +173,8 @@ SETTING_HELP: Mapping[str, str] = {
     "slots": "requests other than log-ins and sign-ups running at once per worker",
     "sqlite_synchronous": "full: a booking survives a power cut; normal: faster commits",
     "access_log": "one line per request to stderr (on or off)",
+    "cors_origins": "web sites whose pages may call the API from a browser, comma-separated, "
+    "such as https://cinema.example (default: none)",
 }
 
 

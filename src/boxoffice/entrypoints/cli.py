@@ -48,7 +48,13 @@ def _settings_epilog() -> str:
     for field in attrs.fields(Settings):
         lines.append(f"  {ENV_PREFIX}{field.name.upper()}")
         described = setting_help(field.name, variable=False)
-        lines += textwrap.wrap(described, 76, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        lines += textwrap.wrap(
+            described,
+            76,
+            initial_indent=" " * 6,
+            subsequent_indent=" " * 6,
+            break_on_hyphens=False,
+        )
     return "\n".join(lines)
 
 

@@ -44,6 +44,7 @@ def worker_app(settings: Settings) -> WSGIApplication:
         token_ttl_seconds=settings.jwt_ttl_seconds,
         access_log=settings.access_log == "on",
         access_log_writer=access_line_writer(ACCESS_LOGGER),
+        cors_origins=settings.cors_origin_list(),
     )
     # What is loaded by now lives as long as the process. Frozen, it is out of the collector's
     # sight: a full collection, which stops every request of the worker while it runs, walks

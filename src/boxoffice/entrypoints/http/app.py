@@ -6,7 +6,7 @@ Routes come from the declared operations (contract.py); each is answered by its 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import falcon
 
@@ -14,6 +14,7 @@ from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import contract, encoding, errors, openapi, shapes
 from boxoffice.entrypoints.http.access_log import AccessLineWriter, AccessLog, to_logger
 from boxoffice.entrypoints.http.contract import OPERATIONS, Operation
+from boxoffice.entrypoints.http.cors import Cors
 from boxoffice.entrypoints.http.endpoints import Endpoint, Handler
 from boxoffice.entrypoints.http.overload import RefuseOverload
 from boxoffice.entrypoints.http.resources import meta
@@ -37,6 +38,7 @@ def create_app(
     access_log: bool = True,
     access_logger: logging.Logger | None = None,
     access_log_writer: AccessLineWriter | None = None,
+    cors_origins: Sequence[str] = (),
 ) -> falcon.App[falcon.Request, falcon.Response]:
     """The WSGI app over a wired Boxoffice. Reads no environment: the caller decides everything.
 
@@ -44,11 +46,15 @@ def create_app(
     access_log=False: no line per request (errors are still logged, by errors.py).
     access_log_writer: where the lines go; by default they are logged at INFO on
     access_logger, or on ACCESS_LOGGER.
+    cors_origins: the web sites (https://host[:port], or "*") whose pages may call the API.
     """
-    middleware: list[AccessLog | SecurityHeaders | RefuseOverload] = [
+    middleware: list[AccessLog | SecurityHeaders | RefuseOverload | Cors] = [
         SecurityHeaders(),
         RefuseOverload(),
     ]
+    if cors_origins:
+        # First, so even a refused request's answer carries the headers a page needs to read it.
+        middleware.insert(0, Cors(cors_origins))
     if access_log:
         logger = access_logger or logging.getLogger(ACCESS_LOGGER)
         write = access_log_writer or to_logger(logger)
