@@ -158,7 +158,8 @@ def _from_text(field: attrs.Attribute[Any], text: str | None) -> Any:
 SETTING_HELP: Mapping[str, str] = {
     "database_url": "SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db "
     "(default: a SQLite file in the data directory)",
-    "jwt_secret": "key that signs bearer tokens, at least 32 bytes (default: generated once "
+    # Help text, not a secret.
+    "jwt_secret": "key that signs bearer tokens, at least 32 bytes (default: generated once "  # nosec B105
     "and kept in the data directory)",
     "jwt_ttl_seconds": "how long a token is valid",
     "bcrypt_rounds": "bcrypt's cost factor for passwords",

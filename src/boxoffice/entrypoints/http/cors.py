@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import falcon
+import falcon.asgi
 
 # Response headers a page's script may read: where a new resource is, the next page, when to
 # retry.
 EXPOSED = ("Location", "Link", "Retry-After", "WWW-Authenticate")
 
 
-class Cors(falcon.CORSMiddleware):
+# Falcon types its middleware by the ASGI request and response, which the WSGI ones work as.
+class Cors(falcon.CORSMiddleware[falcon.asgi.Request, falcon.asgi.Response]):
     """Tokens travel in the Authorization header, not in cookies: no credentials mode."""
 
     def __init__(self, origins: Sequence[str]) -> None:
