@@ -4,15 +4,18 @@ audit of a database that is not there."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import boxoffice
 from boxoffice.entrypoints import cli, server
+from boxoffice.entrypoints.logs import SERVICE_LOGGER
 from boxoffice.errors import ConfigurationError
 
 _SOURCE = str(Path(boxoffice.__file__).resolve().parents[1])
@@ -74,19 +77,28 @@ except ConfigurationError as error:
 
 
 def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """The one line of the refusal (serve may have logged where its data is first)."""
     assert cli.main(argv) == 2
-    (line,) = capsys.readouterr().err.splitlines()
+    err = capsys.readouterr().err
+    (line,) = [text for text in err.splitlines() if text.startswith("boxoffice: ")]
+    assert "Traceback" not in err
     return line
 
 
 @pytest.fixture
-def nothing_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+def nothing_serves(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("a worker was about to start")
 
     monkeypatch.setattr(server, "Server", never)
     monkeypatch.delenv("BOXOFFICE_JWT_SECRET", raising=False)
     monkeypatch.delenv("BOXOFFICE_DATABASE_URL", raising=False)
+    # serve configures the service's logging: the next tests get it as they found it.
+    service = logging.getLogger(SERVICE_LOGGER)
+    handlers, level = list(service.handlers), service.level
+    yield
+    service.handlers[:] = handlers
+    service.setLevel(level)
 
 
 @pytest.mark.usefixtures("nothing_serves")
@@ -148,6 +160,18 @@ def test_a_short_jwt_secret_is_refused_before_any_worker_starts(
 
     assert "BOXOFFICE_JWT_SECRET" in line
     assert "at least 32 bytes" in line
+    assert "s" * 31 not in line
+
+
+@pytest.mark.usefixtures("nothing_serves")
+def test_a_short_jwt_secret_file_is_refused_before_any_worker_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "jwt_secret").write_text("s" * 31 + "\n")
+
+    line = _refused(["serve", "--data-dir", str(tmp_path)], capsys)
+
+    assert f"the JWT secret in {tmp_path / 'jwt_secret'} is shorter than 32 bytes" in line
     assert "s" * 31 not in line
 
 

@@ -12,6 +12,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from boxoffice.config import MIN_JWT_SECRET_BYTES
 from boxoffice.directories import writable_directory
 from boxoffice.errors import ConfigurationError
 
@@ -31,6 +32,12 @@ def load_or_create(data_dir: Path) -> str:
         secret = _read(path)
     if not secret:
         raise ConfigurationError(f"the JWT secret file is empty: {path}")
+    if len(secret.encode("utf-8")) < MIN_JWT_SECRET_BYTES:
+        # Said here, in the master: the workers would refuse it one by one.
+        raise ConfigurationError(
+            f"the JWT secret in {path} is shorter than {MIN_JWT_SECRET_BYTES} bytes: "
+            "delete the file to have one generated"
+        )
     if stat.S_IMODE(path.stat().st_mode) & 0o077:
         # Whoever can read it can sign tokens for any account; the path, never the content.
         _log.warning("the JWT secret file is readable by others; chmod 600 %s", path)
