@@ -3,6 +3,9 @@ preflights included; any other origin, and every origin by default, gets no CORS
 
 from __future__ import annotations
 
+import gc
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import falcon.testing
@@ -12,6 +15,7 @@ from boxoffice.config import Settings
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints import wsgi
 from boxoffice.entrypoints.http import create_app
+from boxoffice.entrypoints.logs import SERVICE_LOGGER
 from boxoffice.errors import ConfigurationError
 from tests.http.conftest import Api
 
@@ -91,6 +95,19 @@ def test_by_default_no_site_gets_cors_headers(app: Boxoffice) -> None:
     assert _cors_headers(client.simulate_get("/movies", headers={"Origin": SITE})) == {}
 
 
+@pytest.fixture
+def worker_process_state() -> Iterator[None]:
+    """worker_app() sets up the service's logging and freezes the heap, as a worker should;
+    the rest of the suite gets the process as it was."""
+    logger = logging.getLogger(SERVICE_LOGGER)
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    gc.unfreeze()
+
+
+@pytest.mark.usefixtures("worker_process_state")
 def test_the_setting_reaches_the_workers_app(tmp_path: Path) -> None:
     settings = Settings.from_env(
         {
