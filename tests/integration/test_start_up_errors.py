@@ -193,3 +193,13 @@ def test_auditing_a_database_that_is_not_there_is_an_error_and_makes_nothing(
     line = _refused(["audit", "--data-dir", str(tmp_path)], capsys)
     assert "no database at" in line
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("nothing_serves")
+@pytest.mark.parametrize("url", ["mysql://db/x", "not a url"])
+def test_serve_refuses_a_database_url_it_cannot_use(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = _refused(["serve", "--data-dir", str(tmp_path), "--database-url", url], capsys)
+
+    assert line.startswith("boxoffice: ")

@@ -90,9 +90,10 @@ def serve(settings: Settings) -> int:
 def data_location(settings: Settings) -> str:
     """Where the service keeps its data, for its first log line: the database (never its
     password) and the JWT secret's source (never the secret)."""
-    from sqlalchemy.engine import make_url
+    from boxoffice.adapters.sqlalchemy.engine import checked_url
 
-    url = make_url(settings.service_database_url())
+    # A URL boxoffice cannot use is a ConfigurationError here, before anything starts.
+    url = checked_url(settings.service_database_url())
     if url.get_backend_name() == "sqlite":
         place = f"SQLite file {url.database}"
     else:
