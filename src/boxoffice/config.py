@@ -53,12 +53,40 @@ def _optional_text(_: object, field: attrs.Attribute[Any], value: Any) -> None:
         raise ConfigurationError(f"{field.name} ({_env_name(field)}) must be a string")
 
 
+# HS256 with a shorter key is open to brute force (RFC 7518 3.2).
+MIN_JWT_SECRET_BYTES = 32
+
+
+def _jwt_secret(_: object, field: attrs.Attribute[Any], value: Any) -> None:
+    _optional_text(_, field, value)
+    if value is not None and len(value.encode("utf-8")) < MIN_JWT_SECRET_BYTES:
+        raise ConfigurationError(
+            f"{field.name} ({_env_name(field)}) must be at least {MIN_JWT_SECRET_BYTES} bytes; "
+            "unset it to have one generated in the data directory"
+        )
+
+
+def _origins(_: object, field: attrs.Attribute[Any], value: Any) -> None:
+    _optional_text(_, field, value)
+    for origin in _split_origins(value or ""):
+        scheme, _sep, host = origin.partition("://")
+        if origin != "*" and (scheme not in ("http", "https") or not host or "/" in host):
+            raise ConfigurationError(
+                f"{field.name} ({_env_name(field)}) must be origins like https://cinema.example "
+                f"(scheme, host and port, no path), separated by commas; got {origin!r}"
+            )
+
+
+def _split_origins(text: str) -> tuple[str, ...]:
+    return tuple(origin for origin in (part.strip() for part in text.split(",")) if origin)
+
+
 @attrs.frozen
 class Settings:
     # None: in memory for the library; the CLI and service default to a SQLite file.
     database_url: str | None = attrs.field(default=None, validator=_optional_text)
     # None: a random secret (library) or one persisted beside the database (service).
-    jwt_secret: str | None = attrs.field(default=None, validator=_optional_text, repr=False)
+    jwt_secret: str | None = attrs.field(default=None, validator=_jwt_secret, repr=False)
     jwt_ttl_seconds: int = attrs.field(default=3600, validator=_int_in(60, 30 * 24 * 3600))
     bcrypt_rounds: int = attrs.field(default=12, validator=_int_in(4, 31))
     max_seats_per_booking: int = attrs.field(default=10, validator=_int_in(1, 10_000))
@@ -88,6 +116,11 @@ class Settings:
     metrics_port: int | None = attrs.field(
         default=None, validator=attrs.validators.optional(_int_in(1, 65535))
     )
+    # Web sites (origins) whose pages may call the API from a browser; none by default.
+    cors_origins: str | None = attrs.field(default=None, validator=_origins)
+
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return _split_origins(self.cors_origins or "")
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else default_data_dir()
@@ -123,3 +156,39 @@ def _from_text(field: attrs.Attribute[Any], text: str | None) -> Any:
     if field.type in ("int", int, "int | None") and text.strip().isdigit():
         return int(text)
     return text
+
+
+# What each setting does, in a line: `boxoffice serve --help` lists them with their variables.
+SETTING_HELP: Mapping[str, str] = {
+    "database_url": "SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db "
+    "(default: a SQLite file in the data directory)",
+    # Help text, not a secret.
+    "jwt_secret": "key that signs bearer tokens, at least 32 bytes (default: generated once "  # nosec B105
+    "and kept in the data directory)",
+    "jwt_ttl_seconds": "how long a token is valid",
+    "bcrypt_rounds": "bcrypt's cost factor for passwords",
+    "max_seats_per_booking": "most seats one booking or hold may take",
+    "hold_ttl_seconds": "how long a hold keeps its seats",
+    "data_dir": "where the default SQLite file and generated JWT secret live "
+    "(default: $XDG_DATA_HOME/boxoffice or ~/.local/share/boxoffice)",
+    "host": "address to bind",
+    "port": "port to bind",
+    "workers": "worker processes",
+    "threads": "Python threads per worker",
+    "slots": "requests other than log-ins and sign-ups running at once per worker",
+    "sqlite_synchronous": "full: a booking survives a power cut; normal: faster commits",
+    "access_log": "one line per request to stderr (on or off)",
+    "metrics_port": "serve GET /metrics on this port of its own instead of the main one "
+    "(default: on the main port)",
+    "cors_origins": "web sites whose pages may call the API from a browser, comma-separated, "
+    "such as https://cinema.example (default: none)",
+}
+
+
+def setting_help(name: str, *, variable: bool = True) -> str:
+    """A setting's line of help, with its default, and its variable unless told not to."""
+    field = attrs.fields_dict(Settings)[name]
+    told = [_env_name(field)] if variable else []
+    if field.default is not None:
+        told.append(f"default {field.default}")
+    return f"{SETTING_HELP[name]} ({', '.join(told)})" if told else SETTING_HELP[name]

@@ -111,12 +111,16 @@ def test_bad_credentials_look_the_same_for_unknown_email_and_wrong_password(api:
     assert wrong_password.headers["WWW-Authenticate"] == "Bearer"
 
 
-def test_login_with_a_non_string_password_is_bad_credentials(api: Api) -> None:
+def test_login_with_a_non_string_password_is_a_client_error_not_bad_credentials(
+    api: Api,
+) -> None:
     api.sign_up("ada@example.com")
 
     result = api.call("POST", "/login", json={"email": "ada@example.com", "password": 12345678})
 
-    assert result.status_code == 401
+    assert result.status_code == 400
+    assert result.json["description"] == "password: must be a string"
+    assert "WWW-Authenticate" not in result.headers
 
 
 @pytest.mark.parametrize("field", ["email", "password"])

@@ -226,3 +226,30 @@ def test_the_app_answers_a_request_marked_overloaded_with_a_503_and_changes_noth
         "description": "too many log-ins and sign-ups are in progress; try again shortly",
     }
     assert api.call("POST", "/signup", json=account).status_code == 201
+
+
+class BlockingPosts(BlockingApp):
+    """POSTs stay in it until released; other methods answer at once."""
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] != "POST":
+            return [b"preflight"]
+        self.inside.release()
+        assert self.release.wait(TIMEOUT)
+        return [b"posted"]
+
+
+def test_a_preflight_of_a_log_in_waits_for_no_hashing_thread() -> None:
+    inner = BlockingPosts()
+    app = Bulkhead(inner, threads=2, slots=1, hashing_paths=HASHING)
+    # The one thread log-ins may hold is busy hashing.
+    hashing = in_thread(app, "/login", "POST")
+    assert inner.inside.acquire(timeout=TIMEOUT)
+    environ = {"PATH_INFO": "/login", "REQUEST_METHOD": "OPTIONS"}
+
+    answer = b"".join(app(environ, lambda status, headers, exc_info=None: None))
+
+    assert answer == b"preflight"
+    assert OVERLOADED not in environ
+    inner.release.set()
+    hashing.join(TIMEOUT)

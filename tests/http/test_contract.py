@@ -7,12 +7,14 @@ import json
 from typing import Any
 
 import falcon.testing
+import msgspec
 import pytest
 
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import create_app
 from boxoffice.entrypoints.http.app import PASSWORD_HASHING_ROUTES
+from boxoffice.entrypoints.http.contract import OPERATIONS, Operation
 from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
 from tests.http.conftest import FUTURE, Api
 
@@ -113,15 +115,21 @@ def test_a_role_outside_the_enum_names_the_choices(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    "credentials", [{"email": 1, "password": "p"}, {"email": "a@b.io", "password": None}]
+    ("credentials", "description"),
+    [
+        ({"email": 1, "password": "p"}, "email: must be a string"),
+        ({"email": "a@b.io", "password": None}, "password: must be a string"),
+        ({"email": [], "password": "p"}, "email: must be a string"),
+        ({"email": "a@b.io", "password": {}}, "password: must be a string"),
+    ],
 )
-def test_log_in_refuses_what_cannot_be_credentials_as_wrong_ones(
-    api: Api, credentials: dict[str, Any]
+def test_log_in_refuses_a_wrongly_typed_field_as_a_client_error_naming_it(
+    api: Api, credentials: dict[str, Any], description: str
 ) -> None:
     result = api.call("POST", "/login", json=credentials)
 
-    assert result.status_code == 401
-    assert result.json["description"] == "email or password is incorrect"
+    assert result.status_code == 400
+    assert result.json["description"] == description
 
 
 def test_lone_surrogates_are_json_and_reach_the_rules_that_refuse_them(api: Api) -> None:
@@ -131,3 +139,40 @@ def test_lone_surrogates_are_json_and_reach_the_rules_that_refuse_them(api: Api)
 
     assert result.status_code == 400
     assert result.json["description"].startswith("name: ")
+
+
+_WITH_BODY = [op for op in OPERATIONS if op.body is not None]
+
+
+@pytest.mark.parametrize(
+    ("operation", "field"),
+    [(op, f.encode_name) for op in _WITH_BODY for f in msgspec.structs.fields(op.body)],
+    ids=lambda value: value if isinstance(value, str) else f"{value.method} {value.route}",
+)
+@pytest.mark.parametrize("wrong", [True, None, [], {}], ids=["true", "null", "list", "object"])
+def test_every_body_field_of_the_wrong_json_type_is_a_400_naming_it(
+    api: Api, owner: str, operation: Operation, field: str, wrong: object
+) -> None:
+    path = operation.route.format(**dict.fromkeys(operation.path_params, 1))
+    token = owner if operation.secured else None
+
+    result = api.call(operation.method, path, json={field: wrong}, token=token)
+
+    refused_as_mistyped = result.json.get("description", "").startswith(f"{field}: must be ")
+    if _accepts(operation, field, wrong):
+        assert not refused_as_mistyped, result.json
+    else:
+        assert result.status_code == 400, result.json
+        assert refused_as_mistyped, result.json
+
+
+def _accepts(operation: Operation, name: str, value: object) -> bool:
+    """null where the field is optional, an empty list where a list is declared and an object
+    where one is: the right JSON types, refused (if at all) for something else."""
+    assert operation.body is not None
+    (field,) = [f for f in msgspec.structs.fields(operation.body) if f.encode_name == name]
+    if value is None:
+        return field.default is not msgspec.NODEFAULT
+    if value == []:
+        return "list[" in str(field.type)
+    return value == {} and "Request" in str(field.type)

@@ -69,7 +69,7 @@ def test_db_upgrade_migrates_the_url_it_is_given(
     empty_database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["db", "upgrade", "--database-url", empty_database_url]) == 0
-    assert "database is up to date" in capsys.readouterr().out
+    assert "created the database schema" in capsys.readouterr().out
     assert tables(empty_database_url) == TABLES
 
 

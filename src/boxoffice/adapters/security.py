@@ -13,12 +13,13 @@ import attrs
 import bcrypt
 import jwt
 
+from boxoffice.config import MIN_JWT_SECRET_BYTES
 from boxoffice.domain.errors import InvalidToken
 from boxoffice.domain.model import Actor, Role
 from boxoffice.domain.ports import Clock
 from boxoffice.errors import ConfigurationError
 
-MIN_SECRET_BYTES = 32
+MIN_SECRET_BYTES = MIN_JWT_SECRET_BYTES
 _ALGORITHM = "HS256"
 
 

@@ -49,7 +49,11 @@ class Bulkhead:
         return self._hashing_paths
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") in self._hashing_paths:
+        # A preflight (OPTIONS) hashes nothing: it waits for a slot like any quick request.
+        if (
+            environ.get("PATH_INFO") in self._hashing_paths
+            and environ.get("REQUEST_METHOD") != "OPTIONS"
+        ):
             return self._hash(environ, start_response)
         # A client sends its body at its own pace: wait for it here, holding a thread but no
         # slot, so a few clients that stall mid-body cannot take every slot.

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import attrs
 
-from boxoffice.config import Settings
+from boxoffice.config import ENV_PREFIX, Settings, setting_help
 from boxoffice.domain.errors import BoxofficeError
 from boxoffice.errors import ConfigurationError
+from boxoffice.version import package_version
 
 # Options of a command rather than settings of the service.
 _NOT_SETTINGS = ("command", "db_command", "after", "limit")
@@ -27,43 +30,54 @@ def _count(low: int) -> Callable[[str], int]:
     return parse
 
 
+# Settings that `serve` takes as flags; every setting has its BOXOFFICE_* variable.
+_SERVE_FLAGS = ("host", "port", "workers", "threads", "slots", "access_log", "metrics_port")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _type_of(name: str) -> Callable[[str], object]:
+    integral = ("int", int, "int | None")
+    return int if attrs.fields_dict(Settings)[name].type in integral else str
+
+
+def _settings_epilog() -> str:
+    """Every setting and its variable, from the settings themselves."""
+    lines = ["settings, as environment variables:"]
+    for field in attrs.fields(Settings):
+        lines.append(f"  {ENV_PREFIX}{field.name.upper()}")
+        described = setting_help(field.name, variable=False)
+        lines += textwrap.wrap(
+            described,
+            76,
+            initial_indent=" " * 6,
+            subsequent_indent=" " * 6,
+            break_on_hyphens=False,
+        )
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="boxoffice", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"boxoffice {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def database_flags(command: argparse.ArgumentParser) -> None:
-        command.add_argument(
-            "--database-url",
-            help="SQLAlchemy URL (default: BOXOFFICE_DATABASE_URL, else a SQLite file in the "
-            "data directory)",
-        )
-        command.add_argument(
-            "--data-dir",
-            help="where the default SQLite file and generated JWT secret live "
-            "(default: BOXOFFICE_DATA_DIR, else $XDG_DATA_HOME/boxoffice or "
-            "~/.local/share/boxoffice)",
-        )
+        for name in ("database_url", "data_dir"):
+            command.add_argument(_flag(name), help=setting_help(name))
 
-    serve = commands.add_parser("serve", help="run the REST service under granian")
-    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to bind (default 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (default 2)")
-    serve.add_argument("--threads", type=int, help="Python threads per worker (default 32)")
-    serve.add_argument(
-        "--slots",
-        type=int,
-        help="requests other than log-ins and sign-ups running at once per worker (default 4)",
+    serve = commands.add_parser(
+        "serve",
+        help="run the REST service under granian",
+        description="Run the REST service under granian. Flags win over BOXOFFICE_* "
+        "variables, which win over defaults.",
+        epilog=_settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument(
-        "--access-log",
-        choices=("on", "off"),
-        help="one line per request to stderr (default on)",
-    )
-    serve.add_argument(
-        "--metrics-port",
-        type=int,
-        help="GET /metrics on this port, not the main one (BOXOFFICE_METRICS_PORT)",
-    )
+    for name in _SERVE_FLAGS:
+        serve.add_argument(_flag(name), type=_type_of(name), help=setting_help(name))
     database_flags(serve)
 
     db = commands.add_parser("db", help="database schema")
@@ -99,8 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from boxoffice.adapters.sqlalchemy.migrations import upgrade
 
         url = settings.service_database_url()
-        upgrade(url)
-        print(f"database is up to date: {_without_password(url)}")
+        change = upgrade(url)
+        print(f"{change}: {_without_password(url)}")
         return 0
     except ConfigurationError as error:
         print(f"boxoffice: {error}", file=sys.stderr)
@@ -113,12 +127,26 @@ def _audit(settings: Settings, *, after: int | None, limit: int | None) -> int:
 
     # The service's database, read as it is: reading the trail must not migrate it.
     settings = attrs.evolve(settings, database_url=settings.service_database_url())
+    _refuse_a_missing_sqlite_file(settings.service_database_url())
     try:
         print_events(build(settings, migrate=False), sys.stdout, after=after, limit=limit)
     except BoxofficeError as error:
         print(f"boxoffice: cannot read the audit trail: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _refuse_a_missing_sqlite_file(url: str) -> None:
+    """Opening a SQLite file that is not there would make an empty one, and its directory."""
+    from boxoffice.adapters.sqlalchemy.engine import checked_url
+
+    parsed = checked_url(url)
+    if parsed.drivername == "sqlite" and parsed.database:
+        path = Path(parsed.database).expanduser()
+        if not path.is_file():
+            raise ConfigurationError(
+                f"no database at {path}: give the service's --data-dir or --database-url"
+            )
 
 
 def _without_password(url: str) -> str:

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 from boxoffice.entrypoints.http.access_log import AccessLineWriter, to_logger
 
@@ -87,3 +87,41 @@ class AccessLines:
             # Whatever the cause, as with logging's handlers: a closed or broken stderr loses
             # the line, never the request it describes.
             return
+
+
+# Granian's own logger (its Rust side logs under the same name).
+GRANIAN_LOGGER = "_granian"
+
+
+def granian_log_config() -> dict[str, Any]:
+    """Granian's logging (its `log_dictconfig`) in the service's format, to stderr, under the
+    name `granian`, without the warning its thread count answers (GranianRecords)."""
+    handler = {
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+        "formatter": "service",
+        "filters": ["granian"],
+    }
+    logger = {"handlers": ["service"], "level": "INFO", "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"service": {"format": SERVICE_FORMAT}},
+        "filters": {"granian": {"()": GranianRecords}},
+        "handlers": {"service": handler},
+        "loggers": {GRANIAN_LOGGER: logger, "granian.access": logger},
+    }
+
+
+class GranianRecords(logging.Filter):
+    """Granian's records as the service's: named `granian`, and without its warning that the
+    Python threads outnumber the cores. Those threads are meant: log-ins hold theirs while bcrypt
+    hashes, and the bulkhead (entrypoints/bulkhead.py) runs the other requests a few at a time,
+    the backpressure the warning asks for.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and "seems quite high" in record.getMessage():
+            return False
+        record.name = "granian"
+        return True

@@ -31,8 +31,9 @@ from prometheus_client import start_http_server
 
 from boxoffice.config import Settings
 from boxoffice.domain.errors import BoxofficeError
+from boxoffice.entrypoints import jwt_secret
 from boxoffice.entrypoints.http.metrics import every_worker
-from boxoffice.entrypoints.logs import configure_service_logging
+from boxoffice.entrypoints.logs import configure_service_logging, granian_log_config
 from boxoffice.entrypoints.wsgi import service_settings, worker_app
 
 _log = logging.getLogger("boxoffice.server")
@@ -46,14 +47,15 @@ def serve(settings: Settings) -> int:
     from boxoffice.adapters.sqlalchemy.migrations import upgrade
 
     configure_service_logging()
+    _log.info("data: %s", data_location(settings))
     settings = service_settings(settings)
     try:
-        upgrade(settings.service_database_url())
+        change = upgrade(settings.service_database_url())
     except BoxofficeError as error:
         # Unreachable or refusing: say why and stop, before any worker starts.
         _log.error("cannot bring the database schema up to date: %s", error.message)
         return 1
-    _log.info("database schema is up to date")
+    _log.info("%s", change)
     try:
         address, port = listen_address(settings.host, settings.port)
     except OSError as error:
@@ -77,6 +79,8 @@ def _run(settings: Settings, address: str, port: int, metrics_dir: str) -> int:
         port=port,
         interface=Interfaces.WSGI,
         http=HTTPModes.http1,
+        # WSGI has none: said, granian would log that it ignores them.
+        websockets=False,
         workers=settings.workers,
         # Python threads per worker: a request waiting on bcrypt or the database leaves the
         # others free.
@@ -84,6 +88,7 @@ def _run(settings: Settings, address: str, port: int, metrics_dir: str) -> int:
         # The app logs each request itself, without query strings.
         log_access=False,
         log_level=LogLevels.info,
+        log_dictconfig=granian_log_config(),
         respawn_failed_workers=True,
         workers_kill_timeout=SHUTDOWN_GRACE_SECONDS,
     )
@@ -98,6 +103,23 @@ def _run(settings: Settings, address: str, port: int, metrics_dir: str) -> int:
             return 0
         return stop.code if isinstance(stop.code, int) else 1
     return 0
+
+
+def data_location(settings: Settings) -> str:
+    """Where the service keeps its data, for its first log line: the database (never its
+    password) and the JWT secret's source (never the secret)."""
+    from boxoffice.adapters.sqlalchemy.engine import checked_url
+
+    # A URL boxoffice cannot use is a ConfigurationError here, before anything starts.
+    url = checked_url(settings.service_database_url())
+    if url.get_backend_name() == "sqlite":
+        place = f"SQLite file {url.database}"
+    else:
+        place = url.render_as_string(hide_password=True)
+    if settings.jwt_secret:
+        return f"{place}; JWT secret from BOXOFFICE_JWT_SECRET"
+    secret = settings.resolved_data_dir() / jwt_secret.FILE_NAME
+    return f"{place}; JWT secret in {secret}"
 
 
 def listen_address(host: str, port: int) -> tuple[str, int]:

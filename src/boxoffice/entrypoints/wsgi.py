@@ -52,6 +52,7 @@ def worker_app(settings: Settings, metrics_dir: str | None = None) -> WSGIApplic
         access_log_writer=access_line_writer(ACCESS_LOGGER),
         metrics=metrics,
         metrics_route=settings.metrics_port is None,
+        cors_origins=settings.cors_origin_list(),
     )
     # What is loaded by now lives as long as the process. Frozen, it is out of the collector's
     # sight: a full collection, which stops every request of the worker while it runs, walks

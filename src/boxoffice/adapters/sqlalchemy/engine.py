@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from boxoffice.directories import writable_directory
 from boxoffice.errors import ConfigurationError
 
 # FULL: durable. NORMAL: faster commits; in WAL mode a power cut (not a crash of the process)
@@ -87,10 +88,20 @@ def sqlite_has_json() -> bool:
     return True
 
 
+# The driver is an extra, so a plain install meets a PostgreSQL URL without it.
+POSTGRES_DRIVER_MISSING = (
+    "a PostgreSQL URL needs the psycopg driver: install boxoffice[postgres] "
+    "(pip install 'boxoffice[postgres]')"
+)
+
+
 def _postgres_engine(url: URL) -> Engine:
-    engine = sqlalchemy.create_engine(
-        url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-    )
+    try:
+        engine = sqlalchemy.create_engine(
+            url, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        )
+    except ImportError as error:
+        raise ConfigurationError(POSTGRES_DRIVER_MISSING) from error
 
     @event.listens_for(engine, "connect")
     def configure(connection: Any, _record: Any) -> None:
@@ -107,7 +118,10 @@ def _postgres_engine(url: URL) -> Engine:
 def _sqlite_engine(url: URL, synchronous: str) -> Engine:
     if not url.database:
         raise ConfigurationError("a SQLite URL needs a file: sqlite:///path/to/boxoffice.db")
-    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    writable_directory(
+        Path(url.database).expanduser().parent,
+        remedy="choose another with --data-dir or --database-url",
+    )
     engine = sqlalchemy.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
     @event.listens_for(engine, "connect")

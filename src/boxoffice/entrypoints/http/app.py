@@ -7,7 +7,7 @@ GET /docs (reference.py), the API's reference page for a browser, is the one rou
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import falcon
 
@@ -15,6 +15,7 @@ from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import contract, encoding, errors, openapi, reference, shapes
 from boxoffice.entrypoints.http.access_log import AccessLineWriter, AccessLog, to_logger
 from boxoffice.entrypoints.http.contract import OPERATIONS, Operation
+from boxoffice.entrypoints.http.cors import Cors
 from boxoffice.entrypoints.http.endpoints import Endpoint, Handler
 from boxoffice.entrypoints.http.metrics import METRICS_ROUTE, CountRequests, Exposition, Metrics
 from boxoffice.entrypoints.http.overload import RefuseOverload
@@ -41,6 +42,7 @@ def create_app(
     access_log_writer: AccessLineWriter | None = None,
     metrics: Metrics | None = None,
     metrics_route: bool = True,
+    cors_origins: Sequence[str] = (),
 ) -> falcon.App[falcon.Request, falcon.Response]:
     """The WSGI app over a wired Boxoffice. Reads no environment: the caller decides everything.
 
@@ -50,11 +52,15 @@ def create_app(
     access_logger, or on ACCESS_LOGGER.
     metrics: counts every request (none when None); metrics_route=False leaves GET /metrics
     to another port.
+    cors_origins: the web sites (https://host[:port], or "*") whose pages may call the API.
     """
-    middleware: list[CountRequests | AccessLog | SecurityHeaders | RefuseOverload] = [
+    middleware: list[CountRequests | AccessLog | SecurityHeaders | RefuseOverload | Cors] = [
         SecurityHeaders(),
         RefuseOverload(),
     ]
+    if cors_origins:
+        # First, so even a refused request's answer carries the headers a page needs to read it.
+        middleware.insert(0, Cors(cors_origins))
     if access_log:
         logger = access_logger or logging.getLogger(ACCESS_LOGGER)
         write = access_log_writer or to_logger(logger)
@@ -63,6 +69,8 @@ def create_app(
         # First: its response hook runs last, on the status the client gets.
         middleware.insert(0, CountRequests(metrics))
     app = falcon.App(middleware=middleware)
+    # /movies/ is /movies, not /movies/{movie_id} with an empty id.
+    app.req_options.strip_url_path_trailing_slash = True
     encoding.install(app)
     errors.install(app)
     refined = shapes.bounded(boxoffice.limits)

@@ -41,9 +41,6 @@ class Operation:
     hashes_password: bool = False
     # RFC 6749 5.1: a response carrying a token must not be cached.
     no_store: bool = False
-    # A body whose fields cannot be credentials is refused as wrong credentials (401), so
-    # log-in tells nothing about why; a missing field is still a 400.
-    credentials: bool = False
 
     @property
     def path_params(self) -> tuple[str, ...]:
@@ -82,7 +79,6 @@ LOG_IN = Operation(
     body=shapes.LoginRequest,
     hashes_password=True,
     no_store=True,
-    credentials=True,
 )
 LIST_MOVIES = Operation(
     "GET", "/movies", "list movies", 200, shapes.Movie, errors=_STORED, query=shapes.PageQuery

@@ -71,26 +71,29 @@ class QueryDecoder(Generic[T]):
         for name in self._names:
             text = req.get_param(name)
             if text is not None:
-                values[name] = integer(name, text)
+                values[name] = integer(name, text, _type_at(self._kind, name))
         try:
             return msgspec.convert(values, self._kind)
         except msgspec.ValidationError as error:
             raise _refusal(error, self._kind) or ValidationError("query", str(error)) from None
 
 
-def integer(field: str, text: str) -> int:
-    """A decimal integer as text; the declared type checks its range."""
-    if not (text.isascii() and text.isdigit()):
+def integer(field: str, text: str, declared: inspect.Type | None = None) -> int:
+    """A decimal integer as text; the declared type checks its range, and names it here too
+    when the text is no integer at all."""
+    if not (text.isascii() and text.isdigit()) or len(text) > _MAX_DIGITS:
+        if isinstance(declared, inspect.IntType) and declared.ge is not None:
+            raise ValidationError(field, f"must be between {declared.ge} and {declared.le}")
         raise ValidationError(field, "must be a non-negative integer")
-    if len(text) > _MAX_DIGITS:
-        raise ValidationError(field, "is out of range")
     return int(text)
 
 
 def path_id(field: str, text: str) -> int:
     """A path parameter: every one is an id (shapes.Id)."""
-    value = integer(field, text)
     low, high = _ID_BOUNDS
+    if not (text.isascii() and text.isdigit()) or len(text) > _MAX_DIGITS:
+        raise ValidationError(field, f"must be between {low} and {high}")
+    value = int(text)
     if not low <= value <= high:
         raise ValidationError(field, f"must be between {low} and {high}")
     return value

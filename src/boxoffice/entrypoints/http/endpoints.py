@@ -12,14 +12,13 @@ import attrs
 import falcon
 import msgspec
 
-from boxoffice.domain.errors import InvalidCredentials, ValidationError
 from boxoffice.domain.model import Actor
 from boxoffice.domain.paging import Page
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import body, encoding
 from boxoffice.entrypoints.http.auth import caller
 from boxoffice.entrypoints.http.contract import Operation
-from boxoffice.entrypoints.http.decoding import BodyDecoder, MissingField, QueryDecoder, path_id
+from boxoffice.entrypoints.http.decoding import BodyDecoder, QueryDecoder, path_id
 
 B = TypeVar("B")
 Q = TypeVar("Q")
@@ -101,15 +100,7 @@ class Endpoint:
     def _decoded_body(self, req: falcon.Request) -> object:
         if self._body is None:
             return None
-        raw = body.read(req)
-        try:
-            return self._body(raw)
-        except MissingField:
-            raise
-        except ValidationError:
-            if self._op.credentials:
-                raise InvalidCredentials() from None
-            raise
+        return self._body(body.read(req))
 
     def _write(
         self, req: falcon.Request, resp: falcon.Response, result: object, query: object

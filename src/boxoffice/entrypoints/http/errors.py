@@ -1,12 +1,12 @@
 """The one table from domain errors to HTTP statuses, and the JSON shape of every error.
 
-Every error response is {"title", "description"} in JSON: domain errors, Falcon's own (404, 405,
+Every error response is {"title", "description"} in JSON, encoded as every other body is
+(encoding.dumps): domain errors, Falcon's own (404, 405,
 413, 415) and unexpected exceptions, whose details go to the server log, never to the client.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -33,7 +33,7 @@ from boxoffice.domain.errors import (
     TooManyAttempts,
     ValidationError,
 )
-from boxoffice.entrypoints.http import shapes
+from boxoffice.entrypoints.http import encoding, shapes
 
 STATUS_BY_ERROR: Mapping[type[BoxofficeError], int] = {
     ValidationError: 400,
@@ -96,7 +96,7 @@ def _title(status: int) -> str:
 def _write(resp: falcon.Response, status: int, description: str, **details: Any) -> None:
     resp.status = status
     resp.content_type = falcon.MEDIA_JSON
-    resp.media = {**error_body(_title(status), description), **details}
+    resp.data = encoding.dumps({**error_body(_title(status), description), **details})
     if status == 401:
         resp.set_headers(_CHALLENGE)
 
@@ -140,4 +140,4 @@ def _serialize_http_error(
     title = _title(status)
     description = error.description or _DEFAULT_DESCRIPTIONS.get(status, title)
     resp.content_type = falcon.MEDIA_JSON
-    resp.text = json.dumps(error_body(title, description))
+    resp.data = encoding.dumps(error_body(title, description))

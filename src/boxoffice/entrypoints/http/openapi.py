@@ -14,6 +14,7 @@ from boxoffice.entrypoints.http import shapes
 from boxoffice.entrypoints.http.body import MAX_BODY_BYTES
 from boxoffice.entrypoints.http.contract import OPERATIONS, Operation
 from boxoffice.entrypoints.http.endpoints import IDEMPOTENCY_KEY
+from boxoffice.version import package_version
 
 Json = dict[str, Any]
 
@@ -60,7 +61,7 @@ def document(limits: rules.Limits, operations: Iterable[Operation] = OPERATIONS)
         "openapi": "3.1.0",
         "info": {
             "title": "boxoffice",
-            "version": "1.0.0",
+            "version": package_version(),
             "description": "Cinema ticket booking. Errors are JSON {title, description}.",
         },
         "paths": paths,

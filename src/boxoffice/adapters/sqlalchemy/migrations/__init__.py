@@ -1,6 +1,7 @@
 """Alembic migrations, shipped inside the package so an installed wheel can migrate.
 
-`upgrade(url)` applies what is missing; it is what `boxoffice db upgrade` and bootstrap run.
+`upgrade(url)` applies what is missing and says what it did; it is what `boxoffice db upgrade`
+and bootstrap run.
 To write the next migration from a change to tables.py:
 
     from alembic import command
@@ -12,8 +13,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import attrs
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,7 +41,22 @@ def alembic_config(database_url: str | None = None) -> Config:
     return config
 
 
-def upgrade(database_url: str) -> None:
+@attrs.frozen
+class SchemaChange:
+    """What upgrade() did: the revision it found (None: no schema) and the one it left."""
+
+    before: str | None
+    after: str | None
+
+    def __str__(self) -> str:
+        if self.before is None:
+            return f"created the database schema (revision {self.after})"
+        if self.before != self.after:
+            return f"upgraded the database schema from revision {self.before} to {self.after}"
+        return f"the database schema is up to date (revision {self.after})"
+
+
+def upgrade(database_url: str) -> SchemaChange:
     """Bring the schema up to date. Several processes may run this at once: one migrates while
     the others wait, then find nothing left to do.
     """
@@ -49,7 +67,10 @@ def upgrade(database_url: str) -> None:
             _serialize(connection)
             config = alembic_config()
             config.attributes["connection"] = connection
+            before = MigrationContext.configure(connection).get_current_revision()
             command.upgrade(config, "head")
+            after = MigrationContext.configure(connection).get_current_revision()
+            return SchemaChange(before, after)
     except SQLAlchemyError as error:
         raise translate(error) from error
     except CommandError as error:
