@@ -62,7 +62,12 @@ class QueryDecoder(Generic[T]):
 
     def __init__(self, kind: type[T]) -> None:
         self._kind = kind
-        self._names = tuple(field.encode_name for field in msgspec.structs.fields(kind))
+        # Each parameter with its declared type, looked up once: a request only reads them.
+        self._declared = {
+            field.encode_name: _type_at(kind, field.encode_name)
+            for field in msgspec.structs.fields(kind)
+        }
+        self._names = tuple(self._declared)
 
     def __call__(self, req: falcon.Request) -> T:
         for name in sorted(set(req.params) - set(self._names)):
@@ -71,7 +76,7 @@ class QueryDecoder(Generic[T]):
         for name in self._names:
             text = req.get_param(name)
             if text is not None:
-                values[name] = integer(name, text, _type_at(self._kind, name))
+                values[name] = integer(name, text, self._declared[name])
         try:
             return msgspec.convert(values, self._kind)
         except msgspec.ValidationError as error:
