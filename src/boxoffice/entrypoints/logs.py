@@ -51,7 +51,7 @@ class AccessLines:
     """Writes the service's access lines to stderr exactly as its log handler writes every
     other line (SERVICE_FORMAT, at INFO, under `name`), without going through logging: a
     LogRecord, its formatting and the handler cost a sizeable share of a listing's time
-    (bench/README.md has the figures).
+    (docs/benchmarks.md has the figures).
     """
 
     def __init__(

@@ -6,7 +6,7 @@ a fork. SIGTERM is a graceful shutdown: workers stop accepting, finish their req
 
 Why granian rather than gunicorn: its HTTP handling is in Rust, off the GIL, so the CPU that
 gunicorn's threaded workers spend on HTTP in Python, holding the GIL, goes to the application
-instead (bench/README.md).
+instead (docs/benchmarks.md).
 """
 
 from __future__ import annotations

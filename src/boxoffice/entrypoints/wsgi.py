@@ -56,7 +56,7 @@ def worker_app(settings: Settings, metrics_dir: str | None = None) -> WSGIApplic
     )
     # What is loaded by now lives as long as the process. Frozen, it is out of the collector's
     # sight: a full collection, which stops every request of the worker while it runs, walks
-    # only what came after (bench/README.md). Collected first, so no garbage is kept.
+    # only what came after (docs/benchmarks.md). Collected first, so no garbage is kept.
     gc.collect()
     gc.freeze()
     bulkhead = Bulkhead(

@@ -140,7 +140,7 @@ def _as_json_rows(statement: Executable) -> Executable:
 
     sqlite3 releases the GIL around every step, so reading 100 rows is 100 hand-offs of the
     GIL, and threads reading pages at once spend their time handing it to each other; one
-    step a page avoids that (bench/README.md has the figures). SQLite does not flatten a
+    step a page avoids that (docs/benchmarks.md has the figures). SQLite does not flatten a
     subquery that has an ORDER BY or a LIMIT into an aggregate query (rules 13 and 16 of its
     query flattener): it runs it as a co-routine and the aggregate takes its rows in that
     order. The contract tests check the order of every page, and a schema test sees the

@@ -1,7 +1,7 @@
 """Durable SQLite commits that share their fsync (group commit), outside the write lock.
 
 With synchronous=FULL every COMMIT would fsync the write-ahead log while it still holds the
-write lock, for most of the time a booking holds it (bench/README.md), and writers would queue
+write lock, for most of the time a booking holds it (docs/benchmarks.md), and writers would queue
 behind each other's disk flushes. Instead, connections run synchronous=NORMAL (the same WAL and
 the same consistency, only no sync in a commit) and a writer, once its COMMIT has released the
 lock and before commit() returns, waits for an fsync of the WAL that began after its COMMIT
