@@ -7,7 +7,7 @@ import os
 import pytest
 
 from boxoffice.adapters.memory import InMemoryUnitOfWorkFactory
-from boxoffice.domain.ports import UnitOfWorkFactory
+from boxoffice.domain.ports import Events, UnitOfWorkFactory
 from boxoffice.domain.service import Boxoffice
 from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
 
@@ -36,11 +36,20 @@ def memory_uow() -> InMemoryUnitOfWorkFactory:
 
 
 @pytest.fixture
+def events() -> Events | None:
+    """What the core tells of its committed changes: nobody, unless a test module says."""
+    return None
+
+
+@pytest.fixture
 def app(
     memory_uow: UnitOfWorkFactory,
     hasher: FakePasswordHasher,
     tokens: FakeTokenService,
     clock: FakeClock,
+    events: Events | None,
 ) -> Boxoffice:
     """The whole booking core over in-memory storage and fakes."""
-    return Boxoffice.from_ports(uow=memory_uow, hasher=hasher, tokens=tokens, clock=clock)
+    return Boxoffice.from_ports(
+        uow=memory_uow, hasher=hasher, tokens=tokens, clock=clock, events=events
+    )

@@ -8,7 +8,6 @@ import falcon.testing
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from boxoffice.domain.ports import UnitOfWorkFactory
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import create_app
 from boxoffice.entrypoints.http.metrics import Metrics
@@ -45,16 +44,8 @@ def metrics() -> Metrics:
 
 
 @pytest.fixture
-def app(
-    memory_uow: UnitOfWorkFactory,
-    hasher: FakePasswordHasher,
-    tokens: FakeTokenService,
-    clock: FakeClock,
-    metrics: Metrics,
-) -> Boxoffice:
-    return Boxoffice.from_ports(
-        uow=memory_uow, hasher=hasher, tokens=tokens, clock=clock, events=metrics
-    )
+def events(metrics: Metrics) -> Metrics:
+    return metrics
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ import pytest
 
 from boxoffice.domain.errors import NotEnoughSeats
 from boxoffice.domain.model import Actor, Booking, Hold
-from boxoffice.domain.ports import UnitOfWorkFactory
 from boxoffice.domain.service import Boxoffice
-from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
 from tests.unit.conftest import MakeShow
 
 
@@ -32,16 +30,8 @@ def recorded() -> Recorded:
 
 
 @pytest.fixture
-def app(
-    memory_uow: UnitOfWorkFactory,
-    hasher: FakePasswordHasher,
-    tokens: FakeTokenService,
-    clock: FakeClock,
-    recorded: Recorded,
-) -> Boxoffice:
-    return Boxoffice.from_ports(
-        uow=memory_uow, hasher=hasher, tokens=tokens, clock=clock, events=recorded
-    )
+def events(recorded: Recorded) -> Recorded:
+    return recorded
 
 
 def test_bookings_cancellations_holds_and_confirmations_are_told_once_each(
