@@ -23,7 +23,7 @@ from boxoffice.domain.errors import (
 from boxoffice.domain.model import Actor, BookingStatus, HoldStatus, Role, Show
 from boxoffice.domain.ports import UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
-from boxoffice.domain.seating import SeatState, parse_seat_map
+from boxoffice.domain.seating import SeatMap, SeatState
 from boxoffice.domain.service import Boxoffice
 from tests.contract.builders import seat_map
 from tests.contract.test_concurrency import race
@@ -93,12 +93,13 @@ def test_a_seat_map_must_be_a_seat_map(app: Boxoffice, owner: Actor) -> None:
         ],
         "blocked": ["A1", "A6"],
     }
-    # JSON-like maps are read by parse_seat_map, never by add_show.
+    # JSON-like maps are read at the edge that received them, never by add_show.
     with pytest.raises(ValidationError) as error:
         add_show(app, owner, seat_map=as_json)
     assert error.value.field == "seat_map"
     assert list(app.list_shows()) == []
-    assert add_show(app, owner, seat_map=parse_seat_map(as_json, max_capacity=500)).seat_map == HALL
+    built = SeatMap.build([("A", 6), ("B", 8), ("C", 6)], blocked=["A1", "A6"])
+    assert add_show(app, owner, seat_map=built).seat_map == HALL
 
 
 def test_a_seat_map_over_the_show_capacity_limit_is_refused(

@@ -106,6 +106,34 @@ def test_a_seat_map_is_read_field_by_field(
     assert result.json["description"] == description
 
 
+@pytest.mark.parametrize(
+    ("seat_map", "field"),
+    [
+        ([], "seat_map"),
+        ("A", "seat_map"),
+        ({"rows": [{"label": "A", "seats": True}]}, "seat_map.rows[0].seats"),
+        ({"rows": [{"label": "", "seats": 3}]}, "seat_map.rows"),
+        ({"rows": [{"label": "A1", "seats": 3}]}, "seat_map.rows"),
+        ({"rows": [{"label": "A", "seats": 3}, {"label": "A", "seats": 2}]}, "seat_map.rows"),
+        ({"rows": [{"label": "A", "seats": 3}], "blocked": ["A4"]}, "seat_map.blocked"),
+        ({"rows": [{"label": "A", "seats": 2}], "blocked": ["A1", "A2"]}, "seat_map.blocked"),
+        ({"rows": [{"label": "A", "seats": 2}], "blocked": ["A1", "A1"]}, "seat_map.blocked"),
+        ({"rows": [{"label": "A", "seats": 2}], "blocked": "A1"}, "seat_map.blocked"),
+    ],
+)
+def test_a_bad_seat_map_is_refused_naming_its_field(
+    api: Api, owner: str, seat_map: Any, field: str
+) -> None:
+    movie = api.add_movie(owner)
+    body = {"movie_id": movie["id"], "timing": FUTURE, "seat_map": seat_map}
+
+    result = api.call("POST", "/shows", json=body, token=owner)
+
+    assert result.status_code == 400, result.text
+    assert result.json["description"].startswith(f"{field}: ")
+    assert api.call("GET", "/shows").json == []
+
+
 def test_a_role_outside_the_enum_names_the_choices(api: Api) -> None:
     body = {"name": "A", "email": "a@b.io", "password": "password1", "role": "admin"}
 

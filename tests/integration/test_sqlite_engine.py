@@ -22,7 +22,7 @@ from boxoffice.adapters.sqlalchemy.views import _interned_show
 from boxoffice.domain.errors import StorageError
 from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.model import Role
-from boxoffice.domain.seating import parse_seat_map
+from boxoffice.domain.seating import SeatMap
 from boxoffice.entrypoints.http import encoding, shapes
 from boxoffice.errors import ConfigurationError
 from tests.contract import builders
@@ -251,7 +251,7 @@ def test_two_files_list_their_own_shows_under_the_same_ids(tmp_path: Path) -> No
 def test_seated_shows_are_listed_without_being_kept(factory: SqlAlchemyUnitOfWorkFactory) -> None:
     # A seat map's text can run to hundreds of kilobytes and every booking makes a new version
     # of its row: listing seated shows must not fill the process's caches with them.
-    plan = parse_seat_map({"rows": [{"label": "A", "seats": 3}]}, max_capacity=100)
+    plan = SeatMap.build([("A", 3)])
     with factory() as uow:
         owner = uow.users.add(builders.user("owner@example.com", Role.OWNER))
         ada = uow.users.add(builders.user("ada@example.com"))

@@ -10,63 +10,27 @@ from boxoffice.domain.seating import (
     SeatMap,
     SeatRow,
     SeatState,
-    parse_seat_map,
     require_seat_labels,
 )
 
-HALL = {"rows": [{"label": "A", "seats": 4}, {"label": "B", "seats": 5}], "blocked": ["A1"]}
+HALL = SeatMap.build([("A", 4), ("B", 5)], blocked=["A1"])
 
 
 def test_a_seat_map_lists_its_seats_in_order_and_counts_sellable_ones() -> None:
-    plan = parse_seat_map(HALL, max_capacity=100)
+    plan = HALL
     assert plan.rows == (SeatRow("A", 4), SeatRow("B", 5))
     assert plan.labels == ("A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "B5")
     assert plan.blocked == frozenset({"A1"})
     assert plan.capacity == 8
-    assert parse_seat_map(plan.to_json(), max_capacity=100) == plan
 
 
-@pytest.mark.parametrize(
-    ("raw", "field"),
-    [
-        (None, "seat_map"),
-        ([], "seat_map"),
-        ({"rows": []}, "seat_map.rows"),
-        ({"rows": "A"}, "seat_map.rows"),
-        ({"rows": [{"label": "A", "seats": 0}]}, "seat_map.rows"),
-        ({"rows": [{"label": "A", "seats": 501}]}, "seat_map.rows"),
-        ({"rows": [{"label": "A", "seats": True}]}, "seat_map.rows"),
-        ({"rows": [{"label": "A1", "seats": 3}]}, "seat_map.rows"),
-        ({"rows": [{"label": "", "seats": 3}]}, "seat_map.rows"),
-        ({"rows": [{"label": "a", "seats": 3}]}, "seat_map.rows"),
-        ({"rows": [{"label": "A", "seats": 3, "x": 1}]}, "seat_map.rows"),
-        ({"rows": [{"label": "A", "seats": 3}, {"label": "A", "seats": 2}]}, "seat_map.rows"),
-        ({"rows": [{"label": "A", "seats": 3}], "blocked": ["A4"]}, "seat_map.blocked"),
-        ({"rows": [{"label": "A", "seats": 2}], "blocked": ["A1", "A2"]}, "seat_map.blocked"),
-        ({"rows": [{"label": "A", "seats": 2}], "blocked": ["A1", "A1"]}, "seat_map.blocked"),
-        ({"rows": [{"label": "A", "seats": 2}], "blocked": "A1"}, "seat_map.blocked"),
-        ({"rows": [{"label": "A", "seats": 2}], "extra": 1}, "seat_map"),
-        ({"rows": [{"label": "A", "seats": 400}, {"label": "B", "seats": 400}]}, "seat_map"),
-    ],
-)
-def test_a_bad_seat_map_is_refused_naming_the_field(raw: Any, field: str) -> None:
-    with pytest.raises(ValidationError) as error:
-        parse_seat_map(raw, max_capacity=500)
-    assert error.value.field == field
-
-
-def test_seat_map_build_takes_typed_rows_and_agrees_with_the_json_shape() -> None:
+def test_seat_map_build_takes_typed_rows_and_upper_cases_seat_names() -> None:
     plan = SeatMap.build([("A", 4), ("B", 5)], blocked=["a1"])
-    assert plan == parse_seat_map(HALL, max_capacity=100)
+    assert plan == SeatMap((SeatRow("A", 4), SeatRow("B", 5)), frozenset({"A1"}))
     assert plan.labels == ("A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "B5")
     assert (plan.blocked, plan.capacity) == (frozenset({"A1"}), 8)
     assert SeatMap.build((("A", 2),)).blocked == frozenset()
     assert SeatMap.build([SeatRow("A", 2)]) == SeatMap.build([("A", 2)])
-    # parse_seat_map passes a SeatMap through, checking only its capacity.
-    assert parse_seat_map(plan, max_capacity=8) is plan
-    with pytest.raises(ValidationError) as error:
-        parse_seat_map(plan, max_capacity=7)
-    assert error.value.field == "seat_map"
 
 
 @pytest.mark.parametrize(
@@ -114,7 +78,7 @@ def test_seat_names_are_upper_cased_distinct_and_bounded() -> None:
 
 
 def chart() -> SeatingChart:
-    return SeatingChart.empty(parse_seat_map(HALL, max_capacity=100))
+    return SeatingChart.empty(HALL)
 
 
 def test_a_new_chart_is_free_but_for_blocked_seats() -> None:

@@ -96,37 +96,6 @@ class SeatMap:
             start += row.seats
         return spans
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rows": [{"label": row.label, "seats": row.seats} for row in self.rows],
-            "blocked": sorted(self.blocked, key=self.positions.__getitem__),
-        }
-
-
-def parse_seat_map(value: Any, *, max_capacity: int) -> SeatMap:
-    """A SeatMap from {"rows": [{"label": "A", "seats": 12}, ...], "blocked": ["A1", ...]}."""
-    plan = value if isinstance(value, SeatMap) else _from_json(value)
-    if plan.capacity > max_capacity:
-        raise ValidationError("seat_map", f"must have at most {max_capacity} seats")
-    return plan
-
-
-def _from_json(value: Any) -> SeatMap:
-    if not isinstance(value, Mapping):
-        raise ValidationError("seat_map", "must be an object with rows and blocked seats")
-    unknown = set(value) - {"rows", "blocked"}
-    if unknown:
-        raise ValidationError("seat_map", f"unknown fields: {', '.join(sorted(map(str, unknown)))}")
-    raw_rows = value.get("rows")
-    if not isinstance(raw_rows, Sequence) or isinstance(raw_rows, str):
-        raise ValidationError("seat_map.rows", "must be a non-empty list")
-    for raw in raw_rows:
-        if not isinstance(raw, Mapping) or set(raw) != {"label", "seats"}:
-            raise ValidationError("seat_map.rows", 'each row must be {"label": "A", "seats": 12}')
-    return SeatMap.build(
-        [(raw["label"], raw["seats"]) for raw in raw_rows], value.get("blocked", [])
-    )
-
 
 def _checked_row(row: object) -> SeatRow:
     if isinstance(row, SeatRow):
