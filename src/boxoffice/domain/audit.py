@@ -1,4 +1,5 @@
-"""The audit trail: sign-ups, log-ins (and failed ones), bookings and cancellations.
+"""The audit trail: sign-ups, log-ins (and failed ones), bookings, cancellations of bookings
+and of shows.
 
 Each event is added in the unit of work of the action it records, so both commit or neither
 does. Events name ids, addresses and the email a log-in tried; never a password or a token.
@@ -11,7 +12,7 @@ from datetime import datetime
 import attrs
 
 from boxoffice.domain import rules
-from boxoffice.domain.model import UNSAVED, AuditAction, AuditEvent, Booking, User
+from boxoffice.domain.model import UNSAVED, Actor, AuditAction, AuditEvent, Booking, Show, User
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWorkFactory
 
@@ -37,18 +38,30 @@ def login_refused(
 
 
 def booking_event(
-    action: AuditAction, booking: Booking, client: str | None, at: datetime
+    action: AuditAction,
+    booking: Booking,
+    client: str | None,
+    at: datetime,
+    *,
+    actor_id: int | None = None,
 ) -> AuditEvent:
+    """actor_id: who acted, when not the booking's user (an owner cancelling the show)."""
     return AuditEvent(
         UNSAVED,
         at,
         action,
-        booking.user_id,
+        booking.user_id if actor_id is None else actor_id,
         f"booking:{booking.id}",
         client,
         show_id=booking.show_id,
         num_seats=booking.num_seats,
     )
+
+
+def show_event(
+    action: AuditAction, show: Show, actor: Actor, client: str | None, at: datetime
+) -> AuditEvent:
+    return AuditEvent(UNSAVED, at, action, actor.id, f"show:{show.id}", client, show_id=show.id)
 
 
 @attrs.frozen

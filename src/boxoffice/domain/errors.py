@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, time
+
+import attrs
+
 
 class BoxofficeError(Exception):
     """Base of every error the booking core raises on purpose."""
@@ -126,3 +131,49 @@ class StorageError(BoxofficeError):
 
 class StorageUnavailable(StorageError):
     """Storage cannot be reached or used right now (down, restarting, locked too long)."""
+
+
+class ShowCancelled(BoxofficeError):
+    """The show was cancelled by its owner: nothing more is sold, held or changed."""
+
+    def __init__(self) -> None:
+        super().__init__("the show is cancelled")
+
+
+@attrs.frozen
+class Clash:
+    """A show in the way of a schedule: `in_the_way` is the scheduled show whose window
+    overlaps. For a series, the day and local time of the show that could not be scheduled;
+    for a change of a movie's running time, `show_id` is its show that would overlap."""
+
+    in_the_way: int
+    day: date | None = None
+    time: time | None = None
+    show_id: int | None = None
+
+
+class ScheduleConflict(BoxofficeError):
+    """Scheduling, moving or lengthening would make shows overlap on a screen; nothing was
+    changed. `conflicts` names every show in the way."""
+
+    def __init__(self, conflicts: Sequence[Clash]) -> None:
+        ids = sorted({clash.in_the_way for clash in conflicts})
+        super().__init__(
+            "the screen is taken at that time by show " + ", ".join(str(i) for i in ids)
+        )
+        self.conflicts = tuple(conflicts)
+
+
+class CapacityBelowSold(BoxofficeError):
+    """A show cannot shrink below the seats already booked and held."""
+
+    def __init__(self, taken: int) -> None:
+        super().__init__(f"{taken} seats are booked or held: the capacity cannot go below that")
+        self.taken = taken
+
+
+class ShowEnded(BoxofficeError):
+    """The show is over: it can no longer be cancelled."""
+
+    def __init__(self) -> None:
+        super().__init__("the show has already ended")

@@ -14,8 +14,24 @@ from datetime import datetime, timedelta
 import attrs
 
 from boxoffice.domain import rules
-from boxoffice.domain.errors import AlreadyHolding, HoldNotActive, ShowStarted, ValidationError
-from boxoffice.domain.model import Booking, BookingStatus, Hold, HoldStatus, Show
+from boxoffice.domain.errors import (
+    AlreadyHolding,
+    CapacityBelowSold,
+    HoldNotActive,
+    ShowCancelled,
+    ShowEnded,
+    ShowStarted,
+    ValidationError,
+)
+from boxoffice.domain.model import (
+    Booking,
+    BookingStatus,
+    CancelReason,
+    Hold,
+    HoldStatus,
+    Show,
+    ShowStatus,
+)
 from boxoffice.domain.seat_picker import best_seats
 from boxoffice.domain.seating import SeatingChart, SeatState, require_seat_labels
 
@@ -56,6 +72,7 @@ class ShowInventory:
         self._show = show
         self._chart = chart
         self._chart_changed = False
+        self._schedule_changed = False
         self._holds = {hold.id: hold for hold in holds}
         self._changed_holds: dict[int, Hold] = {}
         self._added_holds: dict[int, Hold] = {}
@@ -78,6 +95,12 @@ class ShowInventory:
     def chart_changed(self) -> bool:
         return self._chart_changed
 
+    @property
+    def schedule_changed(self) -> bool:
+        """Whether the show's timing, end, window, capacity or status changed: a booking
+        changes none of them."""
+        return self._schedule_changed
+
     def knows_hold(self, hold_id: int) -> bool:
         """Whether the hold was active when the inventory was loaded, or was added since."""
         return hold_id in self._holds
@@ -91,7 +114,7 @@ class ShowInventory:
 
     def saved(self) -> None:
         """The repository wrote what changed: nothing is pending any more."""
-        self._chart_changed = False
+        self._chart_changed = self._schedule_changed = False
         self._changed_holds.clear()
         self._added_holds.clear()
 
@@ -104,7 +127,7 @@ class ShowInventory:
                 self._end_hold(hold.settle(HoldStatus.EXPIRED, now))
 
     def book(self, booking_id: int, user_id: int, request: SeatRequest, now: datetime) -> Booking:
-        self.require_not_started(now)
+        self.require_open(now)
         seats = self._take(request, SeatState.BOOKED)
         return Booking(
             booking_id,
@@ -121,7 +144,7 @@ class ShowInventory:
         self, hold_id: int, user_id: int, request: SeatRequest, now: datetime, ttl: timedelta
     ) -> Hold:
         """Keep seats for the user until now + ttl. One active hold per user and show."""
-        self.require_not_started(now)
+        self.require_open(now)
         for held in self._holds.values():
             if held.user_id == user_id and held.status is HoldStatus.ACTIVE:
                 raise AlreadyHolding(held.id)
@@ -141,7 +164,7 @@ class ShowInventory:
 
     def confirm(self, hold_id: int, booking_id: int, now: datetime) -> Booking:
         """A live hold's seats become a booking, by the same rules as booking them directly."""
-        self.require_not_started(now)
+        self.require_open(now)
         hold = self._live(hold_id)
         confirmed = attrs.evolve(hold.settle(HoldStatus.CONFIRMED, now), booking_id=booking_id)
         self._end_hold(confirmed)
@@ -171,6 +194,53 @@ class ShowInventory:
         self._free(booking.seats)
         return cancelled
 
+    def reschedule(
+        self, timing: datetime, ends_at: datetime, occupied_until: datetime | None, now: datetime
+    ) -> None:
+        """Move the show, or change how long it runs; its bookings and holds stay."""
+        self.require_open(now)
+        self._show = attrs.evolve(
+            self._show, timing=timing, ends_at=ends_at, occupied_until=occupied_until
+        )
+        self._schedule_changed = True
+
+    def resize(self, capacity: int, now: datetime) -> None:
+        """A general-admission show's seats grow, or shrink down to those booked and held."""
+        self.require_open(now)
+        if self._chart is not None:
+            raise ValidationError("capacity", "a seated show's capacity is its seat map's")
+        show = self._show
+        taken = show.capacity - show.available_seats
+        if capacity < taken:
+            raise CapacityBelowSold(taken)
+        self._show = attrs.evolve(show, capacity=capacity, available_seats=capacity - taken)
+        self._schedule_changed = True
+
+    def cancel(self, bookings: Iterable[Booking], now: datetime) -> list[Booking]:
+        """Cancel the show until it ends: every active booking of it (all of them must be
+        given) is cancelled and every hold released. The bookings cancelled, in the order
+        given; none when the show was cancelled already."""
+        if self._show.is_cancelled:
+            return []
+        if self._show.ends_at <= now:
+            raise ShowEnded()
+        for hold in list(self._holds.values()):
+            if hold.status is HoldStatus.ACTIVE:
+                # A hold past its time can only expire: settle() has expired those.
+                self._end_hold(hold.settle(HoldStatus.RELEASED, now))
+        cancelled = []
+        for booking in bookings:
+            if booking.show_id != self._show.id:
+                raise ValueError(f"booking {booking.id} is not of show {self._show.id}")
+            cancelled.append(booking.cancel(now, CancelReason.SHOW_CANCELLED))
+            self._show = self._show.release(booking.num_seats)
+            self._free(booking.seats)
+        if self._show.available_seats != self._show.capacity:
+            raise ValueError(f"show {self._show.id}: not every active booking was given")
+        self._show = attrs.evolve(self._show, status=ShowStatus.CANCELLED)
+        self._schedule_changed = True
+        return cancelled
+
     def _live(self, hold_id: int) -> Hold:
         hold = self._holds[hold_id]
         if hold.status is not HoldStatus.ACTIVE:
@@ -181,6 +251,12 @@ class ShowInventory:
         """ShowStarted once the show has begun: nothing more is sold or given back."""
         if self._show.has_started(now):
             raise ShowStarted()
+
+    def require_open(self, now: datetime) -> None:
+        """Neither cancelled nor begun: seats may be sold and the show changed."""
+        if self._show.is_cancelled:
+            raise ShowCancelled()
+        self.require_not_started(now)
 
     def _take(self, request: SeatRequest, state: SeatState) -> tuple[str, ...]:
         """Hold or book what the request asks for, all or nothing; the seats taken, if seated."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -24,6 +25,16 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class CancelReason(enum.StrEnum):
+    BY_USER = "by_user"
+    SHOW_CANCELLED = "show_cancelled"
+
+
+class ShowStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
 class HoldStatus(enum.StrEnum):
     ACTIVE = "active"
     CONFIRMED = "confirmed"
@@ -38,6 +49,7 @@ class AuditAction(enum.StrEnum):
     LOGIN_THROTTLED = "login_throttled"
     BOOKED = "booked"
     BOOKING_CANCELLED = "booking_cancelled"
+    SHOW_CANCELLED = "show_cancelled"
 
 
 @attrs.frozen
@@ -65,7 +77,48 @@ class Movie:
     id: int
     title: str
     genre: str
+    # Minutes.
     duration: int
+    # Who added it; None for movies added before owners were recorded, which nobody may edit.
+    owner_id: int | None = None
+
+    @property
+    def running_time(self) -> timedelta:
+        return timedelta(minutes=self.duration)
+
+
+@attrs.frozen
+class Cinema:
+    id: int
+    owner_id: int
+    name: str
+    # An IANA time zone name ("Europe/Berlin"): the cinema's days and wall-clock times.
+    time_zone: str
+    # The cleaning gap after each show, in minutes, before the next may begin on a screen.
+    gap_minutes: int
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def gap(self) -> timedelta:
+        return timedelta(minutes=self.gap_minutes)
+
+
+@attrs.frozen
+class Screen:
+    """A hall of a cinema. Its layout is the seat map a show scheduled on it takes, as it is
+    at that moment: editing the layout changes only shows scheduled afterwards."""
+
+    id: int
+    cinema_id: int
+    name: str
+    layout: SeatMap
+
+    @property
+    def capacity(self) -> int:
+        return self.layout.capacity
 
 
 @attrs.frozen
@@ -74,6 +127,8 @@ class Show:
     movie_id: int
     owner_id: int
     timing: datetime
+    # timing plus the movie's running time.
+    ends_at: datetime
     capacity: int
     # Seats neither booked nor in a live hold.
     available_seats: int
@@ -82,10 +137,21 @@ class Show:
     # Seats in active holds, some of which may have lapsed (ShowInventory.settle): when none,
     # nobody needs to look at the show's holds.
     held_seats: int = 0
+    status: ShowStatus = ShowStatus.SCHEDULED
+    # The screen and cinema of a show scheduled on a screen; None for a show on none.
+    screen_id: int | None = None
+    cinema_id: int | None = None
+    # On a screen: ends_at plus the cinema's cleaning gap. The screen is the show's from
+    # timing until then, and no other scheduled show's window may overlap it.
+    occupied_until: datetime | None = None
 
     @property
     def is_seated(self) -> bool:
         return self.seat_map is not None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is ShowStatus.CANCELLED
 
     def has_started(self, now: datetime) -> bool:
         return self.timing <= now
@@ -121,15 +187,19 @@ class Booking:
     cancelled_at: datetime | None = None
     # The seats booked, in map order; empty for general admission.
     seats: tuple[str, ...] = ()
+    # Why a cancelled booking was cancelled; None while active.
+    cancel_reason: CancelReason | None = None
 
     @property
     def is_active(self) -> bool:
         return self.status is BookingStatus.ACTIVE
 
-    def cancel(self, now: datetime) -> Booking:
+    def cancel(self, now: datetime, reason: CancelReason = CancelReason.BY_USER) -> Booking:
         if not self.is_active:
             raise AlreadyCancelled()
-        return attrs.evolve(self, status=BookingStatus.CANCELLED, cancelled_at=now)
+        return attrs.evolve(
+            self, status=BookingStatus.CANCELLED, cancelled_at=now, cancel_reason=reason
+        )
 
 
 @attrs.frozen
@@ -177,9 +247,10 @@ class IdempotencyRecord:
 class AuditEvent:
     """Who did what to what, when and from where. Never a password or a token.
 
-    target names what was acted on: "user:<id>", "booking:<id>", or for a log-in that failed or
-    was throttled "email:<address tried>". actor_id is the account acting (for a failed log-in,
-    the account the attempt claimed to be), None when no account has the email tried.
+    target names what was acted on: "user:<id>", "booking:<id>", "show:<id>", or for a log-in
+    that failed or was throttled "email:<address tried>". actor_id is the account acting (for a
+    failed log-in, the account the attempt claimed to be), None when no account has the email
+    tried.
     """
 
     id: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Generic, Protocol, TypeVar, overload
 
 import attrs
@@ -22,6 +23,8 @@ class Page(Sequence[T], Generic[T]):
 
     items: tuple[T, ...]
     next_after: int | None
+    # In a listing by time: the timing of the page's last item, which the next page follows.
+    next_timing: datetime | None = None
 
     @overload
     def __getitem__(self, index: int) -> T: ...

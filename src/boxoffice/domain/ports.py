@@ -16,12 +16,15 @@ from boxoffice.domain.model import (
     Actor,
     AuditEvent,
     Booking,
+    Cinema,
     Hold,
     IdempotencyRecord,
     Movie,
+    Screen,
     Show,
     User,
 )
+from boxoffice.domain.queries import ShowCursor, ShowQuery
 
 
 class UserRepository(Protocol):
@@ -39,8 +42,41 @@ class MovieRepository(Protocol):
 
     def get(self, movie_id: int) -> Movie | None: ...
 
+    def lock(self, movie_id: int) -> Movie | None:
+        """The movie, held locked until the unit of work ends: changes of it wait in turn."""
+
+    def save(self, movie: Movie) -> None:
+        """Write a changed title, genre or duration."""
+
     def list(self, *, after: int | None, limit: int) -> list[Movie]:
         """Movies with id > after, in id order, at most limit."""
+
+
+class CinemaRepository(Protocol):
+    def add(self, cinema: Cinema) -> Cinema:
+        """Store a new cinema and return it with its id."""
+
+    def get(self, cinema_id: int) -> Cinema | None: ...
+
+    def list(self, *, after: int | None, limit: int) -> list[Cinema]:
+        """Cinemas with id > after, in id order, at most limit."""
+
+
+class ScreenRepository(Protocol):
+    def add(self, screen: Screen) -> Screen:
+        """Store a new screen of an existing cinema and return it with its id."""
+
+    def get(self, screen_id: int) -> Screen | None: ...
+
+    def lock(self, screen_id: int) -> Screen | None:
+        """The screen, held locked until the unit of work ends: every change of what is
+        scheduled on it holds this lock, so the shows it reads on it are current."""
+
+    def save(self, screen: Screen) -> None:
+        """Write a changed name or layout."""
+
+    def list(self, cinema_id: int, *, after: int | None, limit: int) -> list[Screen]:
+        """The cinema's screens with id > after, in id order, at most limit."""
 
 
 class ShowRepository(Protocol):
@@ -50,7 +86,17 @@ class ShowRepository(Protocol):
 
     def get(self, show_id: int) -> Show | None: ...
 
-    def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]: ...
+    def on_screen(self, screen_id: int, start: datetime, end: datetime) -> list[Show]:
+        """The scheduled shows on the screen whose window [timing, occupied_until) overlaps
+        [start, end), by timing then id."""
+
+    def upcoming_of_movie(self, movie_id: int, now: datetime) -> list[Show]:
+        """The scheduled shows of the movie whose timing is after now, by id."""
+
+    # Last: within the class body, a method named list hides the builtin from annotations.
+    def list(self, query: ShowQuery, *, after: ShowCursor | None, limit: int) -> list[Show]:
+        """At most limit shows matching the query, in its order (query.by_timing: by timing
+        then id, after the cursor's (timing, id); otherwise by id, after the cursor's id)."""
 
 
 class ShowInventoryRepository(Protocol):
@@ -92,6 +138,9 @@ class BookingRepository(Protocol):
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]: ...
 
     def list_for_show(self, show_id: int, *, after: int | None, limit: int) -> list[Booking]: ...
+
+    def active_for_show(self, show_id: int) -> list[Booking]:
+        """Every active booking of the show, by id."""
 
 
 class IdempotencyRepository(Protocol):
@@ -135,6 +184,12 @@ class UnitOfWork(Protocol):
 
     @property
     def movies(self) -> MovieRepository: ...
+
+    @property
+    def cinemas(self) -> CinemaRepository: ...
+
+    @property
+    def screens(self) -> ScreenRepository: ...
 
     @property
     def shows(self) -> ShowRepository: ...

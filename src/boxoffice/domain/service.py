@@ -6,8 +6,8 @@ again (a ValidationError names the argument), since a Python caller may pass any
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
 
 import attrs
 
@@ -32,7 +32,19 @@ from boxoffice.domain.catalog import (
     ShowSeats,
 )
 from boxoffice.domain.holds import ConfirmHold, GetHold, HoldSeats, ReleaseHold
-from boxoffice.domain.model import Actor, AuditEvent, Booking, Hold, Movie, Role, Show, User
+from boxoffice.domain.model import (
+    Actor,
+    AuditEvent,
+    Booking,
+    Cinema,
+    Hold,
+    Movie,
+    Role,
+    Screen,
+    Show,
+    ShowStatus,
+    User,
+)
 from boxoffice.domain.paging import Page
 from boxoffice.domain.ports import (
     Clock,
@@ -42,7 +54,19 @@ from boxoffice.domain.ports import (
     UnitOfWorkFactory,
 )
 from boxoffice.domain.rules import Limits
+from boxoffice.domain.schedule import ISO_WEEKDAYS
+from boxoffice.domain.scheduling import CancelShow, ScheduleSeries, UpdateMovie, UpdateShow
 from boxoffice.domain.seating import SeatMap
+from boxoffice.domain.venues import (
+    DEFAULT_GAP_MINUTES,
+    AddCinema,
+    AddScreen,
+    GetCinema,
+    GetScreen,
+    ListCinemas,
+    ListScreens,
+    UpdateScreen,
+)
 
 
 @attrs.frozen
@@ -68,6 +92,17 @@ class Boxoffice:
     _release_hold: ReleaseHold
     _get_hold: GetHold
     _list_audit_events: ListAuditEvents
+    _add_cinema: AddCinema
+    _get_cinema: GetCinema
+    _list_cinemas: ListCinemas
+    _add_screen: AddScreen
+    _get_screen: GetScreen
+    _list_screens: ListScreens
+    _update_screen: UpdateScreen
+    _schedule_series: ScheduleSeries
+    _update_movie: UpdateMovie
+    _update_show: UpdateShow
+    _cancel_show: CancelShow
     limits: Limits
 
     @classmethod
@@ -106,6 +141,17 @@ class Boxoffice:
             release_hold=ReleaseHold(ports),
             get_hold=GetHold(ports),
             list_audit_events=ListAuditEvents(uow, limits),
+            add_cinema=AddCinema(ports),
+            get_cinema=GetCinema(ports),
+            list_cinemas=ListCinemas(ports),
+            add_screen=AddScreen(ports),
+            get_screen=GetScreen(ports),
+            list_screens=ListScreens(ports),
+            update_screen=UpdateScreen(ports),
+            schedule_series=ScheduleSeries(ports),
+            update_movie=UpdateMovie(ports),
+            update_show=UpdateShow(ports),
+            cancel_show=CancelShow(ports),
             limits=limits,
         )
 
@@ -155,8 +201,11 @@ class Boxoffice:
         timing: datetime,
         available_seats: int | None = None,
         seat_map: SeatMap | None = None,
+        screen_id: int | None = None,
     ) -> Show:
-        """A general-admission show of `available_seats`, or a seated one with `seat_map`
+        """A show on one of the actor's screens (`screen_id`), which takes the screen's layout
+        and must fit a free window on it (ScheduleConflict otherwise); or a general-admission
+        show of `available_seats`; or a seated one with `seat_map`
         (`SeatMap.build([("A", 12), ("B", 14)], blocked=["A1"])`), whose sellable seats are its
         capacity. `timing` is an aware datetime in the future.
         """
@@ -166,15 +215,144 @@ class Boxoffice:
             timing=timing,
             available_seats=available_seats,
             seat_map=seat_map,
+            screen_id=screen_id,
         )
 
     def get_show(self, show_id: int) -> Show:
         return self._get_show(show_id)
 
     def list_shows(
-        self, movie_id: int | None = None, *, after: int | None = None, limit: int | None = None
+        self,
+        movie_id: int | None = None,
+        *,
+        cinema_id: int | None = None,
+        screen_id: int | None = None,
+        starts_from: datetime | None = None,
+        starts_before: datetime | None = None,
+        day: date | None = None,
+        status: ShowStatus | None = ShowStatus.SCHEDULED,
+        after: int | None = None,
+        after_timing: datetime | None = None,
+        limit: int | None = None,
     ) -> Page[Show]:
-        return self._list_shows(movie_id, after=after, limit=limit)
+        """Shows matching every filter given: timing in [starts_from, starts_before), or a
+        `day` local to the cinema `cinema_id` names. Cancelled shows only with
+        status=ShowStatus.CANCELLED, or status=None for every show.
+
+        Without a time filter, by id, paged with `after` (the page's next_after). With one, by
+        timing then id, paged with `after` and `after_timing` (next_after and next_timing).
+        """
+        return self._list_shows(
+            movie_id,
+            cinema_id=cinema_id,
+            screen_id=screen_id,
+            starts_from=starts_from,
+            starts_before=starts_before,
+            day=day,
+            status=status,
+            after=after,
+            after_timing=after_timing,
+            limit=limit,
+        )
+
+    def update_show(
+        self,
+        actor: Actor,
+        show_id: int,
+        *,
+        timing: datetime | None = None,
+        capacity: int | None = None,
+    ) -> Show:
+        """Move one of the actor's shows (it keeps its bookings; on a screen only into a free
+        window), or change a general-admission show's capacity, down to its seats booked and
+        held (CapacityBelowSold below that). Not once it has begun or was cancelled."""
+        return self._update_show(actor, show_id, timing=timing, capacity=capacity)
+
+    def cancel_show(self, actor: Actor, show_id: int, *, client: str | None = None) -> Show:
+        """Cancel one of the actor's shows, until it ends: its bookings are cancelled
+        (cancel_reason "show_cancelled") and its holds released, all at once. Cancelling a
+        cancelled show returns it unchanged."""
+        return self._cancel_show(actor, show_id, client=client)
+
+    def update_movie(
+        self,
+        actor: Actor,
+        movie_id: int,
+        *,
+        title: str | None = None,
+        genre: str | None = None,
+        duration: int | None = None,
+    ) -> Movie:
+        """Change a movie the actor added. A new duration applies to its shows that have not
+        begun; ScheduleConflict if one would then overlap the next show on its screen."""
+        return self._update_movie(actor, movie_id, title=title, genre=genre, duration=duration)
+
+    def add_cinema(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        time_zone: str,
+        gap_minutes: int = DEFAULT_GAP_MINUTES,
+    ) -> Cinema:
+        """A cinema of the actor (an owner). time_zone: an IANA name ("Europe/Berlin");
+        gap_minutes: the cleaning gap after each show on its screens, 0 to 240."""
+        return self._add_cinema(actor, name=name, time_zone=time_zone, gap_minutes=gap_minutes)
+
+    def get_cinema(self, cinema_id: int) -> Cinema:
+        return self._get_cinema(cinema_id)
+
+    def list_cinemas(self, *, after: int | None = None, limit: int | None = None) -> Page[Cinema]:
+        return self._list_cinemas(after=after, limit=limit)
+
+    def add_screen(self, actor: Actor, cinema_id: int, *, name: str, layout: SeatMap) -> Screen:
+        """A screen of one of the actor's cinemas. layout: its seats, and zones of them
+        (`SeatMap.build(rows, blocked, zones={"premium": ["E1-E12"]})`)."""
+        return self._add_screen(actor, cinema_id, name=name, layout=layout)
+
+    def get_screen(self, screen_id: int) -> Screen:
+        return self._get_screen(screen_id)
+
+    def list_screens(
+        self, cinema_id: int, *, after: int | None = None, limit: int | None = None
+    ) -> Page[Screen]:
+        return self._list_screens(cinema_id, after=after, limit=limit)
+
+    def update_screen(
+        self,
+        actor: Actor,
+        screen_id: int,
+        *,
+        name: str | None = None,
+        layout: SeatMap | None = None,
+    ) -> Screen:
+        """Rename a screen or change its layout: shows scheduled afterwards take the new one."""
+        return self._update_screen(actor, screen_id, name=name, layout=layout)
+
+    def schedule_series(
+        self,
+        actor: Actor,
+        *,
+        movie_id: int,
+        screen_id: int,
+        first_day: date,
+        last_day: date,
+        times: Sequence[time],
+        weekdays: Iterable[int] = ISO_WEEKDAYS,
+    ) -> list[Show]:
+        """Shows of the movie on the actor's screen at each local wall-clock time (naive
+        `time`s, in the cinema's time zone) of every day from first_day to last_day inclusive
+        whose ISO weekday (1 Monday .. 7 Sunday) is listed; at most 1,000. All or none:
+        ScheduleConflict lists each day and time whose window is taken."""
+        return self._schedule_series(
+            actor,
+            movie_id=movie_id,
+            screen_id=screen_id,
+            first_day=first_day,
+            last_day=last_day,
+            times=times,
+            weekdays=weekdays,
+        )
 
     def get_seats(self, show_id: int) -> ShowSeats:
         """A seated show's seats, each free, held, booked or blocked (ShowSeats.seats)."""

@@ -1,0 +1,152 @@
+"""Cinemas and their screens: their owner adds and edits them, anyone reads them."""
+
+from __future__ import annotations
+
+import attrs
+
+from boxoffice.domain import rules
+from boxoffice.domain.acting import Ports, acting
+from boxoffice.domain.errors import NotFound, ValidationError
+from boxoffice.domain.model import UNSAVED, Actor, Cinema, Role, Screen
+from boxoffice.domain.paging import Page, fetch_page
+from boxoffice.domain.ports import UnitOfWork
+from boxoffice.domain.schedule import MAX_GAP_MINUTES, require_time_zone
+from boxoffice.domain.seating import SeatMap
+
+DEFAULT_GAP_MINUTES = 15
+
+
+def owned_cinema(uow: UnitOfWork, actor: Actor, cinema_id: int) -> Cinema:
+    cinema = uow.cinemas.get(cinema_id)
+    # Another owner's cinema does not exist for writing: its owner's business is not ours.
+    if cinema is None or cinema.owner_id != actor.id:
+        raise NotFound("cinema", cinema_id)
+    return cinema
+
+
+def owned_screen(uow: UnitOfWork, actor: Actor, screen_id: int) -> tuple[Screen, Cinema]:
+    """The actor's screen, locked, and its cinema; NotFound for anyone else's."""
+    screen = uow.screens.lock(screen_id)
+    cinema = None if screen is None else uow.cinemas.get(screen.cinema_id)
+    if screen is None or cinema is None or cinema.owner_id != actor.id:
+        raise NotFound("screen", screen_id)
+    return screen, cinema
+
+
+def require_layout(layout: object, limits: rules.Limits) -> SeatMap:
+    if not isinstance(layout, SeatMap):
+        raise ValidationError("layout", "must be a SeatMap (SeatMap.build)")
+    if layout.capacity > limits.max_show_capacity:
+        raise ValidationError("layout", f"must have at most {limits.max_show_capacity} seats")
+    return layout
+
+
+@attrs.frozen
+class AddCinema:
+    ports: Ports
+
+    def __call__(
+        self, actor: Actor, *, name: str, time_zone: str, gap_minutes: int = DEFAULT_GAP_MINUTES
+    ) -> Cinema:
+        name = rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS)
+        zone = require_time_zone(time_zone)
+        gap = rules.require_int("gap_minutes", gap_minutes, low=0, high=MAX_GAP_MINUTES)
+        with acting(self.ports, actor, Role.OWNER, "add cinemas") as uow:
+            cinema = uow.cinemas.add(Cinema(UNSAVED, actor.id, name, zone, gap))
+            uow.commit()
+        return cinema
+
+
+@attrs.frozen
+class GetCinema:
+    ports: Ports
+
+    def __call__(self, cinema_id: int) -> Cinema:
+        cinema_id = rules.require_id("cinema_id", cinema_id)
+        with self.ports.uow(read_only=True) as uow:
+            cinema = uow.cinemas.get(cinema_id)
+        if cinema is None:
+            raise NotFound("cinema", cinema_id)
+        return cinema
+
+
+@attrs.frozen
+class ListCinemas:
+    ports: Ports
+
+    def __call__(self, *, after: int | None = None, limit: int | None = None) -> Page[Cinema]:
+        cursor, size = rules.require_page(self.ports.limits, after, limit)
+        with self.ports.uow(read_only=True) as uow:
+            return fetch_page(lambda n: uow.cinemas.list(after=cursor, limit=n), size)
+
+
+@attrs.frozen
+class AddScreen:
+    ports: Ports
+
+    def __call__(self, actor: Actor, cinema_id: int, *, name: str, layout: SeatMap) -> Screen:
+        cinema_id = rules.require_id("cinema_id", cinema_id)
+        name = rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS)
+        plan = require_layout(layout, self.ports.limits)
+        with acting(self.ports, actor, Role.OWNER, "add screens") as uow:
+            owned_cinema(uow, actor, cinema_id)
+            screen = uow.screens.add(Screen(UNSAVED, cinema_id, name, plan))
+            uow.commit()
+        return screen
+
+
+@attrs.frozen
+class GetScreen:
+    ports: Ports
+
+    def __call__(self, screen_id: int) -> Screen:
+        screen_id = rules.require_id("screen_id", screen_id)
+        with self.ports.uow(read_only=True) as uow:
+            screen = uow.screens.get(screen_id)
+        if screen is None:
+            raise NotFound("screen", screen_id)
+        return screen
+
+
+@attrs.frozen
+class ListScreens:
+    ports: Ports
+
+    def __call__(
+        self, cinema_id: int, *, after: int | None = None, limit: int | None = None
+    ) -> Page[Screen]:
+        cinema_id = rules.require_id("cinema_id", cinema_id)
+        cursor, size = rules.require_page(self.ports.limits, after, limit)
+        with self.ports.uow(read_only=True) as uow:
+            if uow.cinemas.get(cinema_id) is None:
+                raise NotFound("cinema", cinema_id)
+            return fetch_page(lambda n: uow.screens.list(cinema_id, after=cursor, limit=n), size)
+
+
+@attrs.frozen
+class UpdateScreen:
+    """Rename a screen or change its layout. Shows already scheduled keep the layout they
+    were scheduled with; those scheduled afterwards take the new one."""
+
+    ports: Ports
+
+    def __call__(
+        self,
+        actor: Actor,
+        screen_id: int,
+        *,
+        name: str | None = None,
+        layout: SeatMap | None = None,
+    ) -> Screen:
+        screen_id = rules.require_id("screen_id", screen_id)
+        if name is None and layout is None:
+            raise ValidationError("name", "give name or layout, or both")
+        if name is not None:
+            name = rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS)
+        plan = None if layout is None else require_layout(layout, self.ports.limits)
+        with acting(self.ports, actor, Role.OWNER, "edit screens") as uow:
+            screen, _ = owned_screen(uow, actor, screen_id)
+            screen = attrs.evolve(screen, name=name or screen.name, layout=plan or screen.layout)
+            uow.screens.save(screen)
+            uow.commit()
+        return screen
