@@ -14,17 +14,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.pool import NullPool
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory, StorageError
 from boxoffice.adapters.sqlalchemy.migrations import alembic_config, upgrade
-from boxoffice.adapters.sqlalchemy.tables import metadata
+from boxoffice.adapters.sqlalchemy.tables import SCREEN_OVERLAP_TRIGGERS, metadata
 from boxoffice.domain.model import UNSAVED, AuditAction, AuditEvent
 from tests.integration.load import REPOSITORY
 
 TABLES = {
     "users",
     "movies",
+    "cinemas",
+    "screens",
     "shows",
     "bookings",
     "holds",
@@ -84,7 +87,8 @@ def test_the_migrated_schema_is_the_one_tables_py_describes(database_url: str) -
         )
         assert differences == []
         # Autogenerate compares neither CHECK constraints nor functional indexes; names do.
-        assert _constraint_names(connection) == _declared_constraint_names()
+        assert _constraint_names(connection) == _declared_constraint_names(connection)
+        assert _overlap_guards(connection) == _declared_overlap_guards(connection)
 
 
 def _constraint_names(connection: Connection) -> set[str]:
@@ -102,14 +106,45 @@ def _constraint_names(connection: Connection) -> set[str]:
     return names | set(connection.exec_driver_sql(indexes).scalars())
 
 
-def _declared_constraint_names() -> set[str]:
+def _declared_constraint_names(connection: Connection) -> set[str]:
     names = set()
     for table in metadata.tables.values():
         names |= {
             str(c.name) for c in table.constraints if isinstance(c, sqlalchemy.CheckConstraint)
         }
         names |= {str(i.name) for i in table.indexes}
+    if connection.dialect.name == "postgresql":
+        # An exclusion constraint is enforced through an index of its name.
+        names |= _declared_exclusions()
     return names
+
+
+def _overlap_guards(connection: Connection) -> set[str]:
+    """The exclusion constraints (PostgreSQL) or triggers (SQLite) the schema has."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        query = (
+            "SELECT conname FROM pg_constraint WHERE contype = 'x'"
+            " AND connamespace = current_schema()::regnamespace"
+        )
+    return set(connection.exec_driver_sql(query).scalars())
+
+
+def _declared_overlap_guards(connection: Connection) -> set[str]:
+    # SQLite has no exclusion constraints: triggers stand in for tables.py's.
+    if connection.dialect.name == "sqlite":
+        return set(SCREEN_OVERLAP_TRIGGERS)
+    return _declared_exclusions()
+
+
+def _declared_exclusions() -> set[str]:
+    return {
+        str(c.name)
+        for table in metadata.tables.values()
+        for c in table.constraints
+        if isinstance(c, ExcludeConstraint)
+    }
 
 
 @pytest.mark.slow

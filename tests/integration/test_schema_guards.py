@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement
-from boxoffice.adapters.sqlalchemy.tables import bookings, movies, shows, users
+from boxoffice.adapters.sqlalchemy.tables import (
+    bookings,
+    cinemas,
+    movies,
+    screens,
+    shows,
+    users,
+)
 from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.ports import UnitOfWork
 from tests.contract import builders
@@ -20,7 +27,16 @@ from tests.fakes import START
 
 USER = {"name": "A", "email": "a@example.com", "password": "h", "role": "user", "created_at": START}
 MOVIE = {"title": "M", "genre": "g", "duration": 90}
-SHOW = {"movie_id": 1, "owner_id": 1, "timing": START, "capacity": 5, "available_seats": 5}
+SHOW = {
+    "movie_id": 1,
+    "owner_id": 1,
+    "timing": START,
+    "ends_at": START + timedelta(minutes=90),
+    "capacity": 5,
+    "available_seats": 5,
+}
+CINEMA = {"owner_id": 1, "name": "C", "time_zone": "Europe/Paris", "gap_minutes": 15}
+SCREEN = {"cinema_id": 1, "name": "1", "layout": "{}", "capacity": 5}
 BOOKING = {
     "user_id": 1,
     "show_id": 1,
@@ -38,12 +54,31 @@ REFUSED = {
     "more seats left than exist": (shows, {**SHOW, "available_seats": 6}),
     "show of a missing movie": (shows, {**SHOW, "movie_id": 99}),
     "show of a missing owner": (shows, {**SHOW, "owner_id": 99}),
+    "unknown show status": (shows, {**SHOW, "status": "postponed"}),
+    "show without an end": (shows, {**SHOW, "ends_at": None}),
+    "occupying no screen": (shows, {**SHOW, "occupied_until": START}),
+    "on a screen, occupying nothing": (shows, {**SHOW, "screen_id": 1, "cinema_id": 1}),
+    "show on a missing screen": (
+        shows,
+        {**SHOW, "screen_id": 99, "cinema_id": 1, "occupied_until": START + timedelta(hours=2)},
+    ),
+    "show in a missing cinema": (shows, {**SHOW, "cinema_id": 99}),
+    "movie of a missing owner": (movies, {**MOVIE, "owner_id": 99}),
+    "negative cleaning gap": (cinemas, {**CINEMA, "gap_minutes": -1}),
+    "cleaning gap over four hours": (cinemas, {**CINEMA, "gap_minutes": 241}),
+    "cinema of a missing owner": (cinemas, {**CINEMA, "owner_id": 99}),
+    "screen of no seats": (screens, {**SCREEN, "capacity": 0}),
+    "screen of a missing cinema": (screens, {**SCREEN, "cinema_id": 99}),
     "booking of no seats": (bookings, {**BOOKING, "num_seats": 0}),
     "unknown status": (bookings, {**BOOKING, "status": "pending"}),
     "cancelled without a time": (bookings, {**BOOKING, "status": "cancelled"}),
     "active with a cancel time": (bookings, {**BOOKING, "cancelled_at": START}),
     "booking of a missing show": (bookings, {**BOOKING, "show_id": 99}),
     "booking by a missing user": (bookings, {**BOOKING, "user_id": 99}),
+    "unknown cancel reason": (
+        bookings,
+        {**BOOKING, "status": "cancelled", "cancelled_at": START, "cancel_reason": "refund"},
+    ),
 }
 
 
@@ -53,7 +88,14 @@ def test_the_database_refuses_rows_the_domain_would_never_make(
 ) -> None:
     table, row = REFUSED[case]
     with factory.engine.begin() as connection:
-        for valid_table, valid in [(users, USER), (movies, MOVIE), (shows, SHOW)]:
+        valid_rows = [
+            (users, USER),
+            (movies, MOVIE),
+            (cinemas, CINEMA),
+            (screens, SCREEN),
+            (shows, SHOW),
+        ]
+        for valid_table, valid in valid_rows:
             connection.execute(insert(valid_table), valid)
         connection.execute(insert(bookings), BOOKING)
     with pytest.raises(IntegrityError), factory.engine.begin() as connection:
