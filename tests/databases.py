@@ -65,6 +65,7 @@ def postgres_database(base_url: str | None = None, *, migrate: bool = True) -> I
     schema = f"test_{secrets.token_hex(6)}"
     admin = _admin_engine(base.render_as_string(hide_password=False))
     with admin.connect() as connection:
+        _install_btree_gist(connection)
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     url = base.update_query_dict({"options": f"-csearch_path={schema}"})
     try:
@@ -75,6 +76,17 @@ def postgres_database(base_url: str | None = None, *, migrate: bool = True) -> I
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _install_btree_gist(connection: sqlalchemy.Connection) -> None:
+    """Install the extension migration 0006 needs in public, once for the whole database.
+
+    Otherwise the first schema to migrate would own it, and dropping that schema would drop it
+    and every other schema's exclusion constraint with it.
+    """
+    # IntegrityError: another test process installed it at the same moment.
+    with contextlib.suppress(sqlalchemy.exc.IntegrityError):
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public")
 
 
 @functools.cache
@@ -111,12 +123,21 @@ def empty(factory: SqlAlchemyUnitOfWorkFactory) -> None:
     with factory.engine.begin() as connection:
         if factory.engine.dialect.name == "postgresql":
             connection.exec_driver_sql(
-                "TRUNCATE audit_events, holds, bookings, shows, movies, users"
+                "TRUNCATE audit_events, holds, bookings, shows, screens, cinemas, movies, users"
                 " RESTART IDENTITY CASCADE"
             )
         else:
             # Without AUTOINCREMENT, SQLite numbers an empty table's rows from 1 again.
-            for table in ("audit_events", "holds", "bookings", "shows", "movies", "users"):
+            for table in (
+                "audit_events",
+                "holds",
+                "bookings",
+                "shows",
+                "screens",
+                "cinemas",
+                "movies",
+                "users",
+            ):
                 connection.exec_driver_sql(f"DELETE FROM {table}")
 
 

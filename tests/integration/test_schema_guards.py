@@ -1,4 +1,7 @@
-"""The database guards what the domain guards, and every lookup and listing has an index."""
+"""The database guards what the domain guards, and every lookup and listing has an index.
+
+The overlap guard's tests write raw rows: no repository places shows on screens.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from boxoffice.adapters.sqlalchemy import SqlAlchemyUnitOfWorkFactory
 from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement
-from boxoffice.adapters.sqlalchemy.tables import bookings, movies, shows, users
+from boxoffice.adapters.sqlalchemy.errors import ScheduleGuardViolated, translate
+from boxoffice.adapters.sqlalchemy.tables import (
+    bookings,
+    cinemas,
+    movies,
+    screens,
+    shows,
+    users,
+)
 from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.ports import UnitOfWork
 from tests.contract import builders
@@ -20,7 +31,16 @@ from tests.fakes import START
 
 USER = {"name": "A", "email": "a@example.com", "password": "h", "role": "user", "created_at": START}
 MOVIE = {"title": "M", "genre": "g", "duration": 90}
-SHOW = {"movie_id": 1, "owner_id": 1, "timing": START, "capacity": 5, "available_seats": 5}
+SHOW = {
+    "movie_id": 1,
+    "owner_id": 1,
+    "timing": START,
+    "ends_at": START + timedelta(minutes=90),
+    "capacity": 5,
+    "available_seats": 5,
+}
+CINEMA = {"owner_id": 1, "name": "C", "time_zone": "Europe/Paris", "gap_minutes": 15}
+SCREEN = {"cinema_id": 1, "name": "1", "layout": "{}", "capacity": 5}
 BOOKING = {
     "user_id": 1,
     "show_id": 1,
@@ -38,12 +58,31 @@ REFUSED = {
     "more seats left than exist": (shows, {**SHOW, "available_seats": 6}),
     "show of a missing movie": (shows, {**SHOW, "movie_id": 99}),
     "show of a missing owner": (shows, {**SHOW, "owner_id": 99}),
+    "unknown show status": (shows, {**SHOW, "status": "postponed"}),
+    "show without an end": (shows, {**SHOW, "ends_at": None}),
+    "occupying no screen": (shows, {**SHOW, "occupied_until": START}),
+    "on a screen, occupying nothing": (shows, {**SHOW, "screen_id": 1, "cinema_id": 1}),
+    "show on a missing screen": (
+        shows,
+        {**SHOW, "screen_id": 99, "cinema_id": 1, "occupied_until": START + timedelta(hours=2)},
+    ),
+    "show in a missing cinema": (shows, {**SHOW, "cinema_id": 99}),
+    "movie of a missing owner": (movies, {**MOVIE, "owner_id": 99}),
+    "negative cleaning gap": (cinemas, {**CINEMA, "gap_minutes": -1}),
+    "cleaning gap over four hours": (cinemas, {**CINEMA, "gap_minutes": 241}),
+    "cinema of a missing owner": (cinemas, {**CINEMA, "owner_id": 99}),
+    "screen of no seats": (screens, {**SCREEN, "capacity": 0}),
+    "screen of a missing cinema": (screens, {**SCREEN, "cinema_id": 99}),
     "booking of no seats": (bookings, {**BOOKING, "num_seats": 0}),
     "unknown status": (bookings, {**BOOKING, "status": "pending"}),
     "cancelled without a time": (bookings, {**BOOKING, "status": "cancelled"}),
     "active with a cancel time": (bookings, {**BOOKING, "cancelled_at": START}),
     "booking of a missing show": (bookings, {**BOOKING, "show_id": 99}),
     "booking by a missing user": (bookings, {**BOOKING, "user_id": 99}),
+    "unknown cancel reason": (
+        bookings,
+        {**BOOKING, "status": "cancelled", "cancelled_at": START, "cancel_reason": "refund"},
+    ),
 }
 
 
@@ -53,7 +92,14 @@ def test_the_database_refuses_rows_the_domain_would_never_make(
 ) -> None:
     table, row = REFUSED[case]
     with factory.engine.begin() as connection:
-        for valid_table, valid in [(users, USER), (movies, MOVIE), (shows, SHOW)]:
+        valid_rows = [
+            (users, USER),
+            (movies, MOVIE),
+            (cinemas, CINEMA),
+            (screens, SCREEN),
+            (shows, SHOW),
+        ]
+        for valid_table, valid in valid_rows:
             connection.execute(insert(valid_table), valid)
         connection.execute(insert(bookings), BOOKING)
     with pytest.raises(IntegrityError), factory.engine.begin() as connection:
@@ -155,3 +201,104 @@ def query_plan(factory: SqlAlchemyUnitOfWorkFactory, statement: str, parameters:
         connection.exec_driver_sql("SET enable_seqscan = off")
         rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
         return [str(row[0]).replace("->", "").strip() for row in rows]
+
+
+def _on_screen(screen_id: int, start_minutes: int, minutes: int, **changes: Any) -> dict[str, Any]:
+    """A show on a screen of cinema 1, occupying it from START + start_minutes for minutes."""
+    timing = START + timedelta(minutes=start_minutes)
+    return {
+        **SHOW,
+        "timing": timing,
+        "ends_at": timing + timedelta(minutes=minutes),
+        "occupied_until": timing + timedelta(minutes=minutes),
+        "screen_id": screen_id,
+        "cinema_id": 1,
+        **changes,
+    }
+
+
+@pytest.fixture
+def two_screens(factory: SqlAlchemyUnitOfWorkFactory) -> SqlAlchemyUnitOfWorkFactory:
+    """Screens 1 and 2 of cinema 1; show 1 occupies screen 1 from START for 100 minutes."""
+    with factory.engine.begin() as connection:
+        for table, row in [(users, USER), (movies, MOVIE), (cinemas, CINEMA)]:
+            connection.execute(insert(table), row)
+        connection.execute(insert(screens), [SCREEN, {**SCREEN, "name": "2"}])
+        connection.execute(insert(shows), _on_screen(1, 0, 100))
+    return factory
+
+
+def _refused_as_overlap(factory: SqlAlchemyUnitOfWorkFactory, statement: Any) -> None:
+    with pytest.raises(IntegrityError) as refused, factory.engine.begin() as connection:
+        connection.execute(statement)
+    assert isinstance(translate(refused.value), ScheduleGuardViolated)
+
+
+def _shows_on(factory: SqlAlchemyUnitOfWorkFactory, screen_id: int) -> list[int]:
+    with factory.engine.connect() as connection:
+        query = select(shows.c.id).where(shows.c.screen_id == screen_id).order_by(shows.c.id)
+        return list(connection.execute(query).scalars())
+
+
+@pytest.mark.parametrize(
+    ("start", "minutes"),
+    [(50, 100), (-50, 100), (10, 20), (-10, 200)],
+    ids=["ends later", "begins earlier", "within", "around"],
+)
+def test_a_scheduled_show_cannot_overlap_another_on_its_screen(
+    two_screens: SqlAlchemyUnitOfWorkFactory, start: int, minutes: int
+) -> None:
+    _refused_as_overlap(two_screens, insert(shows).values(_on_screen(1, start, minutes)))
+    assert _shows_on(two_screens, 1) == [1]
+
+
+def test_a_show_cannot_be_moved_into_another_s_window(
+    two_screens: SqlAlchemyUnitOfWorkFactory,
+) -> None:
+    with two_screens.engine.begin() as connection:
+        connection.execute(insert(shows), _on_screen(1, 100, 60))
+        connection.execute(insert(shows), _on_screen(2, 50, 60))
+    # Later on the same screen, overlapping show 2 no longer; then onto screen 1 from screen 2.
+    later = _on_screen(1, 99, 60)
+    _refused_as_overlap(
+        two_screens,
+        update(shows)
+        .where(shows.c.id == 2)
+        .values(timing=later["timing"], occupied_until=later["occupied_until"]),
+    )
+    _refused_as_overlap(two_screens, update(shows).where(shows.c.id == 3).values(screen_id=1))
+    _refused_as_overlap(
+        two_screens,
+        update(shows).where(shows.c.id == 1).values(occupied_until=START + timedelta(minutes=101)),
+    )
+    assert (_shows_on(two_screens, 1), _shows_on(two_screens, 2)) == ([1, 2], [3])
+
+
+def test_windows_may_meet_end_to_start(two_screens: SqlAlchemyUnitOfWorkFactory) -> None:
+    with two_screens.engine.begin() as connection:
+        connection.execute(insert(shows), _on_screen(1, 100, 60))
+        connection.execute(insert(shows), _on_screen(1, -60, 60))
+    assert _shows_on(two_screens, 1) == [1, 2, 3]
+
+
+def test_shows_on_different_screens_may_overlap(two_screens: SqlAlchemyUnitOfWorkFactory) -> None:
+    with two_screens.engine.begin() as connection:
+        connection.execute(insert(shows), _on_screen(2, 0, 100))
+        # Shows on no screen occupy none.
+        connection.execute(insert(shows), {**SHOW, "cinema_id": 1})
+    assert _shows_on(two_screens, 2) == [2]
+
+
+def test_a_cancelled_show_leaves_its_window_free(
+    two_screens: SqlAlchemyUnitOfWorkFactory,
+) -> None:
+    with two_screens.engine.begin() as connection:
+        connection.execute(insert(shows), _on_screen(1, 30, 100, status="cancelled"))
+        connection.execute(update(shows).where(shows.c.id == 1).values(status="cancelled"))
+        connection.execute(insert(shows), _on_screen(1, 0, 100))
+    assert _shows_on(two_screens, 1) == [1, 2, 3]
+    # Show 1 cannot be scheduled again over show 3, nor can show 2.
+    for cancelled in (1, 2):
+        _refused_as_overlap(
+            two_screens, update(shows).where(shows.c.id == cancelled).values(status="scheduled")
+        )

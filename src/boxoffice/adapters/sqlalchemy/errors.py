@@ -6,7 +6,13 @@ import sqlite3
 
 from sqlalchemy import exc
 
-from boxoffice.adapters.sqlalchemy.tables import EMAIL_INDEX, IDEMPOTENCY_KEY, ONE_ACTIVE_HOLD
+from boxoffice.adapters.sqlalchemy.tables import (
+    EMAIL_INDEX,
+    IDEMPOTENCY_KEY,
+    ONE_ACTIVE_HOLD,
+    SCREEN_OVERLAP,
+    SCREEN_WINDOW_EXCLUSION,
+)
 from boxoffice.domain.errors import (
     AlreadyHolding,
     BoxofficeError,
@@ -18,6 +24,7 @@ from boxoffice.domain.errors import (
 
 _PG_UNIQUE_VIOLATION = "23505"
 _PG_FOREIGN_KEY_VIOLATION = "23503"
+_PG_EXCLUSION_VIOLATION = "23P01"
 
 
 class MissingReference(StorageError):
@@ -25,6 +32,15 @@ class MissingReference(StorageError):
 
     def __init__(self) -> None:
         super().__init__("a referenced row does not exist")
+
+
+class ScheduleGuardViolated(StorageError):
+    """Two scheduled shows would overlap on one screen. The domain refuses these itself, under a
+    lock: reaching the database's guard means a bug let one through.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("two scheduled shows would overlap on one screen")
 
 
 def translate(error: exc.SQLAlchemyError) -> BoxofficeError:
@@ -50,9 +66,14 @@ def _integrity(orig: BaseException | None) -> BoxofficeError:
             orig
         ):
             return IdempotencyKeyInFlight()
+        # The overlap triggers' RAISE(ABORT, ...) message (tables.SCREEN_OVERLAP_TRIGGERS).
+        if orig.sqlite_errorname == "SQLITE_CONSTRAINT_TRIGGER" and str(orig) == SCREEN_OVERLAP:
+            return ScheduleGuardViolated()
         # SQLite names a unique index's columns, not the index.
         if orig.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE" and "holds.user_id" in str(orig):
             return AlreadyHolding()
+    elif sqlstate == _PG_EXCLUSION_VIOLATION and _pg_constraint(orig) == SCREEN_WINDOW_EXCLUSION:
+        return ScheduleGuardViolated()
     elif sqlstate == _PG_FOREIGN_KEY_VIOLATION:
         return MissingReference()
     elif sqlstate == _PG_UNIQUE_VIOLATION and _pg_constraint(orig) == EMAIL_INDEX:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -150,6 +150,7 @@ _SHOW_BY_ID = _SHOWS.where(shows.c.id == bindparam("id"))
 _SHOWS_PAGE = _page(_SHOWS)
 _MOVIE_SHOWS_PAGE = _page(_SHOWS, shows.c.movie_id == bindparam("movie_id"))
 _INSERT_SHOW = insert(shows)
+_MOVIE_DURATION = select(movies.c.duration).where(movies.c.id == bindparam("id"))
 # The parameters' keys name the columns to SET.
 _UPDATE_SHOW = update(shows).where(shows.c.id == bindparam("show_id"))
 _INVENTORY = _SHOW_BY_ID.add_columns(shows.c.seat_codes)
@@ -178,6 +179,11 @@ class SqlAlchemyShowRepository:
 
     def add(self, show: Show) -> Show:
         plan = show.seat_map
+        # ends_at is timing plus the movie's running time, which Show does not carry.
+        duration = self._sql.first(_MOVIE_DURATION, {"id": show.movie_id})
+        if duration is None:
+            raise NotFound("movie", show.movie_id)
+        ends_at = show.timing + timedelta(minutes=duration[0])
         try:
             show_id = self._sql.insert(
                 _INSERT_SHOW,
@@ -190,6 +196,7 @@ class SqlAlchemyShowRepository:
                     "seat_map": None if plan is None else _seat_map_text(plan),
                     "seat_codes": None if plan is None else SeatingChart.empty(plan).codes,
                     "held_seats": show.held_seats,
+                    "ends_at": ends_at,
                 },
             )
         except MissingReference:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     func,
 )
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
 # SQLite makes only INTEGER PRIMARY KEY an alias of its auto-assigned rowid.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -117,7 +118,38 @@ movies = Table(
     Column("title", Text, nullable=False),
     Column("genre", Text, nullable=False),
     Column("duration", Integer, nullable=False),
+    # NULL for movies added before movies had owners: nobody knows whose they are.
+    Column("owner_id", Id, ForeignKey("users.id"), nullable=True),
     CheckConstraint("duration > 0", name="duration_positive"),
+)
+
+cinemas = Table(
+    "cinemas",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("owner_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    # An IANA name, such as "Europe/Paris": where the cinema's local times are read.
+    Column("time_zone", Text, nullable=False),
+    # Minutes a screen stays closed after a show ends, for cleaning.
+    Column("gap_minutes", Integer, nullable=False),
+    CheckConstraint("gap_minutes BETWEEN 0 AND 240", name="gap_minutes_range"),
+    # An owner's cinemas, page by page.
+    Index("ix_cinemas_owner_id_id", "owner_id", "id"),
+)
+
+screens = Table(
+    "screens",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("cinema_id", Id, ForeignKey("cinemas.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    # The screen's seat map as JSON, as the adapter writes it.
+    Column("layout", Text, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    CheckConstraint("capacity > 0", name="capacity_positive"),
+    # A cinema's screens, page by page.
+    Index("ix_screens_cinema_id_id", "cinema_id", "id"),
 )
 
 shows = Table(
@@ -134,13 +166,48 @@ shows = Table(
     Column("seat_map", Text, nullable=True),
     Column("seat_codes", Text, nullable=True),
     Column("held_seats", Integer, nullable=False, server_default="0"),
+    Column("status", Text, nullable=False, server_default="scheduled"),
+    # Both NULL for shows scheduled before cinemas existed, which occupy no screen.
+    Column("screen_id", Id, ForeignKey("screens.id"), nullable=True),
+    Column("cinema_id", Id, ForeignKey("cinemas.id"), nullable=True),
+    # timing plus the movie's duration. The migration adds it to SQLite with a default of ''
+    # (SQLite adds a NOT NULL column only with a default); the adapter always writes it.
+    Column("ends_at", UtcDateTime, nullable=False),
+    # ends_at plus the cinema's cleaning gap: the screen is taken over [timing, occupied_until).
+    Column("occupied_until", UtcDateTime, nullable=True),
     CheckConstraint("capacity > 0", name="capacity_positive"),
     CheckConstraint(
         "available_seats >= 0 AND available_seats <= capacity", name="available_within_capacity"
     ),
+    CheckConstraint("status IN ('scheduled', 'cancelled')", name="status"),
+    CheckConstraint(
+        "(screen_id IS NULL) = (occupied_until IS NULL)", name="occupied_iff_on_screen"
+    ),
     # Shows of one movie, page by page.
     Index("ix_shows_movie_id_id", "movie_id", "id"),
     Index("ix_shows_owner_id", "owner_id"),
+    # Shows of a cinema, of a screen, and of everywhere, by time; the screen's also serves the
+    # overlap guard's search.
+    Index("ix_shows_cinema_id_timing_id", "cinema_id", "timing", "id"),
+    Index("ix_shows_screen_id_timing_id", "screen_id", "timing", "id"),
+    Index("ix_shows_timing_id", "timing", "id"),
+)
+# No two scheduled shows on one screen overlap: the domain decides this under a lock, and the
+# database refuses what slips past it. PostgreSQL has this exclusion constraint (btree_gist
+# gives bigint's = to GiST; '[)' lets one show begin as the previous one's window ends). SQLite
+# has none: the migration creates triggers that raise SCREEN_OVERLAP instead. errors.py turns
+# either into ScheduleGuardViolated.
+SCREEN_WINDOW_EXCLUSION = "ex_shows_screen_id_window"
+SCREEN_OVERLAP = "shows_overlap_on_screen"
+SCREEN_OVERLAP_TRIGGERS = ("shows_no_overlap_on_insert", "shows_no_overlap_on_update")
+shows.append_constraint(
+    ExcludeConstraint(
+        (shows.c.screen_id, "="),
+        (func.tstzrange(shows.c.timing, shows.c.occupied_until, "[)"), "&&"),
+        name=SCREEN_WINDOW_EXCLUSION,
+        using="gist",
+        where="status = 'scheduled' AND screen_id IS NOT NULL",
+    )
 )
 
 bookings = Table(
@@ -155,8 +222,11 @@ bookings = Table(
     Column("cancelled_at", UtcDateTime, nullable=True),
     # The seats of a seated show's booking, comma-separated in map order; NULL otherwise.
     Column("seats", Text, nullable=True),
+    # Why a cancelled booking was cancelled; NULL while active.
+    Column("cancel_reason", Text, nullable=True),
     CheckConstraint("num_seats > 0", name="num_seats_positive"),
     CheckConstraint("status IN ('active', 'cancelled')", name="status"),
+    CheckConstraint("cancel_reason IN ('by_user', 'show_cancelled')", name="cancel_reason"),
     CheckConstraint(
         "(status = 'active' AND cancelled_at IS NULL)"
         " OR (status = 'cancelled' AND cancelled_at IS NOT NULL)",
