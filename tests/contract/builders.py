@@ -27,11 +27,14 @@ def movie(title: str = "Metropolis") -> Movie:
 
 
 def show(movie_id: int, owner_id: int, seats: int = 10, timing: datetime | None = None) -> Show:
+    start = timing or START + timedelta(days=1)
     return Show(
         id=UNSAVED,
         movie_id=movie_id,
         owner_id=owner_id,
-        timing=timing or START + timedelta(days=1),
+        timing=start,
+        # The running time of movie() above.
+        ends_at=start + timedelta(minutes=153),
         capacity=seats,
         available_seats=seats,
     )

@@ -198,7 +198,8 @@ def test_a_listing_shows_each_show_as_it_is_now(api: Api, owner: str, user: str)
 
 
 def test_equal_instants_are_listed_at_their_own_offsets() -> None:
-    at_home = Show(1, 1, 1, datetime(2030, 2, 1, 19, 30, tzinfo=UTC), 20, 20)
+    starts = datetime(2030, 2, 1, 19, 30, tzinfo=UTC)
+    at_home = Show(1, 1, 1, starts, starts + timedelta(hours=2), 20, 20)
     in_berlin = attrs.evolve(
         at_home, timing=at_home.timing.astimezone(timezone(timedelta(hours=2)))
     )

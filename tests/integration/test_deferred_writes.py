@@ -19,6 +19,7 @@ from boxoffice.adapters.sqlalchemy.tables import idempotency_keys, movies, shows
 from boxoffice.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from boxoffice.domain.errors import BoxofficeError, IdempotencyKeyInFlight
 from boxoffice.domain.model import Booking, IdempotencyRecord, Show
+from boxoffice.domain.queries import ShowQuery
 from tests.contract import builders
 from tests.databases import postgres_store, require_postgres_url
 from tests.fakes import START
@@ -204,7 +205,7 @@ def test_a_twin_storing_the_same_key_meanwhile_fails_its_commit_as_in_flight() -
         outcome: list[BaseException | None] = []
         with factory() as first:
             first.idempotency_keys.put(record)
-            first.shows.list(movie_id=None, after=None, limit=1)  # sends the put
+            first.shows.list(ShowQuery(), after=None, limit=1)  # sends the put
             twin = threading.Thread(target=lambda: outcome.append(commit_put(factory, record)))
             twin.start()
             wait_until_blocked(factory)

@@ -26,6 +26,7 @@ from boxoffice.adapters.sqlalchemy.tables import (
 )
 from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.ports import UnitOfWork
+from boxoffice.domain.queries import ShowCursor, ShowQuery
 from tests.contract import builders
 from tests.fakes import START
 
@@ -137,11 +138,13 @@ LOOKUPS: dict[str, tuple[Lookup, str]] = {
     "show locked": (lambda uow, user, movie, show: uow.inventories.lock(show), PRIMARY_KEY),
     "show's inventory": (lambda uow, user, movie, show: uow.inventories.get(show), PRIMARY_KEY),
     "shows page": (
-        lambda uow, user, movie, show: uow.shows.list(movie_id=None, after=3, limit=5),
+        lambda uow, user, movie, show: uow.shows.list(ShowQuery(), after=ShowCursor(3), limit=5),
         PRIMARY_KEY,
     ),
     "a movie's shows": (
-        lambda uow, user, movie, show: uow.shows.list(movie_id=movie, after=3, limit=5),
+        lambda uow, user, movie, show: uow.shows.list(
+            ShowQuery(movie_id=movie), after=ShowCursor(3), limit=5
+        ),
         "ix_shows_movie_id_id",
     ),
     "booking by id": (lambda uow, user, movie, show: uow.bookings.get(1), PRIMARY_KEY),

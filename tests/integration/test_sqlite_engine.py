@@ -22,6 +22,7 @@ from boxoffice.adapters.sqlalchemy.views import _interned_show
 from boxoffice.domain.errors import StorageError
 from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.model import Role
+from boxoffice.domain.queries import ShowQuery
 from boxoffice.domain.seating import SeatMap
 from boxoffice.entrypoints.http import encoding, shapes
 from boxoffice.errors import ConfigurationError
@@ -243,7 +244,7 @@ def test_two_files_list_their_own_shows_under_the_same_ids(tmp_path: Path) -> No
                 builders.stored_show(uow, seats=seats)
                 uow.commit()
             with factory(read_only=True) as uow:
-                listed.append(uow.shows.list(movie_id=None, after=None, limit=10))
+                listed.append(uow.shows.list(ShowQuery(), after=None, limit=10))
     assert [[show.capacity for show in page] for page in listed] == [[10], [20]]
     assert listed[0][0].id == listed[1][0].id
 
@@ -262,7 +263,7 @@ def test_seated_shows_are_listed_without_being_kept(factory: SqlAlchemyUnitOfWor
 
     for _ in range(3):
         with factory(read_only=True) as uow:
-            assert uow.shows.list(movie_id=None, after=None, limit=10) == [seated]
+            assert uow.shows.list(ShowQuery(), after=None, limit=10) == [seated]
         assert (
             orjson.loads(encoding.show(shapes.Show.of(seated)))["available_seats"]
             == seated.available_seats

@@ -7,9 +7,8 @@ time per dialect and reuses it, so a call costs little more than the driver's ow
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -32,14 +31,21 @@ from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.tables import (
     audit_events,
     bookings,
+    cinemas,
     holds,
     idempotency_keys,
     login_failures,
     movies,
+    screens,
     shows,
     users,
 )
-from boxoffice.adapters.sqlalchemy.views import listed_show, show_from_row
+from boxoffice.adapters.sqlalchemy.views import (
+    listed_show,
+    seat_map_of,
+    seat_map_text,
+    show_from_row,
+)
 from boxoffice.domain.errors import NotFound, StorageError
 from boxoffice.domain.inventory import ShowInventory
 from boxoffice.domain.model import (
@@ -47,15 +53,22 @@ from boxoffice.domain.model import (
     AuditEvent,
     Booking,
     BookingStatus,
+    CancelReason,
+    Cinema,
     Hold,
     HoldStatus,
     IdempotencyRecord,
     Movie,
     Role,
+    Screen,
     Show,
+    ShowStatus,
     User,
 )
-from boxoffice.domain.seating import SeatingChart, SeatMap
+from boxoffice.domain.queries import ShowCursor, ShowQuery
+from boxoffice.domain.rules import MAX_DURATION_MINUTES
+from boxoffice.domain.schedule import MAX_GAP_MINUTES
+from boxoffice.domain.seating import SeatingChart
 
 
 def _in_field_order(table: Table, entity: type) -> Select[Any]:
@@ -118,8 +131,10 @@ class SqlAlchemyUserRepository:
 
 _MOVIES = _in_field_order(movies, Movie)
 _MOVIE_BY_ID = _MOVIES.where(movies.c.id == bindparam("id"))
+_MOVIE_FOR_UPDATE = _MOVIE_BY_ID.with_for_update()
 _MOVIES_PAGE = _page(_MOVIES)
 _INSERT_MOVIE = insert(movies)
+_UPDATE_MOVIE = update(movies).where(movies.c.id == bindparam("movie_id"))
 
 
 def _movie(row: Sequence[Any]) -> Movie:
@@ -132,13 +147,34 @@ class SqlAlchemyMovieRepository:
 
     def add(self, movie: Movie) -> Movie:
         movie_id = self._sql.insert(
-            _INSERT_MOVIE, {"title": movie.title, "genre": movie.genre, "duration": movie.duration}
+            _INSERT_MOVIE,
+            {
+                "title": movie.title,
+                "genre": movie.genre,
+                "duration": movie.duration,
+                "owner_id": movie.owner_id,
+            },
         )
         return attrs.evolve(movie, id=movie_id)
 
     def get(self, movie_id: int) -> Movie | None:
         row = self._sql.first(_MOVIE_BY_ID, {"id": movie_id})
         return None if row is None else _movie(row)
+
+    def lock(self, movie_id: int) -> Movie | None:
+        row = self._sql.first(_MOVIE_FOR_UPDATE, {"id": movie_id})
+        return None if row is None else _movie(row)
+
+    def save(self, movie: Movie) -> None:
+        self._sql.write(
+            _UPDATE_MOVIE,
+            {
+                "movie_id": movie.id,
+                "title": movie.title,
+                "genre": movie.genre,
+                "duration": movie.duration,
+            },
+        )
 
     def list(self, *, after: int | None, limit: int) -> list[Movie]:
         rows = self._sql.all(_MOVIES_PAGE, {"after": after or 0, "limit": limit})
@@ -147,22 +183,52 @@ class SqlAlchemyMovieRepository:
 
 _SHOWS = _in_field_order(shows, Show)
 _SHOW_BY_ID = _SHOWS.where(shows.c.id == bindparam("id"))
-_SHOWS_PAGE = _page(_SHOWS)
-_MOVIE_SHOWS_PAGE = _page(_SHOWS, shows.c.movie_id == bindparam("movie_id"))
 _INSERT_SHOW = insert(shows)
-_MOVIE_DURATION = select(movies.c.duration).where(movies.c.id == bindparam("id"))
+_SCHEDULED = shows.c.status == ShowStatus.SCHEDULED.value
+# The longest window a show can have: a show overlapping [start, end) begins after start less
+# this, which bounds the index range a search of a screen reads.
+_LONGEST_WINDOW = timedelta(minutes=MAX_DURATION_MINUTES + MAX_GAP_MINUTES)
+_ON_SCREEN = _SHOWS.where(
+    shows.c.screen_id == bindparam("screen_id"),
+    shows.c.timing >= bindparam("earliest"),
+    shows.c.timing < bindparam("end"),
+    shows.c.occupied_until > bindparam("start"),
+    _SCHEDULED,
+).order_by(shows.c.timing, shows.c.id)
+_UPCOMING_OF_MOVIE = _SHOWS.where(
+    shows.c.movie_id == bindparam("movie_id"), shows.c.timing > bindparam("now"), _SCHEDULED
+).order_by(shows.c.id)
+# The filters a listing may combine, each compared with the parameter of its name.
+_SHOW_FILTERS = ("movie_id", "cinema_id", "screen_id")
+
+
+@functools.cache
+def _shows_listing(filters: tuple[str, ...], by_timing: bool, status: bool) -> Executable:
+    """The listing for one combination of filters: compiled once, like every statement."""
+    conditions = [shows.c[name] == bindparam(name) for name in filters]
+    if status:
+        conditions.append(shows.c.status == bindparam("status"))
+    if not by_timing:
+        return _page(_SHOWS, *conditions)
+    conditions += [
+        shows.c.timing >= bindparam("starts_from"),
+        shows.c.timing < bindparam("starts_before"),
+        # Keyset: after the previous page's last (timing, id).
+        (shows.c.timing > bindparam("after_timing"))
+        | ((shows.c.timing == bindparam("after_timing")) & (shows.c.id > bindparam("after"))),
+    ]
+    return _SHOWS.where(*conditions).order_by(shows.c.timing, shows.c.id).limit(bindparam("limit"))
+
+
+# Bounds that admit every show: a listing by time with one bound given takes this as the other.
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 # The parameters' keys name the columns to SET.
 _UPDATE_SHOW = update(shows).where(shows.c.id == bindparam("show_id"))
 _INVENTORY = _SHOW_BY_ID.add_columns(shows.c.seat_codes)
 # PostgreSQL locks the row until the transaction ends. SQLite renders no FOR UPDATE: its write
 # transactions began with BEGIN IMMEDIATE and already hold the database's write lock.
 _INVENTORY_FOR_UPDATE = _INVENTORY.with_for_update()
-
-
-def _seat_map_text(plan: SeatMap) -> str:
-    rows = [{"label": row.label, "seats": row.seats} for row in plan.rows]
-    blocked = sorted(plan.blocked, key=plan.positions.__getitem__)
-    return json.dumps({"rows": rows, "blocked": blocked}, separators=(",", ":"))
 
 
 def _seats_text(seats: tuple[str, ...]) -> str | None:
@@ -179,11 +245,6 @@ class SqlAlchemyShowRepository:
 
     def add(self, show: Show) -> Show:
         plan = show.seat_map
-        # ends_at is timing plus the movie's running time, which Show does not carry.
-        duration = self._sql.first(_MOVIE_DURATION, {"id": show.movie_id})
-        if duration is None:
-            raise NotFound("movie", show.movie_id)
-        ends_at = show.timing + timedelta(minutes=duration[0])
         try:
             show_id = self._sql.insert(
                 _INSERT_SHOW,
@@ -191,16 +252,21 @@ class SqlAlchemyShowRepository:
                     "movie_id": show.movie_id,
                     "owner_id": show.owner_id,
                     "timing": show.timing,
+                    "ends_at": show.ends_at,
                     "capacity": show.capacity,
                     "available_seats": show.available_seats,
-                    "seat_map": None if plan is None else _seat_map_text(plan),
+                    "seat_map": None if plan is None else seat_map_text(plan),
                     "seat_codes": None if plan is None else SeatingChart.empty(plan).codes,
                     "held_seats": show.held_seats,
-                    "ends_at": ends_at,
+                    "status": show.status.value,
+                    "screen_id": show.screen_id,
+                    "cinema_id": show.cinema_id,
+                    "occupied_until": show.occupied_until,
                 },
             )
         except MissingReference:
-            # AddShow found the movie in this transaction, so the owner is what is missing.
+            # The use case found the movie (and screen) in this transaction, so the owner is
+            # what is missing.
             raise NotFound("user", show.owner_id) from None
         return attrs.evolve(show, id=show_id)
 
@@ -208,16 +274,35 @@ class SqlAlchemyShowRepository:
         row = self._sql.first(_SHOW_BY_ID, {"id": show_id})
         return None if row is None else show_from_row(row)
 
-    def list(self, *, movie_id: int | None, after: int | None, limit: int) -> list[Show]:
-        if movie_id is None:
-            return self._sql.all_built(
-                _SHOWS_PAGE, {"after": after or 0, "limit": limit}, listed_show
-            )
-        return self._sql.all_built(
-            _MOVIE_SHOWS_PAGE,
-            {"movie_id": movie_id, "after": after or 0, "limit": limit},
-            listed_show,
-        )
+    def on_screen(self, screen_id: int, start: datetime, end: datetime) -> list[Show]:
+        parameters = {
+            "screen_id": screen_id,
+            "earliest": start - _LONGEST_WINDOW,
+            "start": start,
+            "end": end,
+        }
+        return [show_from_row(row) for row in self._sql.all(_ON_SCREEN, parameters)]
+
+    def upcoming_of_movie(self, movie_id: int, now: datetime) -> list[Show]:
+        rows = self._sql.all(_UPCOMING_OF_MOVIE, {"movie_id": movie_id, "now": now})
+        return [show_from_row(row) for row in rows]
+
+    def list(self, query: ShowQuery, *, after: ShowCursor | None, limit: int) -> list[Show]:
+        filters = tuple(name for name in _SHOW_FILTERS if getattr(query, name) is not None)
+        parameters: dict[str, Any] = {name: getattr(query, name) for name in filters}
+        parameters["limit"] = limit
+        if query.status is not None:
+            parameters["status"] = query.status.value
+        if query.by_timing:
+            parameters["starts_from"] = query.starts_from or _EARLIEST
+            parameters["starts_before"] = query.starts_before or _LATEST
+            # Before every show: the first page.
+            parameters["after_timing"] = _EARLIEST if after is None else after.timing
+            parameters["after"] = 0 if after is None else after.id
+        else:
+            parameters["after"] = 0 if after is None else after.id
+        statement = _shows_listing(filters, query.by_timing, query.status is not None)
+        return self._sql.all_built(statement, parameters, listed_show)
 
 
 class SqlAlchemyShowInventoryRepository:
@@ -257,6 +342,15 @@ class SqlAlchemyShowInventoryRepository:
         }
         if inventory.chart is not None and inventory.chart_changed:
             changes["seat_codes"] = inventory.chart.codes
+        # A booking changes none of these: its UPDATE stays as small as it was.
+        if inventory.schedule_changed:
+            changes.update(
+                timing=show.timing,
+                ends_at=show.ends_at,
+                occupied_until=show.occupied_until,
+                capacity=show.capacity,
+                status=show.status.value,
+            )
         self._sql.write(_UPDATE_SHOW, changes)
         # Ended holds first: a user whose lapsed hold was settled may hold again in the same
         # unit of work, and one active hold per user and show is all the store accepts.
@@ -267,16 +361,113 @@ class SqlAlchemyShowInventoryRepository:
         inventory.saved()
 
 
+_CINEMAS = _in_field_order(cinemas, Cinema)
+_CINEMA_BY_ID = _CINEMAS.where(cinemas.c.id == bindparam("id"))
+_CINEMAS_PAGE = _page(_CINEMAS)
+_INSERT_CINEMA = insert(cinemas)
+
+
+class SqlAlchemyCinemaRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def add(self, cinema: Cinema) -> Cinema:
+        try:
+            cinema_id = self._sql.insert(
+                _INSERT_CINEMA,
+                {
+                    "owner_id": cinema.owner_id,
+                    "name": cinema.name,
+                    "time_zone": cinema.time_zone,
+                    "gap_minutes": cinema.gap_minutes,
+                },
+            )
+        except MissingReference:
+            raise NotFound("user", cinema.owner_id) from None
+        return attrs.evolve(cinema, id=cinema_id)
+
+    def get(self, cinema_id: int) -> Cinema | None:
+        row = self._sql.first(_CINEMA_BY_ID, {"id": cinema_id})
+        return None if row is None else Cinema(*row)
+
+    def list(self, *, after: int | None, limit: int) -> list[Cinema]:
+        rows = self._sql.all(_CINEMAS_PAGE, {"after": after or 0, "limit": limit})
+        return [Cinema(*row) for row in rows]
+
+
+_SCREENS = select(screens.c.id, screens.c.cinema_id, screens.c.name, screens.c.layout)
+_SCREEN_BY_ID = _SCREENS.where(screens.c.id == bindparam("id"))
+# PostgreSQL locks the row until the transaction ends; SQLite's write transaction already
+# holds the database's write lock.
+_SCREEN_FOR_UPDATE = _SCREEN_BY_ID.with_for_update()
+_CINEMA_SCREENS_PAGE = _page(_SCREENS, screens.c.cinema_id == bindparam("cinema_id"))
+_INSERT_SCREEN = insert(screens)
+_UPDATE_SCREEN = update(screens).where(screens.c.id == bindparam("screen_id"))
+
+
+def _screen(row: Sequence[Any]) -> Screen:
+    screen_id, cinema_id, name, layout = row
+    return Screen(screen_id, cinema_id, name, seat_map_of(layout))
+
+
+class SqlAlchemyScreenRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def add(self, screen: Screen) -> Screen:
+        try:
+            screen_id = self._sql.insert(
+                _INSERT_SCREEN,
+                {
+                    "cinema_id": screen.cinema_id,
+                    "name": screen.name,
+                    "layout": seat_map_text(screen.layout),
+                    "capacity": screen.capacity,
+                },
+            )
+        except MissingReference:
+            raise NotFound("cinema", screen.cinema_id) from None
+        return attrs.evolve(screen, id=screen_id)
+
+    def get(self, screen_id: int) -> Screen | None:
+        row = self._sql.first(_SCREEN_BY_ID, {"id": screen_id})
+        return None if row is None else _screen(row)
+
+    def lock(self, screen_id: int) -> Screen | None:
+        row = self._sql.first(_SCREEN_FOR_UPDATE, {"id": screen_id})
+        return None if row is None else _screen(row)
+
+    def save(self, screen: Screen) -> None:
+        self._sql.write(
+            _UPDATE_SCREEN,
+            {
+                "screen_id": screen.id,
+                "name": screen.name,
+                "layout": seat_map_text(screen.layout),
+                "capacity": screen.capacity,
+            },
+        )
+
+    def list(self, cinema_id: int, *, after: int | None, limit: int) -> list[Screen]:
+        rows = self._sql.all(
+            _CINEMA_SCREENS_PAGE, {"cinema_id": cinema_id, "after": after or 0, "limit": limit}
+        )
+        return [_screen(row) for row in rows]
+
+
 _BOOKINGS = _in_field_order(bookings, Booking)
 _BOOKING_BY_ID = _BOOKINGS.where(bookings.c.id == bindparam("id"))
 _USER_BOOKINGS_PAGE = _page(_BOOKINGS, bookings.c.user_id == bindparam("user_id"))
 _SHOW_BOOKINGS_PAGE = _page(_BOOKINGS, bookings.c.show_id == bindparam("show_id"))
+_ACTIVE_SHOW_BOOKINGS = _BOOKINGS.where(
+    bookings.c.show_id == bindparam("show_id"), bookings.c.status == BookingStatus.ACTIVE.value
+).order_by(bookings.c.id)
 _INSERT_BOOKING = insert(bookings)
 _UPDATE_BOOKING = update(bookings).where(bookings.c.id == bindparam("booking_id"))
 
 
 def _booking(row: Sequence[Any]) -> Booking:
-    booking_id, user_id, show_id, num_seats, status, created_at, cancelled_at, seats = row
+    booking_id, user_id, show_id, num_seats, status, created_at, cancelled_at, seats, reason = row
     return Booking(
         booking_id,
         user_id,
@@ -286,6 +477,7 @@ def _booking(row: Sequence[Any]) -> Booking:
         created_at,
         cancelled_at,
         _seats(seats),
+        None if reason is None else CancelReason(reason),
     )
 
 
@@ -309,6 +501,7 @@ class SqlAlchemyBookingRepository:
                 "created_at": booking.created_at,
                 "cancelled_at": booking.cancelled_at,
                 "seats": _seats_text(booking.seats),
+                "cancel_reason": _reason(booking),
             },
         )
 
@@ -323,6 +516,7 @@ class SqlAlchemyBookingRepository:
                 "booking_id": booking.id,
                 "status": booking.status.value,
                 "cancelled_at": booking.cancelled_at,
+                "cancel_reason": _reason(booking),
             },
         )
 
@@ -337,6 +531,13 @@ class SqlAlchemyBookingRepository:
             _SHOW_BOOKINGS_PAGE, {"show_id": show_id, "after": after or 0, "limit": limit}
         )
         return [_booking(row) for row in rows]
+
+    def active_for_show(self, show_id: int) -> list[Booking]:
+        return [_booking(row) for row in self._sql.all(_ACTIVE_SHOW_BOOKINGS, {"show_id": show_id})]
+
+
+def _reason(booking: Booking) -> str | None:
+    return None if booking.cancel_reason is None else booking.cancel_reason.value
 
 
 _HOLDS = _in_field_order(holds, Hold)

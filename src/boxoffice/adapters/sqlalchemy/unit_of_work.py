@@ -19,10 +19,12 @@ from boxoffice.adapters.sqlalchemy.errors import translate
 from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyAuditLog,
     SqlAlchemyBookingRepository,
+    SqlAlchemyCinemaRepository,
     SqlAlchemyHoldRepository,
     SqlAlchemyIdempotencyRepository,
     SqlAlchemyLoginAttemptRepository,
     SqlAlchemyMovieRepository,
+    SqlAlchemyScreenRepository,
     SqlAlchemyShowInventoryRepository,
     SqlAlchemyShowRepository,
     SqlAlchemyUserRepository,
@@ -102,6 +104,8 @@ class SqlAlchemyUnitOfWork:
         self._statements = statements
         self._users = SqlAlchemyUserRepository(statements)
         self._movies = SqlAlchemyMovieRepository(statements)
+        self._cinemas = SqlAlchemyCinemaRepository(statements)
+        self._screens = SqlAlchemyScreenRepository(statements)
         self._shows = SqlAlchemyShowRepository(statements)
         self._bookings = SqlAlchemyBookingRepository(statements)
         self._holds = SqlAlchemyHoldRepository(statements)
@@ -149,6 +153,14 @@ class SqlAlchemyUnitOfWork:
     @property
     def movies(self) -> SqlAlchemyMovieRepository:
         return self._movies
+
+    @property
+    def cinemas(self) -> SqlAlchemyCinemaRepository:
+        return self._cinemas
+
+    @property
+    def screens(self) -> SqlAlchemyScreenRepository:
+        return self._screens
 
     @property
     def shows(self) -> SqlAlchemyShowRepository:

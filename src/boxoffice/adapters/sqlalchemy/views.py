@@ -12,26 +12,69 @@ from collections.abc import Sequence
 from typing import Any
 
 from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement
-from boxoffice.domain.model import Show
+from boxoffice.domain.model import Show, ShowStatus
 from boxoffice.domain.seating import SeatMap, SeatRow
 
 # Where a show row holds its seat map's text.
-_SEAT_MAP_COLUMN = 6
+_SEAT_MAP_COLUMN = 7
 
 
 def show_from_row(row: Sequence[Any]) -> Show:
-    show_id, movie_id, owner_id, timing, capacity, available, seat_map, held = row
-    plan = None if seat_map is None else _seat_map(seat_map)
-    return Show(show_id, movie_id, owner_id, timing, capacity, available, plan, held)
+    (
+        show_id,
+        movie_id,
+        owner_id,
+        timing,
+        ends_at,
+        capacity,
+        available,
+        seat_map,
+        held,
+        status,
+        screen_id,
+        cinema_id,
+        occupied_until,
+    ) = row
+    return Show(
+        show_id,
+        movie_id,
+        owner_id,
+        timing,
+        ends_at,
+        capacity,
+        available,
+        None if seat_map is None else seat_map_of(seat_map),
+        held,
+        ShowStatus(status),
+        screen_id,
+        cinema_id,
+        occupied_until,
+    )
+
+
+def seat_map_text(plan: SeatMap) -> str:
+    """A seat map as stored: its rows, its blocked seats and its zones' seats, in map order."""
+    rows = [{"label": row.label, "seats": row.seats} for row in plan.rows]
+    stored: dict[str, Any] = {"rows": rows, "blocked": _in_order(plan, plan.blocked)}
+    if plan.zones:
+        stored["zones"] = {name: _in_order(plan, seats) for name, seats in plan.zones}
+    return json.dumps(stored, separators=(",", ":"))
+
+
+def _in_order(plan: SeatMap, seats: frozenset[str]) -> list[str]:
+    return sorted(seats, key=plan.positions.__getitem__)
 
 
 @functools.lru_cache(maxsize=1024)
-def _seat_map(text: str) -> SeatMap:
-    # Shows are read far more often than added: each distinct map is parsed once.
+def seat_map_of(text: str) -> SeatMap:
+    """A stored seat map. Shows are read far more often than added: each distinct map is
+    parsed once."""
     stored = json.loads(text)
+    zones = stored.get("zones", {})
     return SeatMap(
         tuple(SeatRow(row["label"], row["seats"]) for row in stored["rows"]),
         frozenset(stored["blocked"]),
+        tuple((name, frozenset(seats)) for name, seats in zones.items()),
     )
 
 
