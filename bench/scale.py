@@ -101,7 +101,10 @@ class Seeder:
     def grow(self, size: int) -> float:
         """Seeds both tables up to size rows each; returns the seconds it took."""
         started = time.perf_counter()
-        timing = literal(datetime.now(UTC) + timedelta(days=30), UtcDateTime())
+        starts = datetime.now(UTC) + timedelta(days=30)
+        timing = literal(starts, UtcDateTime())
+        # The movie runs 100 minutes (__init__).
+        ends_at = literal(starts + timedelta(minutes=100), UtcDateTime())
         created = literal(datetime.now(UTC), UtcDateTime())
         with self.engine.begin() as connection:
             if self.postgres:
@@ -112,13 +115,13 @@ class Seeder:
                 connection.exec_driver_sql("PRAGMA synchronous = OFF")
                 connection.exec_driver_sql("PRAGMA cache_size = -512000")
             n = numbers(self.shows, size)
-            columns = ("movie_id", "timing", "capacity", "available_seats", "owner_id")
             connection.execute(
                 insert(shows).from_select(
-                    columns,
+                    ("movie_id", "timing", "ends_at", "capacity", "available_seats", "owner_id"),
                     select(
                         literal(self.movie_id),
                         timing,
+                        ends_at,
                         literal(100),
                         literal(100),
                         literal(self.owner_id),

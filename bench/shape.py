@@ -97,7 +97,9 @@ def find_pgbench() -> str:
 def insert_shows(engine: sqlalchemy.Engine, count: int) -> list[int]:
     """Shows of SEATS seats each, a month ahead, of the one movie and owner seed() adds."""
     timing = datetime.now(UTC) + timedelta(days=30)
-    values = {"movie_id": 1, "owner_id": 1, "timing": timing, "capacity": SEATS}
+    # seed()'s movie runs 90 minutes.
+    ends_at = timing + timedelta(minutes=90)
+    values = {"movie_id": 1, "owner_id": 1, "timing": timing, "ends_at": ends_at, "capacity": SEATS}
     with engine.begin() as connection:
         added = connection.execute(
             shows.insert().returning(shows.c.id),

@@ -332,3 +332,36 @@ def test_shows_and_bookings_from_before_cinemas_are_scheduled_and_on_no_screen(
         ]
         assert connection.execute(select(movies.c.owner_id)).scalars().all() == [None]
         assert MigrationContext.configure(connection).get_current_revision() == head()
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_0006_downgrades_with_its_rows_in_place_and_upgrades_again(database_url: str) -> None:
+    from alembic import command
+
+    with connect(database_url) as connection:
+        for statement in (
+            "INSERT INTO users (name, email, password, role, created_at)"
+            " VALUES ('o', 'o@example.com', 'x', 'owner', '2026-01-01 00:00:00')",
+            "INSERT INTO movies (title, genre, duration, owner_id)"
+            " VALUES ('Alien', 'Sci-fi', 117, 1)",
+            "INSERT INTO shows (movie_id, timing, ends_at, capacity, available_seats, owner_id)"
+            " VALUES (1, '2030-01-01 20:00:00', '2030-01-01 21:57:00', 10, 8, 1)",
+            "INSERT INTO bookings (user_id, show_id, num_seats, status, created_at)"
+            " VALUES (1, 1, 2, 'active', '2026-01-01 00:00:00')",
+        ):
+            connection.exec_driver_sql(statement)
+        connection.commit()
+    command.downgrade(alembic_config(database_url), "0005")
+    with connect(database_url) as connection:
+        assert "cinemas" not in inspect(connection).get_table_names()
+        columns = {c["name"] for c in inspect(connection).get_columns("shows")}
+        assert not columns & {"status", "screen_id", "cinema_id", "ends_at", "occupied_until"}
+        assert connection.exec_driver_sql("SELECT num_seats FROM bookings").scalars().all() == [2]
+    upgrade(database_url)
+    with connect(database_url) as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert _constraint_names(connection) == _declared_constraint_names(connection)
+        assert _overlap_guards(connection) == _declared_overlap_guards(connection)
+        assert connection.exec_driver_sql("SELECT status FROM shows").scalars().all() == [
+            "scheduled"
+        ]

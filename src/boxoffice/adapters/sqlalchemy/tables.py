@@ -167,7 +167,7 @@ shows = Table(
     Column("seat_codes", Text, nullable=True),
     Column("held_seats", Integer, nullable=False, server_default="0"),
     Column("status", Text, nullable=False, server_default="scheduled"),
-    # Both NULL for shows scheduled before cinemas existed, which occupy no screen.
+    # Both NULL for a show on no screen, as every show from before migration 0006 is.
     Column("screen_id", Id, ForeignKey("screens.id"), nullable=True),
     Column("cinema_id", Id, ForeignKey("cinemas.id"), nullable=True),
     # timing plus the movie's duration. The migration adds it to SQLite with a default of ''
