@@ -147,6 +147,34 @@ LOOKUPS: dict[str, tuple[Lookup, str]] = {
         ),
         "ix_shows_movie_id_id",
     ),
+    "a screen's shows in a window": (
+        lambda uow, user, movie, show: uow.shows.on_screen(1, START, START + timedelta(days=1)),
+        "ix_shows_screen_id_timing_id",
+    ),
+    "a cinema's shows by time": (
+        lambda uow, user, movie, show: uow.shows.list(
+            ShowQuery(cinema_id=1, starts_from=START, starts_before=START + timedelta(days=1)),
+            after=None,
+            limit=5,
+        ),
+        "ix_shows_cinema_id_timing_id",
+    ),
+    "shows by time": (
+        lambda uow, user, movie, show: uow.shows.list(
+            ShowQuery(starts_from=START, starts_before=START + timedelta(days=1)),
+            after=ShowCursor(3, START),
+            limit=5,
+        ),
+        "ix_shows_timing_id",
+    ),
+    "a movie's upcoming shows": (
+        lambda uow, user, movie, show: uow.shows.upcoming_of_movie(movie, START),
+        "ix_shows_movie_id_id",
+    ),
+    "a show's active bookings": (
+        lambda uow, user, movie, show: uow.bookings.active_for_show(show),
+        "ix_bookings_show_id",
+    ),
     "booking by id": (lambda uow, user, movie, show: uow.bookings.get(1), PRIMARY_KEY),
     "hold by id": (lambda uow, user, movie, show: uow.holds.get(1), PRIMARY_KEY),
     "a show's active holds": (
