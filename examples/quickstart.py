@@ -1,22 +1,38 @@
 """The README's library example, run as-is by CI from a freshly installed wheel."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, time, timedelta
 
 import boxoffice
 
 app = boxoffice.bootstrap()  # in memory; bootstrap("sqlite:///cinema.db") persists
 app.sign_up(name="Ada", email="ada@example.com", password="correct horse", role="owner")
 owner = app.authenticate(app.log_in(email="ada@example.com", password="correct horse"))
+rex = app.add_cinema(owner, name="Rex", time_zone="Europe/Berlin", gap_minutes=20)
+layout = boxoffice.SeatMap.build(
+    [("A", 10), ("B", 10), ("C", 12)], blocked=["A1"], zones={"premium": ["C3-C10"]}
+)
+hall = app.add_screen(owner, rex.id, name="Hall 1", layout=layout)
 movie = app.add_movie(owner, title="Alien", genre="Sci-fi", duration=117)
-show = app.add_show(
+monday = date.today() + timedelta(days=7 - date.today().weekday())  # next Monday
+week = app.schedule_series(
     owner,
     movie_id=movie.id,
-    timing=datetime.now(UTC) + timedelta(days=7),
-    available_seats=120,
+    screen_id=hall.id,
+    first_day=monday,
+    last_day=monday + timedelta(days=6),
+    times=[time(17, 0), time(20, 30)],  # local to the cinema, whatever the season
 )
 
 app.sign_up(name="Bob", email="bob@example.com", password="popcorn please")
 bob = app.authenticate(app.log_in(email="bob@example.com", password="popcorn please"))
-booking = app.book_seats(bob, show_id=show.id, num_seats=2)
-print(booking.id, booking.num_seats, app.get_show(show.id).available_seats)  # 1 2 118
-assert [b.id for b in app.list_bookings(bob)] == [booking.id]
+seats = app.book_seats(bob, show_id=week[0].id, seats=["C5", "C6"])
+other = app.book_seats(bob, show_id=week[2].id, num_seats=2, idempotency_key="order-2")
+app.update_show(owner, week[0].id, timing=week[0].timing - timedelta(hours=1))  # keeps seats
+try:
+    app.update_show(owner, week[1].id, timing=week[0].timing)  # the moved show is in the way
+except boxoffice.ScheduleConflict as conflict:
+    print("refused:", conflict)
+app.cancel_show(owner, week[2].id)  # cancels Bob's booking of it too
+print(len(week), app.get_seats(week[0].id).zone("C5"), app.get_booking(bob, other.id).cancel_reason)
+# refused: the screen is taken at that time by show 1
+# 14 premium show_cancelled

@@ -157,10 +157,8 @@ class ScheduleConflict(BoxofficeError):
     changed. `conflicts` names every show in the way."""
 
     def __init__(self, conflicts: Sequence[Clash]) -> None:
-        ids = sorted({clash.in_the_way for clash in conflicts})
-        super().__init__(
-            "the screen is taken at that time by show " + ", ".join(str(i) for i in ids)
-        )
+        ids = ", ".join(str(i) for i in sorted({clash.in_the_way for clash in conflicts}))
+        super().__init__("the screen is taken at that time" + (f" by show {ids}" if ids else ""))
         self.conflicts = tuple(conflicts)
 
 

@@ -18,6 +18,7 @@ from boxoffice.domain.errors import (
     BoxofficeError,
     EmailTaken,
     IdempotencyKeyInFlight,
+    ScheduleConflict,
     StorageError,
     StorageUnavailable,
 )
@@ -34,13 +35,14 @@ class MissingReference(StorageError):
         super().__init__("a referenced row does not exist")
 
 
-class ScheduleGuardViolated(StorageError):
+class ScheduleGuardViolated(ScheduleConflict):
     """Two scheduled shows would overlap on one screen. The domain refuses these itself, under a
-    lock: reaching the database's guard means a bug let one through.
+    lock, naming the shows in the way: reaching the database's guard means a bug let one
+    through, and the change is refused all the same, without the names.
     """
 
     def __init__(self) -> None:
-        super().__init__("two scheduled shows would overlap on one screen")
+        super().__init__(())
 
 
 def translate(error: exc.SQLAlchemyError) -> BoxofficeError:
