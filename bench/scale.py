@@ -10,7 +10,12 @@ straight into the database with set-based SQLAlchemy Core inserts (INSERT ... SE
 recursive CTE, one transaction per table and size), not through the API. Then wrk measures,
 at that size:
   - GET /shows?limit=100 (the first page of all shows);
+  - GET /shows?cinema_id=&date= (one day of one cinema's schedule);
   - GET /bookings, the measured user's first page, and a page deep into them (?after=).
+
+Every show is of one cinema (time zone UTC), one every 30 minutes from midnight 30 days ahead:
+48 a day, so the measured day (the 11th) holds the same 48 shows at every size while the
+cinema's schedule grows to 57 years at 1M rows, the harshest case for the day's index range.
 
 The bookings belong to 1,000 other users, except 1,000 of them: the measured user's, spread
 evenly through the table (every size/1,000-th row), so the user's page reads rows scattered across
@@ -41,7 +46,14 @@ from sqlalchemy import Connection, func, insert, literal, select, update
 from bench.common import chosen_legs, print_json_line, print_table
 from bench.load import LoadResult, require_wrk, run_wrk
 from bench.service import running_service, token_for
-from boxoffice.adapters.sqlalchemy.tables import UtcDateTime, bookings, movies, shows, users
+from boxoffice.adapters.sqlalchemy.tables import (
+    UtcDateTime,
+    bookings,
+    cinemas,
+    movies,
+    shows,
+    users,
+)
 
 OTHER_USERS = 1_000
 USER_BOOKINGS = 1_000
@@ -49,6 +61,8 @@ USER_BOOKINGS = 1_000
 DEEP_AFTER = 800
 PAGE = 100
 MEASURED_EMAIL = "user@example.com"
+SHOW_EVERY_MINUTES = 30
+MEASURED_DAY = 10
 
 
 def numbers(first: int, stop: int) -> sqlalchemy.CTE:
@@ -76,6 +90,10 @@ class Seeder:
                 {"title": "Scale", "genre": "Test", "duration": 100},
             ).scalar_one()
             now = datetime.now(UTC)
+            self.cinema_id = connection.execute(
+                insert(cinemas).returning(cinemas.c.id),
+                {"owner_id": owner_id, "name": "Scale", "time_zone": "UTC", "gap_minutes": 0},
+            ).scalar_one()
             connection.execute(
                 insert(users),
                 [
@@ -98,13 +116,31 @@ class Seeder:
         assert last - first + 1 == OTHER_USERS, "the other users' ids are not contiguous"
         self.first_other = first
 
+    @property
+    def first_day(self) -> datetime:
+        return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+            days=30
+        )
+
+    def _minutes_after_first_day(self, minutes: Any) -> Any:
+        """An instant `minutes` (an SQL expression) after the first day's midnight, as each
+        database stores it."""
+        if self.postgres:
+            return literal(self.first_day, UtcDateTime()) + func.make_interval(
+                0, 0, 0, 0, 0, minutes
+            )
+        # SQLite keeps instants as "YYYY-MM-DD HH:MM:SS.ffffff" text, in UTC (tables.py).
+        base = self.first_day.replace(tzinfo=None).isoformat(" ")
+        shifted = func.strftime(
+            "%Y-%m-%d %H:%M:%S",
+            base,
+            literal("+") + sqlalchemy.cast(minutes, sqlalchemy.Text) + " minutes",
+        )
+        return shifted.concat(".000000")
+
     def grow(self, size: int) -> float:
         """Seeds both tables up to size rows each; returns the seconds it took."""
         started = time.perf_counter()
-        starts = datetime.now(UTC) + timedelta(days=30)
-        timing = literal(starts, UtcDateTime())
-        # The movie runs 100 minutes (__init__).
-        ends_at = literal(starts + timedelta(minutes=100), UtcDateTime())
         created = literal(datetime.now(UTC), UtcDateTime())
         with self.engine.begin() as connection:
             if self.postgres:
@@ -115,16 +151,27 @@ class Seeder:
                 connection.exec_driver_sql("PRAGMA synchronous = OFF")
                 connection.exec_driver_sql("PRAGMA cache_size = -512000")
             n = numbers(self.shows, size)
+            show_columns = (
+                "movie_id",
+                "timing",
+                "ends_at",
+                "capacity",
+                "available_seats",
+                "owner_id",
+                "cinema_id",
+            )
             connection.execute(
                 insert(shows).from_select(
-                    ("movie_id", "timing", "ends_at", "capacity", "available_seats", "owner_id"),
+                    show_columns,
                     select(
                         literal(self.movie_id),
-                        timing,
-                        ends_at,
+                        self._minutes_after_first_day(n.c.i * SHOW_EVERY_MINUTES),
+                        # The movie runs 100 minutes (__init__).
+                        self._minutes_after_first_day(n.c.i * SHOW_EVERY_MINUTES + 100),
                         literal(100),
                         literal(100),
                         literal(self.owner_id),
+                        literal(self.cinema_id),
                     ).select_from(n),
                 )
             )
@@ -237,8 +284,12 @@ def bench_database(
                 notes.append(f"{database} {size:,}: seeded in {seeded:.1f} s ({rate:,} rows/s)")
                 print(notes[-1], flush=True)
                 deep = seeder.deep_cursor()
+                day = (seeder.first_day + timedelta(days=MEASURED_DAY)).date().isoformat()
                 listings = {
                     "GET /shows?limit=100": ("/shows?limit=100",),
+                    "GET /shows?cinema_id=&date=": (
+                        f"/shows?cinema_id={seeder.cinema_id}&date={day}",
+                    ),
                     "GET /bookings (first page)": ("/bookings", token),
                     f"GET /bookings?after= (page {DEEP_AFTER // PAGE + 1})": (
                         f"/bookings?after={deep}",
