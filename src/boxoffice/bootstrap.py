@@ -49,6 +49,7 @@ def build(
         limits=Limits(
             max_seats_per_booking=settings.max_seats_per_booking,
             hold_ttl_seconds=settings.hold_ttl_seconds,
+            doors_open_minutes=settings.doors_open_minutes,
         ),
         events=events,
     )

@@ -8,6 +8,7 @@ and they alone commit.
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -54,6 +55,8 @@ class Ports:
     clock: Clock
     limits: Limits
     events: Events = attrs.field(factory=Unobserved)
+    # A new ticket's code: 128 random bits as URL-safe text, never derived from an id.
+    new_code: Callable[[], str] = attrs.field(default=lambda: secrets.token_urlsafe(16))
 
 
 @attrs.frozen

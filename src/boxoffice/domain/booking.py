@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import attrs
 
 from boxoffice.domain import rules
 from boxoffice.domain.acting import Ports, Retry, Step, acting, change_booking
-from boxoffice.domain.errors import NotFound
+from boxoffice.domain.errors import CancellationClosed, NotFound
 from boxoffice.domain.inventory import SeatRequest
+from boxoffice.domain.pricing import Pricing, per_seat, require_ticket_types
 from boxoffice.domain.model import Actor, AuditAction, Booking, Role
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWork
@@ -26,21 +28,25 @@ class BookSeats:
         show_id: int,
         num_seats: int | None = None,
         seats: Sequence[str] | None = None,
+        ticket_types: Sequence[str] | None = None,
         idempotency_key: str | None = None,
         client: str | None = None,
     ) -> Booking:
         show_id = rules.require_id("show_id", show_id)
         most = self.ports.limits.max_seats_per_booking
         request = SeatRequest.of(num_seats=num_seats, seats=seats, most=most)
+        kinds = require_ticket_types(ticket_types, request.count)
         retry = Retry(
             rules.require_idempotency_key(idempotency_key),
-            f"book show {show_id} {request.fingerprint()}",
+            f"book show {show_id} {request.fingerprint()} {kinds}",
         )
 
         def book(step: Step) -> Booking:
             booking = step.inventory.book(step.new_id, actor.id, request, step.now)
-            step.uow.bookings.add(booking)
-            return booking
+            chosen = per_seat(kinds, request.labels, booking.seats)
+            priced = pricing(step).tickets(booking, chosen, self.ports.new_code)
+            step.uow.bookings.add(priced)
+            return priced
 
         return change_booking(
             self.ports,
@@ -53,6 +59,13 @@ class BookSeats:
             audited=AuditAction.BOOKED,
             client=rules.require_client(client),
         )
+
+
+def pricing(step: Step) -> Pricing:
+    """How the locked show prices tickets: its price list and its cinema's ticket types."""
+    show = step.inventory.show
+    types = [] if show.cinema_id is None else step.uow.ticket_types.of_cinema(show.cinema_id)
+    return Pricing(show, tuple(types))
 
 
 def own_booking(uow: UnitOfWork, actor: Actor, booking_id: int) -> Booking:
@@ -84,7 +97,16 @@ class CancelBooking:
             # Re-read under the show's lock, which every status change holds: a racing cancel
             # has either finished (we see it cancelled) or waits for us.
             booking = own_booking(step.uow, actor, booking_id)
-            cancelled = step.inventory.cancel_booking(booking, step.now)
+            show = step.inventory.show
+            cinema = None if show.cinema_id is None else step.uow.cinemas.get(show.cinema_id)
+            fee = 0
+            if cinema is not None and booking.is_active:
+                cut_off = timedelta(minutes=cinema.cancel_until_minutes)
+                if step.now > show.timing - cut_off:
+                    step.inventory.require_not_started(step.now)
+                    raise CancellationClosed(cinema.cancel_until_minutes)
+                fee = cinema.cancel_fee
+            cancelled = step.inventory.cancel_booking(booking, step.now, fee=fee)
             step.uow.bookings.save(cancelled)
             return cancelled
 

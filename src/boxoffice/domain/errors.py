@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date, datetime, time
 
 import attrs
 
@@ -175,3 +175,27 @@ class ShowEnded(BoxofficeError):
 
     def __init__(self) -> None:
         super().__init__("the show has already ended")
+
+
+class TicketTypeTaken(BoxofficeError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"the cinema already has a ticket type {code!r}")
+        self.code = code
+
+
+class CancellationClosed(BoxofficeError):
+    """Users may cancel only until the cinema's cut-off before the show."""
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(f"bookings can be cancelled until {minutes} minutes before the show")
+        self.minutes = minutes
+
+
+class CheckInRefused(BoxofficeError):
+    """A ticket presented at the door is not let in. `result` says why: already_checked_in,
+    wrong_show, cancelled, too_early, show_ended or not_checked_in (undoing a check-in)."""
+
+    def __init__(self, result: str, message: str, checked_in_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+        self.checked_in_at = checked_in_at

@@ -11,7 +11,9 @@ from boxoffice.domain import rules
 from boxoffice.domain.acting import Ports, Retry, Step, acting, change_booking, change_seats
 from boxoffice.domain.errors import HoldNotActive, NotFound
 from boxoffice.domain.inventory import SeatRequest, ShowInventory, hold_as_of
-from boxoffice.domain.model import Actor, AuditAction, Booking, Hold, Role
+from boxoffice.domain.booking import pricing
+from boxoffice.domain.model import Actor, AuditAction, Booking, BookingStatus, Hold, Role
+from boxoffice.domain.pricing import per_seat, require_ticket_types
 from boxoffice.domain.ports import UnitOfWork
 
 
@@ -26,16 +28,23 @@ class HoldSeats:
         show_id: int,
         num_seats: int | None = None,
         seats: Sequence[str] | None = None,
+        ticket_types: Sequence[str] | None = None,
     ) -> Hold:
         show_id = rules.require_id("show_id", show_id)
         limits = self.ports.limits
         request = SeatRequest.of(
             num_seats=num_seats, seats=seats, most=limits.max_seats_per_booking
         )
+        kinds = require_ticket_types(ticket_types, request.count)
         ttl = timedelta(seconds=limits.hold_ttl_seconds)
 
         def hold(step: Step) -> Hold:
-            return step.inventory.hold(step.new_id, actor.id, request, step.now, ttl)
+            held = step.inventory.hold(step.new_id, actor.id, request, step.now, ttl)
+            chosen = per_seat(kinds, request.labels, held.seats)
+            # Priced now to refuse a type without a price at once; the price is fixed when
+            # the hold is confirmed.
+            pricing(step).tickets(_as_booking(held), chosen, lambda: "")
+            return attrs.evolve(held, ticket_types=chosen or ())
 
         made = change_seats(
             self.ports,
@@ -47,6 +56,18 @@ class HoldSeats:
         )
         self.ports.events.held(made)
         return made
+
+
+def _as_booking(hold: Hold) -> Booking:
+    return Booking(
+        hold.booking_id or 0,
+        hold.user_id,
+        hold.show_id,
+        hold.num_seats,
+        BookingStatus.ACTIVE,
+        hold.created_at,
+        seats=hold.seats,
+    )
 
 
 def own_hold(uow: UnitOfWork, actor: Actor, hold_id: int) -> Hold:
@@ -86,9 +107,12 @@ class ConfirmHold:
             step.inventory.require_not_started(step.now)
             _require_known(step.uow, step.inventory, hold_id)
             booking = step.inventory.confirm(hold_id, step.new_id, step.now)
+            kinds = step.uow.holds.get(hold_id)
+            chosen = None if kinds is None or not kinds.ticket_types else kinds.ticket_types
+            priced = pricing(step).tickets(booking, chosen, self.ports.new_code)
             # Before the hold that names it is saved.
-            step.uow.bookings.add(booking)
-            return booking
+            step.uow.bookings.add(priced)
+            return priced
 
         return change_booking(
             self.ports,

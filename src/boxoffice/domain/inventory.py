@@ -184,11 +184,12 @@ class ShowInventory:
         self._end_hold(released)
         return released
 
-    def cancel_booking(self, booking: Booking, now: datetime) -> Booking:
-        """The booking's seats are free again; a show that has begun keeps its bookings."""
+    def cancel_booking(self, booking: Booking, now: datetime, *, fee: int = 0) -> Booking:
+        """The booking's seats are free again, its total refunded less `fee` a ticket; a show
+        that has begun keeps its bookings."""
         if booking.show_id != self._show.id:
             raise ValueError(f"booking {booking.id} is not of show {self._show.id}")
-        cancelled = booking.cancel(now)
+        cancelled = booking.cancel(now, fee=fee)
         self.require_not_started(now)
         self._show = self._show.release(booking.num_seats)
         self._free(booking.seats)

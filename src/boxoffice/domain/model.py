@@ -28,10 +28,18 @@ class BookingStatus(enum.StrEnum):
 class CancelReason(enum.StrEnum):
     BY_USER = "by_user"
     SHOW_CANCELLED = "show_cancelled"
+    CHECKED_IN = "checked_in"
+    CHECK_IN_UNDONE = "check_in_undone"
 
 
 class ShowStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class TicketStatus(enum.StrEnum):
+    VALID = "valid"
+    CHECKED_IN = "checked_in"
     CANCELLED = "cancelled"
 
 
@@ -96,6 +104,12 @@ class Cinema:
     time_zone: str
     # The cleaning gap after each show, in minutes, before the next may begin on a screen.
     gap_minutes: int
+    # ISO 4217: every amount of the cinema is an integer number of this currency's minor units.
+    currency: str = "XXX"
+    # Users may cancel until this many minutes before a show begins, keeping cancel_fee minor
+    # units a ticket.
+    cancel_until_minutes: int = 0
+    cancel_fee: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -104,6 +118,25 @@ class Cinema:
     @property
     def gap(self) -> timedelta:
         return timedelta(minutes=self.gap_minutes)
+
+
+@attrs.frozen
+class TicketType:
+    """A kind of ticket a cinema sells ("adult", "child"); the first one added is the default."""
+
+    id: int
+    cinema_id: int
+    code: str
+    name: str
+
+
+@attrs.frozen
+class Price:
+    """What one ticket of a type costs in one zone, in minor units."""
+
+    ticket_type: str
+    zone: str
+    amount: int
 
 
 @attrs.frozen
@@ -144,6 +177,9 @@ class Show:
     # On a screen: ends_at plus the cinema's cleaning gap. The screen is the show's from
     # timing until then, and no other scheduled show's window may overlap it.
     occupied_until: datetime | None = None
+    # Its cinema's currency (None for a show in no cinema), and its prices; none: it sells at 0.
+    currency: str | None = None
+    prices: tuple[Price, ...] = ()
 
     @property
     def is_seated(self) -> bool:
@@ -189,17 +225,60 @@ class Booking:
     seats: tuple[str, ...] = ()
     # Why a cancelled booking was cancelled; None while active.
     cancel_reason: CancelReason | None = None
+    # One ticket per seat (per admission, for general admission), in seat order.
+    tickets: tuple[Ticket, ...] = ()
+    currency: str | None = None
+    # Minor units given back when cancelled; 0 while active.
+    refund: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(ticket.amount for ticket in self.tickets)
 
     @property
     def is_active(self) -> bool:
         return self.status is BookingStatus.ACTIVE
 
-    def cancel(self, now: datetime, reason: CancelReason = CancelReason.BY_USER) -> Booking:
+    def cancel(
+        self, now: datetime, reason: CancelReason = CancelReason.BY_USER, *, fee: int = 0
+    ) -> Booking:
+        """Cancelled, refunding the total less `fee` a ticket, never below nothing."""
         if not self.is_active:
             raise AlreadyCancelled()
         return attrs.evolve(
-            self, status=BookingStatus.CANCELLED, cancelled_at=now, cancel_reason=reason
+            self,
+            status=BookingStatus.CANCELLED,
+            cancelled_at=now,
+            cancel_reason=reason,
+            tickets=tuple(ticket.cancel() for ticket in self.tickets),
+            refund=max(0, self.total - fee * len(self.tickets)),
         )
+
+
+@attrs.frozen
+class Ticket:
+    """One seat (or admission) of a booking, let in once at the door by its unguessable code."""
+
+    code: str
+    booking_id: int
+    show_id: int
+    # None for general admission.
+    seat: str | None
+    zone: str
+    # None where the show's cinema has no ticket types (or the show is in no cinema).
+    ticket_type: str | None
+    amount: int
+    status: TicketStatus = TicketStatus.VALID
+    checked_in_at: datetime | None = None
+
+    def cancel(self) -> Ticket:
+        return attrs.evolve(self, status=TicketStatus.CANCELLED)
+
+    def check_in(self, now: datetime) -> Ticket:
+        return attrs.evolve(self, status=TicketStatus.CHECKED_IN, checked_in_at=now)
+
+    def undo_check_in(self) -> Ticket:
+        return attrs.evolve(self, status=TicketStatus.VALID, checked_in_at=None)
 
 
 @attrs.frozen
@@ -217,6 +296,8 @@ class Hold:
     seats: tuple[str, ...] = ()
     # The booking a confirmed hold became.
     booking_id: int | None = None
+    # The ticket type of each seat (in the order asked for), priced when confirmed.
+    ticket_types: tuple[str, ...] = ()
 
     def is_live(self, now: datetime) -> bool:
         """Still keeping its seats: neither settled nor expired."""

@@ -22,6 +22,8 @@ from boxoffice.domain.model import (
     Movie,
     Screen,
     Show,
+    Ticket,
+    TicketType,
     User,
 )
 from boxoffice.domain.queries import ShowCursor, ShowQuery
@@ -58,8 +60,33 @@ class CinemaRepository(Protocol):
 
     def get(self, cinema_id: int) -> Cinema | None: ...
 
+    def lock(self, cinema_id: int) -> Cinema | None:
+        """The cinema, held locked until the unit of work ends."""
+
+    def save(self, cinema: Cinema) -> None:
+        """Write a changed name or cancellation policy."""
+
     def list(self, *, after: int | None, limit: int) -> list[Cinema]:
         """Cinemas with id > after, in id order, at most limit."""
+
+
+class TicketTypeRepository(Protocol):
+    def add(self, ticket_type: TicketType) -> TicketType:
+        """Store a new type and return it with its id. Raises TicketTypeTaken when the cinema
+        has one with its code."""
+
+    def of_cinema(self, cinema_id: int) -> list[TicketType]:
+        """The cinema's ticket types in the order they were added: the first is the default."""
+
+
+class TicketRepository(Protocol):
+    def get(self, code: str) -> Ticket | None: ...
+
+    def save(self, ticket: Ticket) -> None:
+        """Write a ticket's status and check-in time."""
+
+    def of_show(self, show_id: int) -> list[Ticket]:
+        """Every ticket of the show, cancelled ones too, by booking then seat order."""
 
 
 class ScreenRepository(Protocol):
@@ -129,11 +156,13 @@ class BookingRepository(Protocol):
         """The id the next booking of this unit of work carries."""
 
     def add(self, booking: Booking) -> None:
-        """Store a new booking under the id it carries (from next_id)."""
+        """Store a new booking under the id it carries (from next_id), with its tickets."""
 
-    def get(self, booking_id: int) -> Booking | None: ...
+    def get(self, booking_id: int) -> Booking | None:
+        """The booking with its tickets."""
 
-    def save(self, booking: Booking) -> None: ...
+    def save(self, booking: Booking) -> None:
+        """Write a booking's status, cancellation and refund, and its tickets' statuses."""
 
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]: ...
 
@@ -141,6 +170,9 @@ class BookingRepository(Protocol):
 
     def active_for_show(self, show_id: int) -> list[Booking]:
         """Every active booking of the show, by id."""
+
+    def refunds_of_show(self, show_id: int) -> int:
+        """The sum of the refunds of the show's cancelled bookings."""
 
 
 class IdempotencyRepository(Protocol):
@@ -190,6 +222,12 @@ class UnitOfWork(Protocol):
 
     @property
     def screens(self) -> ScreenRepository: ...
+
+    @property
+    def ticket_types(self) -> TicketTypeRepository: ...
+
+    @property
+    def tickets(self) -> TicketRepository: ...
 
     @property
     def shows(self) -> ShowRepository: ...

@@ -37,6 +37,8 @@ class Limits:
     login_window_seconds: int = 15 * 60
     # How long held seats wait for their holder to confirm.
     hold_ttl_seconds: int = 600
+    # How long before a show its doors open: tickets are let in from then.
+    doors_open_minutes: int = 60
 
 
 def require_int(field: str, value: Any, *, low: int, high: int) -> int:

@@ -6,18 +6,21 @@ import attrs
 
 from boxoffice.domain import rules
 from boxoffice.domain.acting import Ports, acting
-from boxoffice.domain.errors import NotFound, ValidationError
-from boxoffice.domain.model import UNSAVED, Actor, Cinema, Role, Screen
+from boxoffice.domain.errors import NotFound, TicketTypeTaken, ValidationError
+from boxoffice.domain.model import UNSAVED, Actor, Cinema, Role, Screen, TicketType
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWork
+from boxoffice.domain.pricing import require_amount, require_currency, require_type_code
 from boxoffice.domain.schedule import MAX_GAP_MINUTES, require_time_zone
 from boxoffice.domain.seating import SeatMap
 
 DEFAULT_GAP_MINUTES = 15
+# A week: users may be asked to cancel at most this long before a show.
+MAX_CANCEL_CUT_OFF = 7 * 24 * 60
 
 
-def owned_cinema(uow: UnitOfWork, actor: Actor, cinema_id: int) -> Cinema:
-    cinema = uow.cinemas.get(cinema_id)
+def owned_cinema(uow: UnitOfWork, actor: Actor, cinema_id: int, *, lock: bool = False) -> Cinema:
+    cinema = uow.cinemas.lock(cinema_id) if lock else uow.cinemas.get(cinema_id)
     # Another owner's cinema does not exist for writing: its owner's business is not ours.
     if cinema is None or cinema.owner_id != actor.id:
         raise NotFound("cinema", cinema_id)
@@ -41,20 +44,111 @@ def require_layout(layout: object, limits: rules.Limits) -> SeatMap:
     return layout
 
 
+def _cut_off(value: object) -> int:
+    return rules.require_int("cancel_until_minutes", value, low=0, high=MAX_CANCEL_CUT_OFF)
+
+
 @attrs.frozen
 class AddCinema:
     ports: Ports
 
     def __call__(
-        self, actor: Actor, *, name: str, time_zone: str, gap_minutes: int = DEFAULT_GAP_MINUTES
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        time_zone: str,
+        currency: str,
+        gap_minutes: int = DEFAULT_GAP_MINUTES,
+        cancel_until_minutes: int = 0,
+        cancel_fee: int = 0,
     ) -> Cinema:
-        name = rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS)
-        zone = require_time_zone(time_zone)
-        gap = rules.require_int("gap_minutes", gap_minutes, low=0, high=MAX_GAP_MINUTES)
+        cinema = Cinema(
+            UNSAVED,
+            UNSAVED,
+            rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS),
+            require_time_zone(time_zone),
+            rules.require_int("gap_minutes", gap_minutes, low=0, high=MAX_GAP_MINUTES),
+            require_currency(currency),
+            _cut_off(cancel_until_minutes),
+            require_amount("cancel_fee", cancel_fee),
+        )
         with acting(self.ports, actor, Role.OWNER, "add cinemas") as uow:
-            cinema = uow.cinemas.add(Cinema(UNSAVED, actor.id, name, zone, gap))
+            stored = uow.cinemas.add(attrs.evolve(cinema, owner_id=actor.id))
             uow.commit()
-        return cinema
+        return stored
+
+
+@attrs.frozen
+class UpdateCinema:
+    """Rename a cinema or change its cancellation policy; bookings already cancelled keep
+    their refunds."""
+
+    ports: Ports
+
+    def __call__(
+        self,
+        actor: Actor,
+        cinema_id: int,
+        *,
+        name: str | None = None,
+        cancel_until_minutes: int | None = None,
+        cancel_fee: int | None = None,
+    ) -> Cinema:
+        cinema_id = rules.require_id("cinema_id", cinema_id)
+        if name is None and cancel_until_minutes is None and cancel_fee is None:
+            raise ValidationError("name", "give name, cancel_until_minutes or cancel_fee")
+        with acting(self.ports, actor, Role.OWNER, "edit cinemas") as uow:
+            cinema = owned_cinema(uow, actor, cinema_id, lock=True)
+            changed = attrs.evolve(
+                cinema,
+                name=cinema.name
+                if name is None
+                else rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS),
+                cancel_until_minutes=cinema.cancel_until_minutes
+                if cancel_until_minutes is None
+                else _cut_off(cancel_until_minutes),
+                cancel_fee=cinema.cancel_fee
+                if cancel_fee is None
+                else require_amount("cancel_fee", cancel_fee),
+            )
+            uow.cinemas.save(changed)
+            uow.commit()
+        return changed
+
+
+@attrs.frozen
+class AddTicketType:
+    ports: Ports
+
+    def __call__(self, actor: Actor, cinema_id: int, *, code: str, name: str) -> TicketType:
+        cinema_id = rules.require_id("cinema_id", cinema_id)
+        kind = TicketType(
+            UNSAVED,
+            cinema_id,
+            require_type_code(code),
+            rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS),
+        )
+        with acting(self.ports, actor, Role.OWNER, "add ticket types") as uow:
+            owned_cinema(uow, actor, cinema_id)
+            if any(t.code == kind.code for t in uow.ticket_types.of_cinema(cinema_id)):
+                raise TicketTypeTaken(kind.code)
+            stored = uow.ticket_types.add(kind)
+            uow.commit()
+        return stored
+
+
+@attrs.frozen
+class ListTicketTypes:
+    ports: Ports
+
+    def __call__(self, cinema_id: int) -> list[TicketType]:
+        """The cinema's ticket types, the default (the first added) first."""
+        cinema_id = rules.require_id("cinema_id", cinema_id)
+        with self.ports.uow(read_only=True) as uow:
+            if uow.cinemas.get(cinema_id) is None:
+                raise NotFound("cinema", cinema_id)
+            return uow.ticket_types.of_cinema(cinema_id)
 
 
 @attrs.frozen
