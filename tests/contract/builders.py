@@ -27,11 +27,14 @@ def movie(title: str = "Metropolis") -> Movie:
 
 
 def show(movie_id: int, owner_id: int, seats: int = 10, timing: datetime | None = None) -> Show:
+    timing = timing or START + timedelta(days=1)
     return Show(
         id=UNSAVED,
         movie_id=movie_id,
         owner_id=owner_id,
-        timing=timing or START + timedelta(days=1),
+        timing=timing,
+        # The builders' movie runs 153 minutes.
+        ends_at=timing + timedelta(minutes=153),
         capacity=seats,
         available_seats=seats,
     )

@@ -11,6 +11,7 @@ from boxoffice.domain.errors import EmailTaken
 from boxoffice.domain.inventory import SeatRequest, settled_shows
 from boxoffice.domain.model import UNSAVED, BookingStatus, Hold, HoldStatus, Role
 from boxoffice.domain.ports import UnitOfWork, UnitOfWorkFactory
+from boxoffice.domain.queries import ShowCursor, ShowQuery
 from boxoffice.domain.seating import SeatingChart, SeatState
 from tests.contract import builders
 from tests.fakes import START
@@ -97,11 +98,16 @@ def test_shows_page_by_movie_or_all_together(uow_factory: UnitOfWorkFactory) -> 
         shows = [uow.shows.add(builders.show(film.id, owner.id)) for film in (first, second, first)]
         uow.commit()
     with uow_factory(read_only=True) as uow:
-        assert uow.shows.list(movie_id=None, after=None, limit=10) == shows
-        assert uow.shows.list(movie_id=first.id, after=None, limit=10) == [shows[0], shows[2]]
-        assert uow.shows.list(movie_id=first.id, after=shows[0].id, limit=10) == [shows[2]]
-        assert uow.shows.list(movie_id=second.id, after=None, limit=1) == [shows[1]]
-        assert uow.shows.list(movie_id=first.id + second.id, after=None, limit=10) == []
+        assert uow.shows.list(ShowQuery(), after=None, limit=10) == shows
+        assert uow.shows.list(ShowQuery(movie_id=first.id), after=None, limit=10) == [
+            shows[0],
+            shows[2],
+        ]
+        assert uow.shows.list(
+            ShowQuery(movie_id=first.id), after=ShowCursor(shows[0].id), limit=10
+        ) == [shows[2]]
+        assert uow.shows.list(ShowQuery(movie_id=second.id), after=None, limit=1) == [shows[1]]
+        assert uow.shows.list(ShowQuery(movie_id=first.id + second.id), after=None, limit=10) == []
 
 
 def test_a_show_keeps_its_instant_and_time_zone_awareness(uow_factory: UnitOfWorkFactory) -> None:
@@ -146,14 +152,14 @@ def test_a_show_listed_again_after_it_changed_is_listed_as_it_is_now(
         uow.commit()
     for _ in range(2):
         with uow_factory(read_only=True) as uow:
-            assert uow.shows.list(movie_id=None, after=None, limit=10) == [show]
+            assert uow.shows.list(ShowQuery(), after=None, limit=10) == [show]
     with uow_factory() as uow:
         _hold_on(uow, show.id, ada.id, SeatRequest(3))
         uow.commit()
     changed = show.hold(3)
     with uow_factory(read_only=True) as uow:
-        assert uow.shows.list(movie_id=None, after=None, limit=10) == [changed]
-        assert uow.shows.list(movie_id=show.movie_id, after=None, limit=10) == [changed]
+        assert uow.shows.list(ShowQuery(), after=None, limit=10) == [changed]
+        assert uow.shows.list(ShowQuery(movie_id=show.movie_id), after=None, limit=10) == [changed]
         assert uow.shows.get(show.id) == changed
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from boxoffice.domain.inventory import SeatRequest
 from boxoffice.domain.ports import UnitOfWorkFactory
+from boxoffice.domain.queries import ShowQuery
 from tests.contract import builders
 from tests.fakes import START
 
@@ -86,7 +87,9 @@ def test_a_unit_of_work_reads_its_own_writes(uow_factory: UnitOfWorkFactory) -> 
         uow.bookings.add(booking)
         uow.inventories.save(inventory)
         assert uow.shows.get(show.id) == show.reserve(2)
-        assert uow.shows.list(movie_id=show.movie_id, after=None, limit=10) == [show.reserve(2)]
+        assert uow.shows.list(ShowQuery(movie_id=show.movie_id), after=None, limit=10) == [
+            show.reserve(2)
+        ]
         again = uow.inventories.lock(show.id)
         assert again is not None
         assert again.show == show.reserve(2)
