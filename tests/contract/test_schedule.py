@@ -810,3 +810,18 @@ def test_a_day_is_the_cinemas_local_day_of_23_or_25_hours(
         app.list_shows(cinema_id=cinema.id, day=day, starts_from=timings[0])
     with pytest.raises(NotFound):
         app.list_shows(cinema_id=elsewhere.id + 1000, day=day)
+
+
+def test_a_cancelled_or_begun_show_is_refused_as_such_even_into_a_taken_window(
+    app: Boxoffice, owner: Actor, screen: Screen, film: Movie, clock: FakeClock
+) -> None:
+    begun = on(app, owner, screen, film, START + timedelta(minutes=5))
+    dropped = on(app, owner, screen, film, T)
+    taking = on(app, owner, screen, film, T + 2 * WINDOW)
+    app.cancel_show(owner, dropped.id)
+    with pytest.raises(ShowCancelled):
+        app.update_show(owner, dropped.id, timing=taking.timing)
+    clock.advance(minutes=10)
+    with pytest.raises(ShowStarted):
+        app.update_show(owner, begun.id, timing=taking.timing)
+    assert everything_on(app, screen) == [begun, app.get_show(dropped.id), taking]
