@@ -5,6 +5,7 @@ and movie changes keep every seat and booking accounted for."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -89,8 +90,6 @@ def everything_on(app: Boxoffice, screen: Screen) -> list[Show]:
 
 def berlin(day: date, at: time) -> datetime:
     """A UTC instant written as Berlin wall-clock time, for reading the expectations."""
-    from zoneinfo import ZoneInfo
-
     return datetime.combine(day, at, tzinfo=ZoneInfo("Europe/Berlin")).astimezone(UTC)
 
 
@@ -825,3 +824,43 @@ def test_a_cancelled_or_begun_show_is_refused_as_such_even_into_a_taken_window(
     with pytest.raises(ShowStarted):
         app.update_show(owner, begun.id, timing=taking.timing)
     assert everything_on(app, screen) == [begun, app.get_show(dropped.id), taking]
+
+
+def test_a_series_on_some_weekdays_counts_every_one_of_its_days(
+    app: Boxoffice, owner: Actor, screen: Screen, film: Movie
+) -> None:
+    def mondays(last_day: date) -> list[Show]:
+        return app.schedule_series(
+            owner,
+            movie_id=film.id,
+            screen_id=screen.id,
+            first_day=date(2030, 2, 4),
+            last_day=last_day,
+            times=[time(20, 30)],
+            weekdays=[1],
+        )
+
+    # 1,014 Mondays in 7,092 days: too many, though each week has one show only.
+    with pytest.raises(ValidationError):
+        mondays(date(2030, 2, 4) + timedelta(days=7091))
+    assert everything_on(app, screen) == []
+    # 172 Mondays in 1,201 days: all of them, the last one included.
+    shows = mondays(date(2030, 2, 4) + timedelta(days=1200))
+    assert len(shows) == 172
+    assert shows[-1].timing == berlin(date(2033, 5, 16), time(20, 30))
+    assert {s.timing.astimezone(ZoneInfo("Europe/Berlin")).isoweekday() for s in shows} == {1}
+
+
+def test_a_time_that_happens_twice_is_its_first_occurrence(
+    app: Boxoffice, owner: Actor, screen: Screen, film: Movie
+) -> None:
+    (show,) = app.schedule_series(
+        owner,
+        movie_id=film.id,
+        screen_id=screen.id,
+        first_day=date(2030, 10, 27),
+        last_day=date(2030, 10, 27),
+        times=[time(2, 30)],
+    )
+    # 02:30 CEST, before the clocks go back to 02:00 at 03:00.
+    assert show.timing == datetime(2030, 10, 27, 0, 30, tzinfo=UTC)
