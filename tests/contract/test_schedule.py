@@ -516,7 +516,7 @@ def test_a_show_in_the_past_or_not_given_anything_is_not_moved(
 
 
 def test_general_admission_capacity_grows_and_shrinks_down_to_what_is_sold(
-    app: Boxoffice, owner: Actor, ada: Actor, screen: Screen, film: Movie
+    app: Boxoffice, owner: Actor, ada: Actor, screen: Screen, film: Movie, clock: FakeClock
 ) -> None:
     show = app.add_show(owner, movie_id=film.id, timing=T, available_seats=10)
     app.book_seats(ada, show_id=show.id, num_seats=3)
@@ -533,6 +533,10 @@ def test_general_admission_capacity_grows_and_shrinks_down_to_what_is_sold(
     for capacity in (0, -1):
         with pytest.raises(ValidationError):
             app.update_show(owner, show.id, capacity=capacity)
+    # Seats of a hold that lapsed are not taken any more.
+    clock.advance(minutes=11)
+    lapsed = app.update_show(owner, show.id, capacity=3)
+    assert (lapsed.capacity, lapsed.available_seats, lapsed.held_seats) == (3, 0, 0)
     # A seated show's capacity is its map's.
     seated = on(app, owner, screen, film, T)
     with pytest.raises(ValidationError):
@@ -682,6 +686,22 @@ def test_a_longer_movie_lengthens_its_upcoming_shows_unless_one_would_overlap(
     renamed = app.update_movie(owner, film.id, genre="silent")
     assert (renamed.title, renamed.genre, renamed.duration) == ("Metropolis (cut)", "silent", 60)
     assert app.get_show(first.id).ends_at == T + timedelta(minutes=60)
+
+
+def test_a_new_running_time_applies_to_shows_on_no_screen_too(
+    app: Boxoffice, owner: Actor, film: Movie
+) -> None:
+    show = app.add_show(owner, movie_id=film.id, timing=T, available_seats=10)
+    # Shows on no screen have no window: any length fits.
+    other = app.add_show(
+        owner, movie_id=film.id, timing=T + timedelta(minutes=5), available_seats=3
+    )
+    app.update_movie(owner, film.id, duration=RUNNING * 3)
+    for before in (show, other):
+        after = app.get_show(before.id)
+        assert after.ends_at == before.timing + timedelta(minutes=RUNNING * 3)
+        assert after.occupied_until is None
+        assert (after.timing, after.available_seats) == (before.timing, before.available_seats)
 
 
 def test_a_cancelled_show_is_not_lengthened_and_is_in_nobodys_way(
