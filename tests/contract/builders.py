@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from boxoffice.domain.model import UNSAVED, Booking, BookingStatus, Movie, Role, Show, User
+from boxoffice.domain.model import (
+    UNSAVED,
+    Booking,
+    BookingStatus,
+    Cinema,
+    Movie,
+    Role,
+    Screen,
+    Show,
+    User,
+)
 from boxoffice.domain.ports import UnitOfWork
 from boxoffice.domain.seating import SeatMap
 from tests.fakes import START
@@ -27,16 +37,44 @@ def movie(title: str = "Metropolis") -> Movie:
 
 
 def show(movie_id: int, owner_id: int, seats: int = 10, timing: datetime | None = None) -> Show:
-    start = timing or START + timedelta(days=1)
+    timing = timing or START + timedelta(days=1)
     return Show(
         id=UNSAVED,
         movie_id=movie_id,
         owner_id=owner_id,
-        timing=start,
-        # The running time of movie() above.
-        ends_at=start + timedelta(minutes=153),
+        timing=timing,
+        # The builders' movie runs 153 minutes.
+        ends_at=timing + timedelta(minutes=153),
         capacity=seats,
         available_seats=seats,
+    )
+
+
+def cinema(owner_id: int, name: str = "Babylon", gap_minutes: int = 15) -> Cinema:
+    return Cinema(UNSAVED, owner_id, name, "Europe/Berlin", gap_minutes)
+
+
+def screen(cinema_id: int, name: str = "Saal 1", layout: SeatMap | None = None) -> Screen:
+    return Screen(UNSAVED, cinema_id, name, layout or SeatMap.build([("A", 4), ("B", 4)]))
+
+
+def show_on(
+    screen: Screen, movie: Movie, owner_id: int, timing: datetime, gap_minutes: int = 15
+) -> Show:
+    """A show of the movie on the screen, holding it until its end plus the gap."""
+    ends_at = timing + movie.running_time
+    return Show(
+        id=UNSAVED,
+        movie_id=movie.id,
+        owner_id=owner_id,
+        timing=timing,
+        ends_at=ends_at,
+        capacity=screen.capacity,
+        available_seats=screen.capacity,
+        seat_map=screen.layout,
+        screen_id=screen.id,
+        cinema_id=screen.cinema_id,
+        occupied_until=ends_at + timedelta(minutes=gap_minutes),
     )
 
 

@@ -1,21 +1,27 @@
 """A Hypothesis state machine of the booking core, runnable over any unit-of-work factory.
 
-Shows are general admission or seated; users book counts or named seats, hold seats, confirm
-and release holds, cancel; time passes (holds lapse, shows start). After every step the store
-must agree with a plain-dict model: for every show, available + held + booked == capacity with
-available never negative; for a seated show every seat is in exactly the model's state, so no
-seat is booked or held twice and a lapsed hold blocks nothing.
+Shows are general admission or seated, or on one of a cinema's two screens (one at a time, or
+a series at local times); users book counts or named seats, hold seats, confirm and release
+holds, cancel; the owner moves and cancels shows; time passes (holds lapse, shows start).
+After every step the store must agree with a plain-dict model: for every show, available +
+held + booked == capacity with available never negative; for a seated show every seat is in
+exactly the model's state, so no seat is booked or held twice and a lapsed hold blocks nothing;
+no two scheduled shows on a screen overlap; a cancelled show has no active booking, no live
+hold, and all its seats free.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -30,20 +36,24 @@ from boxoffice.domain.errors import (
     AlreadyCancelled,
     AlreadyHolding,
     BoxofficeError,
+    Clash,
     EmailTaken,
     HoldNotActive,
     NotEnoughSeats,
     NotFound,
+    ScheduleConflict,
     SeatsUnavailable,
+    ShowCancelled,
+    ShowEnded,
     ShowStarted,
     ValidationError,
 )
-from boxoffice.domain.model import Actor, Role
+from boxoffice.domain.model import Actor, CancelReason, Role, ShowStatus
 from boxoffice.domain.ports import UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.seating import SeatMap
 from boxoffice.domain.service import Boxoffice
-from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
+from tests.fakes import START, FakeClock, FakePasswordHasher, FakeTokenService
 
 NewStore = Callable[[], AbstractContextManager[UnitOfWorkFactory]]
 MAX_SEATS = 10
@@ -52,6 +62,18 @@ PASSWORD = "correct horse"
 
 # Time is counted in whole seconds, so the model and the clock agree to the second.
 HOLD_TTL_SECONDS = Limits().hold_ttl_seconds
+RUNNING_MINUTES = 117
+GAP_MINUTES = 8
+# How long a show on a screen holds it: its running time and the cleaning gap.
+WINDOW_SECONDS = (RUNNING_MINUTES + GAP_MINUTES) * 60
+BERLIN = ZoneInfo("Europe/Berlin")
+# Two screens: six seats in two zones, and four with one blocked.
+LAYOUTS = [
+    SeatMap.build([("A", 3), ("B", 3)], zones={"front": ["A1-A3"]}),
+    SeatMap.build([("A", 4)], blocked=["A1"]),
+]
+# Series times: far enough apart that a series never overlaps itself.
+SERIES_TIMES = [time(9, 0), time(13, 0), time(20, 30)]
 
 
 @attrs.define
@@ -60,6 +82,17 @@ class ModelShow:
     starts_after_seconds: int
     # Seated shows: every seat's label -> "free", "blocked", or the booking or hold taking it.
     seats: dict[str, str] | None = None
+    # The index of its screen in the machine's screens; None for a show on none.
+    screen: int | None = None
+    cancelled: bool = False
+
+    @property
+    def ends_after_seconds(self) -> int:
+        return self.starts_after_seconds + RUNNING_MINUTES * 60
+
+    @property
+    def window_end(self) -> int:
+        return self.starts_after_seconds + WINDOW_SECONDS
 
 
 @attrs.define
@@ -69,6 +102,8 @@ class ModelBooking:
     seats: int
     labels: tuple[str, ...] = ()
     active: bool = True
+    # Cancelled with its show, rather than by its user.
+    by_show: bool = False
 
 
 @attrs.define
@@ -127,7 +162,16 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
         @initialize()
         def publish_a_movie(self) -> None:
             self.owner = self._sign_up("owner")
-            self.movie = self.app.add_movie(self.owner, title="Alien", genre="Sci-fi", duration=117)
+            self.movie = self.app.add_movie(
+                self.owner, title="Alien", genre="Sci-fi", duration=RUNNING_MINUTES
+            )
+            self.cinema = self.app.add_cinema(
+                self.owner, name="Babylon", time_zone="Europe/Berlin", gap_minutes=GAP_MINUTES
+            )
+            self.screens = [
+                self.app.add_screen(self.owner, self.cinema.id, name=f"Saal {n}", layout=layout)
+                for n, layout in enumerate(LAYOUTS)
+            ]
 
         @rule(target=users)
         def sign_up_user(self) -> Actor:
@@ -243,6 +287,165 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 seat_map=SeatMap.build(rows, blocked=gaps),
             )
 
+        # --- the schedule ------------------------------------------------------------------
+
+        def _instant(self, seconds: int) -> datetime:
+            return START + timedelta(seconds=seconds)
+
+        def _seconds(self, instant: datetime) -> int:
+            return int((instant - START).total_seconds())
+
+        def _in_the_way(self, screen: int, start: int, moving: int | None = None) -> list[int]:
+            """The model's scheduled shows on the screen whose window overlaps one from start."""
+            return sorted(
+                show_id
+                for show_id, show in self.model_shows.items()
+                if show.screen == screen
+                and not show.cancelled
+                and show_id != moving
+                and show.starts_after_seconds < start + WINDOW_SECONDS
+                and start < show.window_end
+            )
+
+        def _on_screen(self, screen: int, start: int) -> ModelShow:
+            layout = LAYOUTS[screen]
+            seats = {
+                label: "blocked" if label in layout.blocked else "free" for label in layout.labels
+            }
+            return ModelShow(layout.capacity, start, seats, screen)
+
+        def _draw_start(self, data: st.DataObject, screen: int) -> int:
+            """A start in seconds: often right at, or a minute off, the end or start of a show
+            on the screen, where an off-by-one in the window would show; else anywhere."""
+            edges = sorted(
+                edge
+                for show in self.model_shows.values()
+                if show.screen == screen
+                for edge in (show.window_end, show.starts_after_seconds - WINDOW_SECONDS)
+            )
+            if edges and data.draw(st.booleans(), label="near an edge"):
+                edge = data.draw(st.sampled_from(edges), label="edge")
+                return edge + 60 * data.draw(st.sampled_from([-1, 0, 1]), label="off by")
+            return self.seconds_passed + 60 * data.draw(
+                st.integers(1, 48 * 12).map(lambda n: n * 5)
+            )
+
+        @rule(target=shows, screen=st.sampled_from([0, 1]), data=st.data())
+        def schedule_on_screen(self, screen: int, data: st.DataObject) -> Any:
+            start = self._draw_start(data, screen)
+            in_the_way = self._in_the_way(screen, start)
+            call = lambda: self.app.add_show(  # noqa: E731
+                self.owner,
+                movie_id=self.movie.id,
+                timing=self._instant(start),
+                screen_id=self.screens[screen].id,
+            )
+            if start <= self.seconds_passed:
+                expect(ValidationError, call)
+                return multiple()
+            if in_the_way:
+                with pytest.raises(ScheduleConflict) as refused:
+                    call()
+                assert [c.in_the_way for c in refused.value.conflicts] == in_the_way
+                return multiple()
+            show = call()
+            assert (show.screen_id, show.cinema_id) == (self.screens[screen].id, self.cinema.id)
+            assert show.occupied_until == show.timing + timedelta(seconds=WINDOW_SECONDS)
+            self.model_shows[show.id] = self._on_screen(screen, start)
+            return show.id
+
+        @rule(
+            target=shows,
+            screen=st.sampled_from([0, 1]),
+            first=st.integers(0, 3),
+            days=st.integers(1, 3),
+            times=st.lists(st.sampled_from(SERIES_TIMES), min_size=1, max_size=3, unique=True),
+        )
+        def schedule_series(self, screen: int, first: int, days: int, times: list[time]) -> Any:
+            today = self._instant(self.seconds_passed).astimezone(BERLIN).date()
+            first_day = today + timedelta(days=first)
+            last_day = first_day + timedelta(days=days - 1)
+            slots = [
+                (day, at, self._seconds(datetime.combine(day, at, tzinfo=BERLIN).astimezone(UTC)))
+                for day in (first_day + timedelta(days=n) for n in range(days))
+                for at in sorted(times)
+            ]
+            call = lambda: self.app.schedule_series(  # noqa: E731
+                self.owner,
+                movie_id=self.movie.id,
+                screen_id=self.screens[screen].id,
+                first_day=first_day,
+                last_day=last_day,
+                times=times,
+            )
+            if any(start <= self.seconds_passed for _, _, start in slots):
+                expect(ValidationError, call)
+                return multiple()
+            clashes = {
+                Clash(other, day, at)
+                for day, at, start in slots
+                for other in self._in_the_way(screen, start)
+            }
+            if clashes:
+                with pytest.raises(ScheduleConflict) as refused:
+                    call()
+                assert set(refused.value.conflicts) == clashes
+                return multiple()
+            shows = call()
+            assert [self._seconds(show.timing) for show in shows] == [s for _, _, s in slots]
+            for show, (_, _, start) in zip(shows, slots, strict=True):
+                self.model_shows[show.id] = self._on_screen(screen, start)
+            return multiple(*(show.id for show in shows))
+
+        @rule(show_id=shows, data=st.data())
+        def move_show(self, show_id: int, data: st.DataObject) -> None:
+            model = self.model_shows[show_id]
+            screen = model.screen
+            start = (
+                self.seconds_passed + 60 * data.draw(st.integers(1, 48 * 12).map(lambda n: n * 5))
+                if screen is None
+                else max(self.seconds_passed + 60, self._draw_start(data, screen))
+            )
+            error: type[BoxofficeError] | None = None
+            # A show that is cancelled or has begun is not moved, wherever to.
+            if model.cancelled:
+                error = ShowCancelled
+            elif self._started(show_id):
+                error = ShowStarted
+            elif screen is not None and self._in_the_way(screen, start, moving=show_id):
+                error = ScheduleConflict
+            moved = expect(
+                error,
+                lambda: self.app.update_show(self.owner, show_id, timing=self._instant(start)),
+            )
+            if moved is None:
+                return
+            assert self._seconds(moved.timing) == start
+            assert moved.ends_at == moved.timing + timedelta(minutes=RUNNING_MINUTES)
+            model.starts_after_seconds = start
+
+        @rule(show_id=shows)
+        def cancel_show(self, show_id: int) -> None:
+            model = self.model_shows[show_id]
+            error: type[BoxofficeError] | None = None
+            if not model.cancelled and model.ends_after_seconds <= self.seconds_passed:
+                error = ShowEnded
+            cancelled = expect(error, lambda: self.app.cancel_show(self.owner, show_id))
+            if cancelled is None:
+                return
+            assert cancelled.status is ShowStatus.CANCELLED
+            model.cancelled = True
+            for booking in self.model_bookings.values():
+                if booking.show_id == show_id and booking.active:
+                    booking.active, booking.by_show = False, True
+            for hold in self.model_holds.values():
+                if hold.show_id == show_id and self._live(hold):
+                    hold.status = "released"
+            if model.seats is not None:
+                for label, taker in model.seats.items():
+                    if taker != "blocked":
+                        model.seats[label] = "free"
+
         def _draw_labels(self, data: st.DataObject, show_id: int) -> tuple[str, ...] | None:
             """Named seats (some taken or blocked, maybe not on the map), or None for a count."""
             seats = self.model_shows[show_id].seats
@@ -262,6 +465,8 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             error: type[BoxofficeError] | None = None
             if not 1 <= count <= MAX_SEATS:
                 error = ValidationError
+            elif self.model_shows[show_id].cancelled:
+                error = ShowCancelled
             elif self._started(show_id):
                 error = ShowStarted
             else:
@@ -312,7 +517,9 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             labels = self._draw_labels(data, show_id)
             count = len(labels) if labels else data.draw(st.integers(1, MAX_SEATS))
             error: type[BoxofficeError] | None = None
-            if self._started(show_id):
+            if self.model_shows[show_id].cancelled:
+                error = ShowCancelled
+            elif self._started(show_id):
                 error = ShowStarted
             elif any(
                 h.user_id == user.id and h.show_id == show_id and self._live(h)
@@ -407,6 +614,45 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 assert {label: str(state) for label, state in stored.items()} == expected
                 free = sum(state == "free" for state in expected.values())
                 assert free == self.app.get_show(show_id).available_seats
+
+        @invariant()
+        def no_two_scheduled_shows_overlap_on_a_screen(self) -> None:
+            for index, screen in enumerate(self.screens):
+                listed = []
+                page = self.app.list_shows(screen_id=screen.id, status=None, limit=500)
+                listed += page
+                while page.next_after is not None:
+                    page = self.app.list_shows(
+                        screen_id=screen.id, status=None, after=page.next_after, limit=500
+                    )
+                    listed += page
+                expected = {i for i, show in self.model_shows.items() if show.screen == index}
+                assert {show.id for show in listed} == expected
+                for show in listed:
+                    model = self.model_shows[show.id]
+                    assert self._seconds(show.timing) == model.starts_after_seconds
+                    assert show.occupied_until is not None
+                    assert self._seconds(show.occupied_until) == model.window_end
+                    assert show.is_cancelled == model.cancelled
+                scheduled = sorted(
+                    (show for show in listed if not show.is_cancelled), key=lambda s: s.timing
+                )
+                for earlier, later in itertools.pairwise(scheduled):
+                    assert earlier.occupied_until is not None
+                    assert earlier.occupied_until <= later.timing, (earlier.id, later.id)
+
+        @invariant()
+        def a_cancelled_show_keeps_nothing(self) -> None:
+            for show_id, model in self.model_shows.items():
+                if not model.cancelled:
+                    continue
+                stored = self.app.get_show(show_id)
+                assert stored.status is ShowStatus.CANCELLED
+                assert (stored.available_seats, stored.held_seats) == (stored.capacity, 0)
+                for booking in self.app.list_show_bookings(self.owner, show_id, limit=500):
+                    assert not booking.is_active
+                    by_show = self.model_bookings[booking.id].by_show
+                    assert (booking.cancel_reason is CancelReason.SHOW_CANCELLED) == by_show
 
         @invariant()
         def everyone_sees_exactly_their_own_bookings(self) -> None:

@@ -116,12 +116,20 @@ def series_slots(
         raise ValidationError("last_day", "must not be before first_day")
     wanted = set(weekdays)
     span = (last_day - first_day).days + 1
-    days = [first_day + timedelta(days=n) for n in range(min(span, MAX_SERIES_SHOWS + 1))]
-    days = [day for day in days if day.isoweekday() in wanted]
-    if len(days) * len(times) > MAX_SERIES_SHOWS:
-        raise ValidationError(
-            "times", f"a series schedules at most {MAX_SERIES_SHOWS} shows: ask for fewer days"
-        )
+    days: list[date] = []
+    # Every chosen weekday of the whole span counts, however long: a series of Mondays over
+    # years is within the limit. At least one day in seven is chosen, so the walk stops
+    # within 7,007 days of first_day once the series is too long.
+    for n in range(span):
+        day = first_day + timedelta(days=n)
+        if day.isoweekday() not in wanted:
+            continue
+        days.append(day)
+        if len(days) * len(times) > MAX_SERIES_SHOWS:
+            raise ValidationError(
+                "times",
+                f"a series schedules at most {MAX_SERIES_SHOWS} shows: ask for fewer days",
+            )
     slots = []
     for day in days:
         for at in sorted(times):

@@ -206,6 +206,9 @@ class UpdateShow:
             if inventory is None:
                 raise NotFound("show", show_id)
             inventory.settle(now)
+            # A show cancelled or begun is not moved, wherever to: refused as such before any
+            # clash, which would send the owner looking for a free window in vain.
+            inventory.require_open(now)
             if timing is not None:
                 movie = _movie(uow, show.movie_id)
                 occupied = None
