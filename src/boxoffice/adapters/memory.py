@@ -16,7 +16,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from boxoffice.domain.errors import AlreadyHolding, EmailTaken, NotFound
+from boxoffice.domain.errors import AlreadyHolding, EmailTaken, NotFound, TicketTypeTaken
 from boxoffice.domain.inventory import ShowInventory
 from boxoffice.domain.model import (
     AuditEvent,
@@ -30,6 +30,8 @@ from boxoffice.domain.model import (
     Screen,
     Show,
     ShowStatus,
+    Ticket,
+    TicketType,
     User,
 )
 from boxoffice.domain.queries import ShowCursor, ShowQuery
@@ -70,6 +72,9 @@ class InMemoryStore:
     users: _Table[User] = attrs.field(factory=_Table)
     movies: _Table[Movie] = attrs.field(factory=_Table)
     cinemas: _Table[Cinema] = attrs.field(factory=_Table)
+    ticket_types: _Table[TicketType] = attrs.field(factory=_Table)
+    # Where each ticket is: its booking's id and its place among the booking's tickets.
+    ticket_places: dict[str, tuple[int, int]] = attrs.field(factory=dict)
     screens: _Table[Screen] = attrs.field(factory=_Table)
     shows: _Table[Show] = attrs.field(factory=_Table)
     bookings: _Table[Booking] = attrs.field(factory=_Table)
@@ -175,8 +180,28 @@ class InMemoryCinemaRepository(_StagedRepository[Cinema]):
         _require(self._users, "user", cinema.owner_id)
         return super().add(cinema)
 
+    def lock(self, cinema_id: int) -> Cinema | None:
+        # The unit of work already holds the store's lock.
+        return self.get(cinema_id)
+
     def list(self, *, after: int | None, limit: int) -> list[Cinema]:
         return self._select(lambda _: True, after, limit)
+
+
+class InMemoryTicketTypeRepository(_StagedRepository[TicketType]):
+    def __init__(self, table: _Table[TicketType], cinemas: InMemoryCinemaRepository) -> None:
+        super().__init__(table)
+        self._cinemas = cinemas
+
+    def add(self, ticket_type: TicketType) -> TicketType:
+        _require(self._cinemas, "cinema", ticket_type.cinema_id)
+        # What the SQL adapters' unique index refuses.
+        if any(t.code == ticket_type.code for t in self.of_cinema(ticket_type.cinema_id)):
+            raise TicketTypeTaken(ticket_type.code)
+        return super().add(ticket_type)
+
+    def of_cinema(self, cinema_id: int) -> list[TicketType]:
+        return self._select(lambda t: t.cinema_id == cinema_id, None, 2**62)
 
 
 class InMemoryScreenRepository(_StagedRepository[Screen]):
@@ -262,11 +287,21 @@ class InMemoryShowRepository(_StagedRepository[Show]):
 
 class InMemoryBookingRepository(_StagedRepository[Booking]):
     def __init__(
-        self, table: _Table[Booking], users: InMemoryUserRepository, shows: InMemoryShowRepository
+        self,
+        table: _Table[Booking],
+        users: InMemoryUserRepository,
+        shows: InMemoryShowRepository,
+        places: dict[str, tuple[int, int]],
     ) -> None:
         super().__init__(table)
         self._users = users
         self._shows = shows
+        self._places = places
+        self._staged_places: dict[str, tuple[int, int]] = {}
+
+    def place_of(self, code: str) -> tuple[int, int] | None:
+        """The booking a ticket is of, and its place among the booking's tickets."""
+        return self._staged_places.get(code) or self._places.get(code)
 
     def next_id(self) -> int:
         return next(self._table.ids)
@@ -274,7 +309,23 @@ class InMemoryBookingRepository(_StagedRepository[Booking]):
     def add(self, booking: Booking) -> None:  # type: ignore[override]
         _require(self._shows, "show", booking.show_id)
         _require(self._users, "user", booking.user_id)
+        for place, ticket in enumerate(booking.tickets):
+            # What the SQL adapters' primary key on ticket codes refuses.
+            if self.place_of(ticket.code) is not None:
+                raise ValueError("a ticket code is taken")
+            self._staged_places[ticket.code] = (booking.id, place)
         self.insert(booking)
+
+    def apply(self) -> None:
+        self._places.update(self._staged_places)
+        super().apply()
+
+    def discard(self) -> None:
+        super().discard()
+        self._staged_places.clear()
+
+    def refunds_of_show(self, show_id: int) -> int:
+        return sum(b.refund for b in self.list_for_show(show_id, after=None, limit=2**62))
 
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]:
         return self._select(lambda b: b.user_id == user_id, after, limit)
@@ -286,6 +337,32 @@ class InMemoryBookingRepository(_StagedRepository[Booking]):
         return self._select(
             lambda b: b.show_id == show_id and b.status is BookingStatus.ACTIVE, None, 2**62
         )
+
+
+class InMemoryTicketRepository:
+    """Tickets live in their bookings: a ticket is found by its place, and saved by saving
+    its booking with the ticket changed."""
+
+    def __init__(self, bookings: InMemoryBookingRepository) -> None:
+        self._bookings = bookings
+
+    def get(self, code: str) -> Ticket | None:
+        place = self._bookings.place_of(code)
+        booking = None if place is None else self._bookings.get(place[0])
+        return None if place is None or booking is None else booking.tickets[place[1]]
+
+    def save(self, ticket: Ticket) -> None:
+        place = self._bookings.place_of(ticket.code)
+        booking = None if place is None else self._bookings.get(place[0])
+        if place is None or booking is None:
+            raise NotFound("ticket", ticket.code)
+        tickets = list(booking.tickets)
+        tickets[place[1]] = ticket
+        self._bookings.save(attrs.evolve(booking, tickets=tuple(tickets)))
+
+    def of_show(self, show_id: int) -> list[Ticket]:
+        bookings = self._bookings.list_for_show(show_id, after=None, limit=2**62)
+        return [ticket for booking in bookings for ticket in booking.tickets]
 
 
 class InMemoryHoldRepository(_StagedRepository[Hold]):
@@ -447,10 +524,14 @@ class InMemoryUnitOfWork:
         self._users = InMemoryUserRepository(store.users, store.user_id_by_email)
         self._movies = InMemoryMovieRepository(store.movies)
         self._cinemas = InMemoryCinemaRepository(store.cinemas, self._users)
+        self._ticket_types = InMemoryTicketTypeRepository(store.ticket_types, self._cinemas)
         self._screens = InMemoryScreenRepository(store.screens, self._cinemas)
         self._shows = InMemoryShowRepository(store.shows, self._users, self._movies)
-        self._bookings = InMemoryBookingRepository(store.bookings, self._users, self._shows)
+        self._bookings = InMemoryBookingRepository(
+            store.bookings, self._users, self._shows, store.ticket_places
+        )
         self._holds = InMemoryHoldRepository(store.holds, self._users, self._shows)
+        self._tickets = InMemoryTicketRepository(self._bookings)
         self._inventories = InMemoryShowInventoryRepository(self._shows, self._holds, store.charts)
         self._idempotency_keys = InMemoryIdempotencyRepository(store.idempotency_keys)
         self._login_attempts = InMemoryLoginAttemptRepository(store.login_failures)
@@ -471,6 +552,14 @@ class InMemoryUnitOfWork:
     @property
     def screens(self) -> InMemoryScreenRepository:
         return self._screens
+
+    @property
+    def ticket_types(self) -> InMemoryTicketTypeRepository:
+        return self._ticket_types
+
+    @property
+    def tickets(self) -> InMemoryTicketRepository:
+        return self._tickets
 
     @property
     def shows(self) -> InMemoryShowRepository:
@@ -505,6 +594,7 @@ class InMemoryUnitOfWork:
             self._users,
             self._movies,
             self._cinemas,
+            self._ticket_types,
             self._screens,
             self._shows,
             self._inventories,

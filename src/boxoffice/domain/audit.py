@@ -12,7 +12,16 @@ from datetime import datetime
 import attrs
 
 from boxoffice.domain import rules
-from boxoffice.domain.model import UNSAVED, Actor, AuditAction, AuditEvent, Booking, Show, User
+from boxoffice.domain.model import (
+    UNSAVED,
+    Actor,
+    AuditAction,
+    AuditEvent,
+    Booking,
+    Show,
+    Ticket,
+    User,
+)
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWorkFactory
 
@@ -62,6 +71,24 @@ def show_event(
     action: AuditAction, show: Show, actor: Actor, client: str | None, at: datetime
 ) -> AuditEvent:
     return AuditEvent(UNSAVED, at, action, actor.id, f"show:{show.id}", client, show_id=show.id)
+
+
+def ticket_event(
+    action: AuditAction, ticket: Ticket, actor: Actor, client: str | None, at: datetime
+) -> AuditEvent:
+    """A check-in, or one undone. The ticket is named by its booking and seat, never by its
+    code: whoever reads the trail must not be able to walk in with it."""
+    seat = "" if ticket.seat is None else f"/{ticket.seat}"
+    return AuditEvent(
+        UNSAVED,
+        at,
+        action,
+        actor.id,
+        f"booking:{ticket.booking_id}{seat}",
+        client,
+        show_id=ticket.show_id,
+        num_seats=1,
+    )
 
 
 @attrs.frozen

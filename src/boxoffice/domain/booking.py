@@ -11,10 +11,10 @@ from boxoffice.domain import rules
 from boxoffice.domain.acting import Ports, Retry, Step, acting, change_booking
 from boxoffice.domain.errors import CancellationClosed, NotFound
 from boxoffice.domain.inventory import SeatRequest
-from boxoffice.domain.pricing import Pricing, per_seat, require_ticket_types
 from boxoffice.domain.model import Actor, AuditAction, Booking, Role
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWork
+from boxoffice.domain.pricing import Pricing, per_seat, require_ticket_types
 
 
 @attrs.frozen

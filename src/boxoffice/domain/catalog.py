@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 
 import attrs
@@ -11,7 +11,7 @@ from boxoffice.domain import rules
 from boxoffice.domain.acting import Ports, acting
 from boxoffice.domain.errors import NotFound, ValidationError
 from boxoffice.domain.inventory import settled_shows
-from boxoffice.domain.model import UNSAVED, Actor, Movie, Role, Show, ShowStatus
+from boxoffice.domain.model import UNSAVED, Actor, Movie, Price, Role, Show, ShowStatus
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWork
 from boxoffice.domain.queries import ShowCursor, ShowQuery
@@ -53,22 +53,27 @@ class AddShow:
         available_seats: int | None = None,
         seat_map: SeatMap | None = None,
         screen_id: int | None = None,
+        prices: Sequence[Price] | None = None,
     ) -> Show:
-        """A show on one of the actor's screens, with its layout, in a window free on it; or a
-        general-admission show of `available_seats`, or a seated one with `seat_map`, whose
-        sellable seats are its capacity (available_seats, if given too, must agree).
+        """A show on one of the actor's screens, with its layout and `prices`, in a window free
+        on it; or a general-admission show of `available_seats`, or a seated one with
+        `seat_map`, whose sellable seats are its capacity (available_seats, if given too, must
+        agree), sold at no price.
         """
         movie_id = rules.require_id("movie_id", movie_id)
         timing = require_future("timing", timing, self.ports.clock.now())
         if screen_id is not None:
+            if seat_map is not None:
+                raise ValidationError("seat_map", "a show on a screen takes the screen's layout")
+            if available_seats is not None:
+                raise ValidationError(
+                    "available_seats", "a show on a screen has the screen's seats"
+                )
             return self._on_screen(
-                actor,
-                rules.require_id("screen_id", screen_id),
-                movie_id,
-                timing,
-                available_seats,
-                seat_map,
+                actor, rules.require_id("screen_id", screen_id), movie_id, timing, prices
             )
+        if prices is not None:
+            raise ValidationError("prices", "only a show on a screen of a cinema has prices")
         seats = self._capacity(available_seats, seat_map)
         with acting(self.ports, actor, Role.OWNER, "add shows") as uow:
             movie = uow.movies.get(movie_id)
@@ -87,18 +92,13 @@ class AddShow:
         screen_id: int,
         movie_id: int,
         timing: datetime,
-        available_seats: int | None,
-        seat_map: SeatMap | None,
+        prices: Sequence[Price] | None,
     ) -> Show:
-        if seat_map is not None:
-            raise ValidationError("seat_map", "a show on a screen takes the screen's layout")
-        if available_seats is not None:
-            raise ValidationError("available_seats", "a show on a screen has the screen's seats")
         with acting(self.ports, actor, Role.OWNER, "add shows") as uow:
             movie = uow.movies.get(movie_id)
             if movie is None:
                 raise NotFound("movie", movie_id)
-            stored = schedule_on_screen(uow, actor, screen_id, movie, timing)
+            stored = schedule_on_screen(uow, actor, screen_id, movie, timing, prices)
             uow.commit()
         return stored
 

@@ -9,12 +9,12 @@ import attrs
 
 from boxoffice.domain import rules
 from boxoffice.domain.acting import Ports, Retry, Step, acting, change_booking, change_seats
+from boxoffice.domain.booking import pricing
 from boxoffice.domain.errors import HoldNotActive, NotFound
 from boxoffice.domain.inventory import SeatRequest, ShowInventory, hold_as_of
-from boxoffice.domain.booking import pricing
 from boxoffice.domain.model import Actor, AuditAction, Booking, BookingStatus, Hold, Role
-from boxoffice.domain.pricing import per_seat, require_ticket_types
 from boxoffice.domain.ports import UnitOfWork
+from boxoffice.domain.pricing import per_seat, require_ticket_types
 
 
 @attrs.frozen

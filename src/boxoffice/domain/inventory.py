@@ -29,6 +29,7 @@ from boxoffice.domain.model import (
     CancelReason,
     Hold,
     HoldStatus,
+    Price,
     Show,
     ShowStatus,
 )
@@ -203,6 +204,12 @@ class ShowInventory:
         self._show = attrs.evolve(
             self._show, timing=timing, ends_at=ends_at, occupied_until=occupied_until
         )
+        self._schedule_changed = True
+
+    def reprice(self, prices: tuple[Price, ...], now: datetime) -> None:
+        """A new price list for what is sold from now on: bookings keep what they paid."""
+        self.require_open(now)
+        self._show = attrs.evolve(self._show, prices=prices)
         self._schedule_changed = True
 
     def resize(self, capacity: int, now: datetime) -> None:

@@ -28,8 +28,6 @@ class BookingStatus(enum.StrEnum):
 class CancelReason(enum.StrEnum):
     BY_USER = "by_user"
     SHOW_CANCELLED = "show_cancelled"
-    CHECKED_IN = "checked_in"
-    CHECK_IN_UNDONE = "check_in_undone"
 
 
 class ShowStatus(enum.StrEnum):
@@ -58,6 +56,8 @@ class AuditAction(enum.StrEnum):
     BOOKED = "booked"
     BOOKING_CANCELLED = "booking_cancelled"
     SHOW_CANCELLED = "show_cancelled"
+    CHECKED_IN = "checked_in"
+    CHECK_IN_UNDONE = "check_in_undone"
 
 
 @attrs.frozen

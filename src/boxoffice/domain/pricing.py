@@ -41,7 +41,7 @@ def require_amount(field: str, value: object) -> int:
 
 def require_type_code(value: object) -> str:
     if not isinstance(value, str) or not _CODE.match(value):
-        raise ValidationError("code", "must be 1 to 32 of a-z, 0-9, _ and -, like \"adult\"")
+        raise ValidationError("code", 'must be 1 to 32 of a-z, 0-9, _ and -, like "adult"')
     return value
 
 

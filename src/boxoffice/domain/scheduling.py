@@ -26,11 +26,13 @@ from boxoffice.domain.model import (
     Booking,
     Cinema,
     Movie,
+    Price,
     Role,
     Screen,
     Show,
 )
 from boxoffice.domain.ports import UnitOfWork
+from boxoffice.domain.pricing import require_prices
 from boxoffice.domain.schedule import (
     ISO_WEEKDAYS,
     Window,
@@ -38,6 +40,7 @@ from boxoffice.domain.schedule import (
     series_clashes,
     series_slots,
 )
+from boxoffice.domain.seating import STANDARD_ZONE, SeatMap
 from boxoffice.domain.venues import owned_screen
 
 
@@ -48,8 +51,24 @@ def require_future(field: str, timing: object, now: datetime) -> datetime:
     return aware
 
 
+def checked_prices(
+    uow: UnitOfWork, cinema: Cinema, layout: SeatMap | None, prices: object
+) -> tuple[Price, ...]:
+    """A price list for a show of the cinema with this seat map (None: general admission)."""
+    if prices is None:
+        return ()
+    types = [kind.code for kind in uow.ticket_types.of_cinema(cinema.id)]
+    zones = [STANDARD_ZONE] if layout is None else layout.zone_names()
+    return require_prices(prices, zones, types)
+
+
 def show_on_screen(
-    actor: Actor, screen: Screen, cinema: Cinema, movie: Movie, timing: datetime
+    actor: Actor,
+    screen: Screen,
+    cinema: Cinema,
+    movie: Movie,
+    timing: datetime,
+    prices: tuple[Price, ...] = (),
 ) -> Show:
     """A new show of the movie on the screen, with the screen's layout as it is now."""
     window = Window.of(timing, movie, cinema)
@@ -66,19 +85,27 @@ def show_on_screen(
         screen_id=screen.id,
         cinema_id=cinema.id,
         occupied_until=window.end,
+        currency=cinema.currency,
+        prices=prices,
     )
 
 
 def schedule_on_screen(
-    uow: UnitOfWork, actor: Actor, screen_id: int, movie: Movie, timing: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    screen_id: int,
+    movie: Movie,
+    timing: datetime,
+    prices: Sequence[Price] | None = None,
 ) -> Show:
     """Add a show on the actor's screen (which this locks), if its window is free."""
     screen, cinema = owned_screen(uow, actor, screen_id)
+    priced = checked_prices(uow, cinema, screen.layout, prices)
     window = Window.of(timing, movie, cinema)
     clashes = in_the_way(window, uow.shows.on_screen(screen.id, window.start, window.end))
     if clashes:
         raise ScheduleConflict([Clash(show_id) for show_id in clashes])
-    return uow.shows.add(show_on_screen(actor, screen, cinema, movie, timing))
+    return uow.shows.add(show_on_screen(actor, screen, cinema, movie, timing, priced))
 
 
 def _movie(uow: UnitOfWork, movie_id: int) -> Movie:
@@ -134,6 +161,7 @@ class ScheduleSeries:
         last_day: date,
         times: Sequence[time],
         weekdays: Iterable[int] = ISO_WEEKDAYS,
+        prices: Sequence[Price] | None = None,
     ) -> list[Show]:
         movie_id = rules.require_id("movie_id", movie_id)
         screen_id = rules.require_id("screen_id", screen_id)
@@ -142,6 +170,7 @@ class ScheduleSeries:
         with acting(self.ports, actor, Role.OWNER, "schedule shows") as uow:
             movie = _movie(uow, movie_id)
             screen, cinema = owned_screen(uow, actor, screen_id)
+            priced = checked_prices(uow, cinema, screen.layout, prices)
             slots = series_slots(
                 cinema, movie, first_day=first, last_day=last, times=at, weekdays=days
             )
@@ -159,11 +188,20 @@ class ScheduleSeries:
             if clashes:
                 raise ScheduleConflict(clashes)
             shows = [
-                uow.shows.add(show_on_screen(actor, screen, cinema, movie, slot.window.start))
+                uow.shows.add(
+                    show_on_screen(actor, screen, cinema, movie, slot.window.start, priced)
+                )
                 for slot in slots
             ]
             uow.commit()
         return shows
+
+
+def _prices_of(uow: UnitOfWork, show: Show, prices: Sequence[Price]) -> tuple[Price, ...]:
+    cinema = None if show.cinema_id is None else uow.cinemas.get(show.cinema_id)
+    if cinema is None:
+        raise ValidationError("prices", "only a show in a cinema has prices")
+    return checked_prices(uow, cinema, show.seat_map, prices)
 
 
 def _own_show(uow: UnitOfWork, actor: Actor, show_id: int) -> Show:
@@ -188,10 +226,11 @@ class UpdateShow:
         *,
         timing: datetime | None = None,
         capacity: int | None = None,
+        prices: Sequence[Price] | None = None,
     ) -> Show:
         show_id = rules.require_id("show_id", show_id)
-        if timing is None and capacity is None:
-            raise ValidationError("timing", "give timing or capacity, or both")
+        if timing is None and capacity is None and prices is None:
+            raise ValidationError("timing", "give timing, capacity or prices")
         now = self.ports.clock.now()
         if timing is not None:
             timing = require_future("timing", timing, now)
@@ -222,6 +261,8 @@ class UpdateShow:
                 inventory.reschedule(timing, timing + movie.running_time, occupied, now)
             if capacity is not None:
                 inventory.resize(capacity, now)
+            if prices is not None:
+                inventory.reprice(_prices_of(uow, show, prices), now)
             uow.inventories.save(inventory)
             uow.commit()
         return inventory.show

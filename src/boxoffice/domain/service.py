@@ -31,6 +31,7 @@ from boxoffice.domain.catalog import (
     ListShows,
     ShowSeats,
 )
+from boxoffice.domain.door import CheckIn, GetTicket, UndoCheckIn
 from boxoffice.domain.holds import ConfirmHold, GetHold, HoldSeats, ReleaseHold
 from boxoffice.domain.model import (
     Actor,
@@ -39,10 +40,13 @@ from boxoffice.domain.model import (
     Cinema,
     Hold,
     Movie,
+    Price,
     Role,
     Screen,
     Show,
     ShowStatus,
+    Ticket,
+    TicketType,
     User,
 )
 from boxoffice.domain.paging import Page
@@ -53,6 +57,7 @@ from boxoffice.domain.ports import (
     TokenService,
     UnitOfWorkFactory,
 )
+from boxoffice.domain.reports import CinemaReport, GetCinemaReport, GetShowReport, ShowReport
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.schedule import ISO_WEEKDAYS
 from boxoffice.domain.scheduling import CancelShow, ScheduleSeries, UpdateMovie, UpdateShow
@@ -61,10 +66,13 @@ from boxoffice.domain.venues import (
     DEFAULT_GAP_MINUTES,
     AddCinema,
     AddScreen,
+    AddTicketType,
     GetCinema,
     GetScreen,
     ListCinemas,
     ListScreens,
+    ListTicketTypes,
+    UpdateCinema,
     UpdateScreen,
 )
 
@@ -103,6 +111,14 @@ class Boxoffice:
     _update_movie: UpdateMovie
     _update_show: UpdateShow
     _cancel_show: CancelShow
+    _update_cinema: UpdateCinema
+    _add_ticket_type: AddTicketType
+    _list_ticket_types: ListTicketTypes
+    _get_ticket: GetTicket
+    _check_in: CheckIn
+    _undo_check_in: UndoCheckIn
+    _show_report: GetShowReport
+    _cinema_report: GetCinemaReport
     limits: Limits
 
     @classmethod
@@ -152,6 +168,14 @@ class Boxoffice:
             update_movie=UpdateMovie(ports),
             update_show=UpdateShow(ports),
             cancel_show=CancelShow(ports),
+            update_cinema=UpdateCinema(ports),
+            add_ticket_type=AddTicketType(ports),
+            list_ticket_types=ListTicketTypes(ports),
+            get_ticket=GetTicket(ports),
+            check_in=CheckIn(ports),
+            undo_check_in=UndoCheckIn(ports),
+            show_report=GetShowReport(ports),
+            cinema_report=GetCinemaReport(ports),
             limits=limits,
         )
 
@@ -202,12 +226,15 @@ class Boxoffice:
         available_seats: int | None = None,
         seat_map: SeatMap | None = None,
         screen_id: int | None = None,
+        prices: Sequence[Price] | None = None,
     ) -> Show:
         """A show on one of the actor's screens (`screen_id`), which takes the screen's layout
         and must fit a free window on it (ScheduleConflict otherwise); or a general-admission
         show of `available_seats`; or a seated one with `seat_map`
         (`SeatMap.build([("A", 12), ("B", 14)], blocked=["A1"])`), whose sellable seats are its
-        capacity. `timing` is an aware datetime in the future.
+        capacity. `timing` is an aware datetime in the future. A show on a screen sells at
+        `prices` (`Price(ticket_type, zone, amount)`, amounts in minor units of its cinema's
+        currency); without them, and off a screen, at 0.
         """
         return self._add_show(
             actor,
@@ -216,6 +243,7 @@ class Boxoffice:
             available_seats=available_seats,
             seat_map=seat_map,
             screen_id=screen_id,
+            prices=prices,
         )
 
     def get_show(self, show_id: int) -> Show:
@@ -262,11 +290,13 @@ class Boxoffice:
         *,
         timing: datetime | None = None,
         capacity: int | None = None,
+        prices: Sequence[Price] | None = None,
     ) -> Show:
         """Move one of the actor's shows (it keeps its bookings; on a screen only into a free
-        window), or change a general-admission show's capacity, down to its seats booked and
-        held (CapacityBelowSold below that). Not once it has begun or was cancelled."""
-        return self._update_show(actor, show_id, timing=timing, capacity=capacity)
+        window), change a general-admission show's capacity, down to its seats booked and
+        held (CapacityBelowSold below that), or its prices (bookings keep what they paid).
+        Not once it has begun or was cancelled."""
+        return self._update_show(actor, show_id, timing=timing, capacity=capacity, prices=prices)
 
     def cancel_show(self, actor: Actor, show_id: int, *, client: str | None = None) -> Show:
         """Cancel one of the actor's shows, until it ends: its bookings are cancelled
@@ -293,11 +323,78 @@ class Boxoffice:
         *,
         name: str,
         time_zone: str,
+        currency: str,
         gap_minutes: int = DEFAULT_GAP_MINUTES,
+        cancel_until_minutes: int = 0,
+        cancel_fee: int = 0,
     ) -> Cinema:
         """A cinema of the actor (an owner). time_zone: an IANA name ("Europe/Berlin");
-        gap_minutes: the cleaning gap after each show on its screens, 0 to 240."""
-        return self._add_cinema(actor, name=name, time_zone=time_zone, gap_minutes=gap_minutes)
+        currency: ISO 4217 ("EUR"), whose minor units every amount counts; gap_minutes: the
+        cleaning gap after each show on its screens, 0 to 240. Users may cancel until
+        cancel_until_minutes before a show, and keep the total less cancel_fee a ticket."""
+        return self._add_cinema(
+            actor,
+            name=name,
+            time_zone=time_zone,
+            currency=currency,
+            gap_minutes=gap_minutes,
+            cancel_until_minutes=cancel_until_minutes,
+            cancel_fee=cancel_fee,
+        )
+
+    def update_cinema(
+        self,
+        actor: Actor,
+        cinema_id: int,
+        *,
+        name: str | None = None,
+        cancel_until_minutes: int | None = None,
+        cancel_fee: int | None = None,
+    ) -> Cinema:
+        """Rename one of the actor's cinemas or change its cancellation policy."""
+        return self._update_cinema(
+            actor,
+            cinema_id,
+            name=name,
+            cancel_until_minutes=cancel_until_minutes,
+            cancel_fee=cancel_fee,
+        )
+
+    def add_ticket_type(self, actor: Actor, cinema_id: int, *, code: str, name: str) -> TicketType:
+        """A kind of ticket ("adult") of one of the actor's cinemas; the first is the default.
+        TicketTypeTaken if the cinema has the code already."""
+        return self._add_ticket_type(actor, cinema_id, code=code, name=name)
+
+    def list_ticket_types(self, cinema_id: int) -> list[TicketType]:
+        return self._list_ticket_types(cinema_id)
+
+    def get_ticket(self, actor: Actor, code: str) -> Ticket:
+        """One of the actor's tickets by its code; anyone else's is NotFound."""
+        return self._get_ticket(actor, code)
+
+    def check_in(
+        self, actor: Actor, *, code: str, show_id: int, client: str | None = None
+    ) -> Ticket:
+        """Let a ticket in at the door of the actor's show, exactly once. CheckInRefused says
+        why not (its result: already_checked_in, wrong_show, cancelled, too_early,
+        show_ended); NotFound for an unknown code or another owner's ticket."""
+        return self._check_in(actor, code=code, show_id=show_id, client=client)
+
+    def undo_check_in(self, actor: Actor, code: str, *, client: str | None = None) -> Ticket:
+        """Undo a mistaken check-in: the ticket is valid again."""
+        return self._undo_check_in(actor, code, client=client)
+
+    def show_report(self, actor: Actor, show_id: int) -> ShowReport:
+        """What one of the actor's shows sold: seats, money, admissions."""
+        return self._show_report(actor, show_id)
+
+    def cinema_report(
+        self, actor: Actor, cinema_id: int, *, starts_from: datetime, starts_before: datetime
+    ) -> CinemaReport:
+        """A ShowReport per show of the actor's cinema in [starts_from, starts_before)."""
+        return self._cinema_report(
+            actor, cinema_id, starts_from=starts_from, starts_before=starts_before
+        )
 
     def get_cinema(self, cinema_id: int) -> Cinema:
         return self._get_cinema(cinema_id)
@@ -339,6 +436,7 @@ class Boxoffice:
         last_day: date,
         times: Sequence[time],
         weekdays: Iterable[int] = ISO_WEEKDAYS,
+        prices: Sequence[Price] | None = None,
     ) -> list[Show]:
         """Shows of the movie on the actor's screen at each local wall-clock time (naive
         `time`s, in the cinema's time zone) of every day from first_day to last_day inclusive
@@ -352,6 +450,7 @@ class Boxoffice:
             last_day=last_day,
             times=times,
             weekdays=weekdays,
+            prices=prices,
         )
 
     def get_seats(self, show_id: int) -> ShowSeats:
@@ -365,11 +464,14 @@ class Boxoffice:
         show_id: int,
         num_seats: int | None = None,
         seats: Sequence[str] | None = None,
+        ticket_types: Sequence[str] | None = None,
         idempotency_key: str | None = None,
         client: str | None = None,
     ) -> Booking:
         """Book `seats` by name (["C5", "C6"], all or none) on a seated show, or `num_seats`:
-        on a seated show the best free ones are chosen.
+        on a seated show the best free ones are chosen. `ticket_types`: one code a seat, in
+        the order of `seats` (default: the cinema's default type); each ticket is priced by
+        its type and zone.
 
         With an idempotency_key, a retry within 24 hours returns the first call's booking
         instead of booking again; the same key for a different request is refused.
@@ -379,6 +481,7 @@ class Boxoffice:
             show_id=show_id,
             num_seats=num_seats,
             seats=seats,
+            ticket_types=ticket_types,
             idempotency_key=idempotency_key,
             client=client,
         )
@@ -416,9 +519,13 @@ class Boxoffice:
         show_id: int,
         num_seats: int | None = None,
         seats: Sequence[str] | None = None,
+        ticket_types: Sequence[str] | None = None,
     ) -> Hold:
-        """Keep seats (named, or the best `num_seats`) for the actor until the hold expires."""
-        return self._hold_seats(actor, show_id=show_id, num_seats=num_seats, seats=seats)
+        """Keep seats (named, or the best `num_seats`) for the actor until the hold expires;
+        their ticket types are priced when it is confirmed."""
+        return self._hold_seats(
+            actor, show_id=show_id, num_seats=num_seats, seats=seats, ticket_types=ticket_types
+        )
 
     def confirm_hold(
         self,
