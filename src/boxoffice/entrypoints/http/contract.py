@@ -167,10 +167,11 @@ UPDATE_SCREEN = Operation(
 LIST_SHOWS = Operation(
     "GET",
     "/shows",
-    "list shows: by id, or by timing then id when from, to or date is given",
+    "list shows: by id, or by timing then id when from, to or date is given (404 for the "
+    "date of an unknown cinema)",
     200,
     shapes.Show,
-    errors=_STORED,
+    errors=(404, *_STORED),
     query=shapes.ShowsQuery,
 )
 ADD_SHOW = Operation(
