@@ -476,3 +476,15 @@ def test_shows_filter_by_cinema_screen_movie_and_status(
     assert ids(status="all", cinema_id=screen["cinema_id"]) == [here["id"], gone["id"]]
     assert api.call("GET", "/shows", params={"status": "cancelled"}).json == [gone]
     assert loose["cinema_id"] is None
+
+
+def test_an_offset_whose_plus_was_left_unescaped_is_read_as_meant(
+    api: Api, owner: str, movie: dict[str, Any]
+) -> None:
+    early = api.add_show(owner, movie["id"], timing="2030-02-01T19:00:00+00:00")
+    late = api.add_show(owner, movie["id"], timing="2030-02-01T21:00:00+00:00")
+
+    result = api.call("GET", "/shows", query_string="from=2030-02-01T20:30:00+02:00")
+
+    assert result.status_code == 200, result.text
+    assert [s["id"] for s in result.json] == [early["id"], late["id"]]

@@ -166,6 +166,7 @@ DayText = Annotated[
 ]
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _TIME = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")
+_SPACED_OFFSET = re.compile(r"(?<=[0-9]) ([0-9]{2}:?[0-9]{2})$")
 
 
 def aware_instant(field: str, text: str) -> datetime:
@@ -366,7 +367,10 @@ class ShowsQuery(PageQuery, frozen=True):
 
     def instant(self, name: Literal["from", "to", "after_timing"]) -> datetime | None:
         text = {"from": self.starts_from, "to": self.to, "after_timing": self.after_timing}[name]
-        return None if text is None else aware_instant(name, text)
+        if text is None:
+            return None
+        # A "+" left unescaped in a query string arrives as a space: " 01:00" is "+01:00".
+        return aware_instant(name, _SPACED_OFFSET.sub(r"+\1", text))
 
     @property
     def day(self) -> date | None:
