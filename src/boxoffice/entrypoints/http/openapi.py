@@ -140,6 +140,15 @@ def _operation(op: Operation, schemas: _Schemas, limits: rules.Limits) -> Json:
     return operation
 
 
+# Query parameters of paging, after the filters, in the order the Link header writes them.
+_PAGING = ("limit", "after", "after_timing")
+
+
+def _paging_last(parameter: Json) -> int:
+    name = parameter["name"]
+    return _PAGING.index(name) + 1 if parameter["in"] == "query" and name in _PAGING else 0
+
+
 def _parameters(op: Operation, schemas: _Schemas) -> list[Json]:
     parameters: list[Json] = [
         {"name": name, "in": "path", "required": True, "schema": msgspec.json.schema(shapes.Id)}
@@ -154,8 +163,7 @@ def _parameters(op: Operation, schemas: _Schemas) -> list[Json]:
             if description:
                 parameter["description"] = description
             parameters.append(parameter)
-        # Filters first, then paging, as the Link header writes them.
-        parameters.sort(key=lambda p: p["in"] == "query" and p["name"] in ("limit", "after"))
+        parameters.sort(key=_paging_last)
     if op.idempotent:
         parameters.append(_IDEMPOTENCY_KEY)
     return parameters
