@@ -20,7 +20,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import msgspec
 from msgspec import Meta
 
-from boxoffice.domain import model, rules, seating
+from boxoffice.domain import model, rules, schedule, seating, venues
 from boxoffice.domain.errors import ValidationError
 from boxoffice.domain.model import BookingStatus, CancelReason, HoldStatus, Role, ShowStatus
 from boxoffice.domain.seating import SeatState
@@ -123,12 +123,11 @@ class SeatMapRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return seating.SeatMap.build([(row.label, row.seats) for row in self.rows], self.blocked)
 
 
+_ROW = f"[A-Za-z]{{1,{seating.MAX_ROW_LABEL_CHARS}}}"
 ZoneEntry = Annotated[
     str,
     Meta(
-        extra_json_schema={
-            "pattern": r"^[A-Za-z]{1,3}[1-9][0-9]{0,3}(-[A-Za-z]{0,3}[1-9][0-9]{0,3})?$"
-        },
+        extra_json_schema={"pattern": f"^{_ROW}[1-9][0-9]{{0,3}}(-({_ROW})?[1-9][0-9]{{0,3}})?$"},
         description='a seat ("F3") or a range of seats in one row ("E1-E12")',
     ),
 ]
@@ -137,11 +136,17 @@ ZoneEntry = Annotated[
 class LayoutRequest(SeatMapRequest, frozen=True):
     """A screen's seats: a seat map, and zones of its seats by name."""
 
+    # The domain judges the zones (names, seats, overlaps) and names the one it refuses; the
+    # bounds here are for the document.
     zones: Annotated[
-        dict[str, list[ZoneEntry]],
+        dict[str, Annotated[list[ZoneEntry], Meta(extra_json_schema={"minItems": 1})]],
         Meta(
+            extra_json_schema={
+                "maxProperties": seating.MAX_ZONES,
+                "propertyNames": {"pattern": "^[a-z0-9][a-z0-9_-]{0,31}$"},
+            },
             description='each zone\'s seats, like {"premium": ["E1-E12", "F3"]}; a seat in no '
-            'zone is in "standard"; no seat in two zones'
+            'zone is in "standard"; no seat in two zones',
         ),
     ] = {}
 
@@ -180,13 +185,14 @@ def aware_instant(field: str, text: str) -> datetime:
 
 
 def iso_day(field: str, text: str) -> date:
+    # The pattern first: fromisoformat also takes forms like 20300101.
     try:
-        # The pattern first: fromisoformat also takes forms like 20300101.
-        if _DAY.match(text):
-            return date.fromisoformat(text)
+        day = date.fromisoformat(text) if _DAY.match(text) else None
     except ValueError:
-        pass
-    raise ValidationError(field, "must be a day as YYYY-MM-DD")
+        day = None
+    if day is None:
+        raise ValidationError(field, "must be a day as YYYY-MM-DD")
+    return day
 
 
 def local_times(field: str, texts: Sequence[str]) -> list[time]:
@@ -248,7 +254,13 @@ class CinemaRequest(Request, frozen=True):
     time_zone: Annotated[str, Meta(description='an IANA time zone name, like "Europe/Berlin"')]
     gap_minutes: (
         Annotated[
-            int, Meta(ge=0, le=240, description="the cleaning gap after each show, default 15")
+            int,
+            Meta(
+                ge=0,
+                le=schedule.MAX_GAP_MINUTES,
+                description="the cleaning gap after each show, default "
+                f"{venues.DEFAULT_GAP_MINUTES}",
+            ),
         ]
         | None
     ) = None
