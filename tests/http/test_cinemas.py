@@ -249,3 +249,25 @@ def test_a_show_on_a_screen_takes_no_seat_map_of_its_own(api: Api, owner: str) -
     }
 
     assert api.call("POST", "/shows", json=body, token=owner).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "zones",
+    [
+        {"front": ["AA1-AA3", "AA5"], "back": ["AB1-AB6"]},
+        {"aisle": ["AA1", "AB1", "AA6", "AB6"]},
+        {"x": ["AA2-AA4"], "y": ["AA5-AA6", "AB2"], "z": ["AB3-AB5"]},
+    ],
+)
+def test_any_layout_a_screen_answers_with_builds_the_same_screen(
+    api: Api, owner: str, zones: dict[str, list[str]]
+) -> None:
+    cinema = add_cinema(api, owner)
+    rows = [{"label": "AA", "seats": 6}, {"label": "AB", "seats": 6}]
+    first = add_screen(api, owner, cinema["id"], {"rows": rows, "blocked": ["AA4"], "zones": zones})
+
+    again = add_screen(api, owner, cinema["id"], first["layout"])
+
+    assert again["layout"] == first["layout"]
+    assert again["capacity"] == first["capacity"] == 11
+    assert set(first["layout"]["zones"]) == set(zones)

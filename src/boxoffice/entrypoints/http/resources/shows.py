@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from boxoffice.domain.schedule import ISO_WEEKDAYS
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import encoding, shapes
 from boxoffice.entrypoints.http.endpoints import Call, Listing
@@ -50,7 +51,7 @@ class Shows:
             first_day=shapes.iso_day("first_day", body.first_day),
             last_day=shapes.iso_day("last_day", body.last_day),
             times=shapes.local_times("times", body.times),
-            weekdays=range(1, 8) if body.weekdays is None else body.weekdays,
+            weekdays=ISO_WEEKDAYS if body.weekdays is None else body.weekdays,
         )
         return [shapes.Show.of(show) for show in shows]
 
