@@ -271,3 +271,61 @@ def test_any_layout_a_screen_answers_with_builds_the_same_screen(
     assert again["layout"] == first["layout"]
     assert again["capacity"] == first["capacity"] == 11
     assert set(first["layout"]["zones"]) == set(zones)
+
+
+def test_a_general_admission_hall_has_a_capacity_and_its_shows_no_seat_map(
+    api: Api, owner: str, user: str
+) -> None:
+    cinema = add_cinema(api, owner)
+    made = api.call(
+        "POST",
+        f"/cinemas/{cinema['id']}/screens",
+        json={"name": "Lawn", "capacity": 300},
+        token=owner,
+    )
+    assert made.status_code == 201, made.text
+    hall = made.json
+    movie = api.call(
+        "POST", "/movies", json={"title": "Jaws", "genre": "thriller", "duration": 124}, token=owner
+    ).json
+    body = {"movie_id": movie["id"], "screen_id": hall["id"], "timing": "2030-02-01T20:00:00Z"}
+
+    show = api.call("POST", "/shows", json=body, token=owner).json
+    booked = api.call("POST", "/bookings", json={"show_id": show["id"], "num_seats": 4}, token=user)
+
+    assert (hall["layout"], hall["capacity"]) == (None, 300)
+    assert (show["seat_map"], show["capacity"], show["screen_id"]) == (None, 300, hall["id"])
+    assert booked.status_code == 201, booked.text
+    assert api.call("GET", f"/shows/{show['id']}").json["available_seats"] == 296
+    assert api.call("GET", f"/shows/{show['id']}/seats").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "Nothing"}, "layout"),
+        ({"name": "Both", "layout": LAYOUT, "capacity": 3}, "capacity"),
+        ({"name": "Empty", "capacity": 0}, "capacity"),
+    ],
+)
+def test_a_screen_is_seated_or_general_admission_by_what_it_is_given(
+    api: Api, owner: str, body: dict[str, Any], field: str
+) -> None:
+    cinema = add_cinema(api, owner)
+
+    result = api.call("POST", f"/cinemas/{cinema['id']}/screens", json=body, token=owner)
+
+    assert result.status_code == 400, result.text
+    assert field in result.json["description"]
+
+
+def test_a_seated_screen_may_become_a_hall_for_shows_scheduled_afterwards(
+    api: Api, owner: str
+) -> None:
+    cinema = add_cinema(api, owner)
+    screen = add_screen(api, owner, cinema["id"])
+
+    hall = api.call("PATCH", f"/screens/{screen['id']}", json={"capacity": 80}, token=owner)
+
+    assert hall.status_code == 200, hall.text
+    assert (hall.json["layout"], hall.json["capacity"]) == (None, 80)

@@ -51,9 +51,10 @@ def require_future(field: str, timing: object, now: datetime) -> datetime:
 def show_on_screen(
     actor: Actor, screen: Screen, cinema: Cinema, movie: Movie, timing: datetime
 ) -> Show:
-    """A new show of the movie on the screen, with the screen's layout as it is now."""
+    """A new show of the movie on the screen, with the screen's layout (or, general
+    admission, its capacity) as it is now."""
     window = Window.of(timing, movie, cinema)
-    seats = screen.layout.capacity
+    seats = screen.capacity
     return Show(
         UNSAVED,
         movie.id,

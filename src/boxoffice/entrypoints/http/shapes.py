@@ -267,19 +267,36 @@ class CinemaRequest(Request, frozen=True):
 
 
 class ScreenRequest(Request, frozen=True):
+    """A seated screen's layout, or a general-admission hall's capacity."""
+
+    schema_extra = {"anyOf": [{"required": ["layout"]}, {"required": ["capacity"]}]}
+
     name: Annotated[str, _text(rules.MAX_NAME_CHARS)]
-    layout: LayoutRequest
+    layout: LayoutRequest | None = None
+    # Bounded by Limits: see bounded().
+    capacity: int | None = None
+
+    def plan(self) -> seating.SeatMap | None:
+        return None if self.layout is None else self.layout.plan()
 
 
 class ScreenPatch(Request, frozen=True):
-    """Any of the fields; those left out stay as they are."""
+    """Any of the fields; those left out stay as they are. A layout, or a capacity (a
+    general-admission hall), replaces the screen's seats for shows scheduled afterwards."""
 
-    schema_extra = {"anyOf": [{"required": ["name"]}, {"required": ["layout"]}]}
+    schema_extra = {
+        "anyOf": [{"required": ["name"]}, {"required": ["layout"]}, {"required": ["capacity"]}]
+    }
 
     name: Annotated[str, _text(rules.MAX_NAME_CHARS)] | None = None
     layout: (
         Annotated[LayoutRequest, Meta(description="shows scheduled afterwards take it")] | None
     ) = None
+    # Bounded by Limits: see bounded().
+    capacity: int | None = None
+
+    def plan(self) -> seating.SeatMap | None:
+        return None if self.layout is None else self.layout.plan()
 
 
 class MoviePatch(Request, frozen=True):
@@ -431,8 +448,22 @@ def bounded(limits: rules.Limits) -> dict[type[msgspec.Struct], type[msgspec.Str
         ]
         | None
     )
+    hall = (
+        Annotated[
+            int,
+            Meta(
+                ge=1,
+                le=limits.max_show_capacity,
+                description="a general-admission hall's places; with a layout, optional and "
+                "equal to its sellable seats",
+            ),
+        ]
+        | None
+    )
     seat_fields = {"num_seats": count, "seats": seats}
     return {
+        ScreenRequest: _refined(ScreenRequest, {"capacity": hall}),
+        ScreenPatch: _refined(ScreenPatch, {"capacity": hall}),
         ShowPatch: _refined(ShowPatch, {"capacity": capacity}),
         BookingRequest: _refined(BookingRequest, seat_fields),
         HoldRequest: _refined(HoldRequest, seat_fields),
@@ -612,13 +643,20 @@ class Screen(Response, frozen=True):
     id: Id
     cinema_id: Id
     name: str
-    layout: Layout
-    capacity: Annotated[int, Meta(description="sellable seats: all but the blocked ones")]
+    layout: Annotated[Layout | None, Meta(description="null for a general-admission hall")]
+    capacity: Annotated[
+        int, Meta(description="sellable seats: all but the blocked ones, or the hall's places")
+    ]
 
     @classmethod
     def of(cls, screen: model.Screen) -> Screen:
+        plan = screen.layout
         return cls(
-            screen.id, screen.cinema_id, screen.name, Layout.of(screen.layout), screen.capacity
+            screen.id,
+            screen.cinema_id,
+            screen.name,
+            None if plan is None else Layout.of(plan),
+            screen.capacity,
         )
 
 

@@ -41,7 +41,11 @@ class Screens:
     def add(self, call: Call[shapes.ScreenRequest, None]) -> shapes.Screen:
         body = call.body
         screen = self._boxoffice.add_screen(
-            call.actor, call.ids["cinema_id"], name=body.name, layout=body.layout.plan()
+            call.actor,
+            call.ids["cinema_id"],
+            name=body.name,
+            layout=body.plan(),
+            capacity=body.capacity,
         )
         return shapes.Screen.of(screen)
 
@@ -54,6 +58,7 @@ class Screens:
             call.actor,
             call.ids["screen_id"],
             name=body.name,
-            layout=None if body.layout is None else body.layout.plan(),
+            layout=body.plan(),
+            capacity=body.capacity,
         )
         return shapes.Screen.of(screen)
