@@ -55,7 +55,8 @@ def cinema(owner_id: int, name: str = "Babylon", gap_minutes: int = 15) -> Cinem
 
 
 def screen(cinema_id: int, name: str = "Saal 1", layout: SeatMap | None = None) -> Screen:
-    return Screen(UNSAVED, cinema_id, name, layout or SeatMap.build([("A", 4), ("B", 4)]))
+    plan = layout or SeatMap.build([("A", 4), ("B", 4)])
+    return Screen(UNSAVED, cinema_id, name, plan, plan.capacity)
 
 
 def show_on(

@@ -884,3 +884,32 @@ def test_a_time_that_happens_twice_is_its_first_occurrence(
     )
     # 02:30 CEST, before the clocks go back to 02:00 at 03:00.
     assert show.timing == datetime(2030, 10, 27, 0, 30, tzinfo=UTC)
+
+
+def test_a_general_admission_hall_schedules_shows_of_its_capacity(
+    app: Boxoffice, owner: Actor, ada: Actor, cinema: Cinema, film: Movie
+) -> None:
+    hall = app.add_screen(owner, cinema.id, name="Lawn", capacity=120)
+    show = app.add_show(owner, movie_id=film.id, screen_id=hall.id, timing=T)
+    booking = app.book_seats(ada, show_id=show.id, num_seats=3)
+
+    assert (app.get_screen(hall.id).layout, app.get_screen(hall.id).capacity) == (None, 120)
+    assert (show.seat_map, show.capacity, show.occupied_until) == (None, 120, T + WINDOW)
+    assert booking.seats == ()
+    assert app.get_show(show.id).available_seats == 117
+    with pytest.raises(ScheduleConflict):
+        app.add_show(owner, movie_id=film.id, screen_id=hall.id, timing=T + WINDOW / 2)
+
+
+def test_a_hall_is_given_a_layout_or_a_capacity_that_agrees_with_it(
+    app: Boxoffice, owner: Actor, cinema: Cinema
+) -> None:
+    with pytest.raises(ValidationError, match="layout"):
+        app.add_screen(owner, cinema.id, name="Nothing")
+    with pytest.raises(ValidationError, match="capacity"):
+        app.add_screen(owner, cinema.id, name="Both", layout=LAYOUT, capacity=LAYOUT.capacity + 1)
+    both = app.add_screen(owner, cinema.id, name="Both", layout=LAYOUT, capacity=LAYOUT.capacity)
+    relaid = app.update_screen(owner, both.id, capacity=40)
+
+    assert (relaid.layout, relaid.capacity) == (None, 40)
+    assert app.get_screen(both.id) == relaid

@@ -25,6 +25,7 @@ def test_a_user_books_seats(api: Api, show: dict[str, Any]) -> None:
         "created_at": "2030-01-01T12:00:00+00:00",
         "cancelled_at": None,
         "seats": [],
+        "cancel_reason": None,
     }
     assert result.headers["Location"] == "/bookings/1"
     assert api.call("GET", f"/shows/{show['id']}").json["available_seats"] == 17

@@ -21,7 +21,7 @@ def test_an_owner_adds_a_movie(api: Api, owner: str) -> None:
     result = api.call("POST", "/movies", json=MOVIE, token=owner)
 
     assert result.status_code == 201
-    assert result.json == {"id": 1, **MOVIE}
+    assert result.json == {"id": 1, **MOVIE, "owner_id": 1}
     assert result.headers["Location"] == "/movies/1"
 
 
@@ -103,6 +103,10 @@ def test_an_owner_adds_a_show(api: Api, owner: str) -> None:
         "capacity": 20,
         "available_seats": 20,
         "seat_map": None,
+        "status": "scheduled",
+        "ends_at": "2030-02-01T21:57:00+00:00",
+        "screen_id": None,
+        "cinema_id": None,
     }
     assert result.headers["Location"] == "/shows/1"
 
@@ -198,10 +202,11 @@ def test_a_listing_shows_each_show_as_it_is_now(api: Api, owner: str, user: str)
 
 
 def test_equal_instants_are_listed_at_their_own_offsets() -> None:
-    starts = datetime(2030, 2, 1, 19, 30, tzinfo=UTC)
-    at_home = Show(1, 1, 1, starts, starts + timedelta(hours=2), 20, 20)
+    start = datetime(2030, 2, 1, 19, 30, tzinfo=UTC)
+    at_home = Show(1, 1, 1, start, start + timedelta(minutes=117), 20, 20)
+    berlin = timezone(timedelta(hours=2))
     in_berlin = attrs.evolve(
-        at_home, timing=at_home.timing.astimezone(timezone(timedelta(hours=2)))
+        at_home, timing=start.astimezone(berlin), ends_at=at_home.ends_at.astimezone(berlin)
     )
     assert at_home == in_berlin
 

@@ -128,3 +128,13 @@ def test_the_setting_reaches_the_workers_app(tmp_path: Path) -> None:
 def test_an_origin_that_is_not_one_is_refused(origins: str) -> None:
     with pytest.raises(ConfigurationError, match="BOXOFFICE_CORS_ORIGINS"):
         Settings.from_env({"BOXOFFICE_CORS_ORIGINS": origins})
+
+
+@pytest.mark.parametrize("path", ["/shows/1", "/movies/1", "/screens/1"])
+def test_a_named_site_may_patch(app: Boxoffice, path: str) -> None:
+    client = _client(app, (SITE,))
+
+    result = _preflight(client, path, SITE, method="PATCH")
+
+    assert result.status_code == 200
+    assert "PATCH" in result.headers["Access-Control-Allow-Methods"]

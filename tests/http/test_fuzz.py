@@ -37,11 +37,34 @@ from schemathesis.generation import GenerationMode  # noqa: E402
 # only a real database refuses, run fewer: the document's checks do not depend on storage.
 EXAMPLES_PER_OPERATION_AND_MODE = int(os.environ.get("BOXOFFICE_FUZZ_EXAMPLES", "100"))
 SQL_SHARE = 0.4
-OWNER_ONLY = {("POST", "/movies"), ("POST", "/shows")}
+OWNER_ONLY = {
+    ("POST", "/movies"),
+    ("PATCH", "/movies/{movie_id}"),
+    ("POST", "/shows"),
+    ("POST", "/shows/series"),
+    ("PATCH", "/shows/{show_id}"),
+    ("DELETE", "/shows/{show_id}"),
+    ("POST", "/cinemas"),
+    ("POST", "/cinemas/{cinema_id}/screens"),
+    ("PATCH", "/screens/{screen_id}"),
+}
 # Rules a JSON Schema cannot state, so schema-valid input may still get a (documented) 400:
 # a show's timing must be in the future; a password at most 72 bytes of UTF-8, an email at
-# most 254 characters once trimmed.
-NOT_EVERY_VALID_INPUT_IS_ACCEPTED = {"POST /shows", "POST /signup"}
+# most 254 characters once trimmed; a time zone must be a known IANA name; a layout's zones
+# and blocked seats must be on its map; a series' days must be real, in order and ahead; a
+# listing's date needs its cinema_id, and its instants a timezone; a show's capacity can only
+# change under general admission.
+NOT_EVERY_VALID_INPUT_IS_ACCEPTED = {
+    "POST /shows",
+    "POST /signup",
+    "POST /cinemas",
+    "POST /cinemas/{cinema_id}/screens",
+    "PATCH /screens/{screen_id}",
+    "POST /shows/series",
+    "PATCH /shows/{show_id}",
+    "PATCH /movies/{movie_id}",
+    "GET /shows",
+}
 
 
 def _reused_idempotency_key(case: Any, status: int) -> bool:

@@ -78,7 +78,10 @@ def test_every_operation_documents_its_errors_as_json(document: dict[str, Any]) 
             for status, response in operation["responses"].items():
                 if int(status) >= 400:
                     schema = response["content"]["application/json"]["schema"]
-                    assert schema == {"$ref": "#/components/schemas/Error"}, (path, method)
+                    # Error, or a shape that adds fields to it (ScheduleConflict's conflicts).
+                    name = schema["$ref"].removeprefix("#/components/schemas/")
+                    shape = document["components"]["schemas"][name]
+                    assert {"title", "description"} <= set(shape["required"]), (path, method)
             if "requestBody" in operation:
                 assert {"400", "413", "415"} <= set(operation["responses"]), (path, method)
             if "security" in operation:
@@ -107,4 +110,53 @@ def test_the_document_is_valid_for_schemathesis(document: dict[str, Any]) -> Non
     schema = schemathesis.openapi.from_dict(document)
 
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 20
+    assert len(operations) == 31
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("/shows", "post"),
+        ("/shows/series", "post"),
+        ("/shows/{show_id}", "patch"),
+        ("/movies/{movie_id}", "patch"),
+    ],
+)
+def test_schedule_conflicts_are_documented(
+    document: dict[str, Any], path: str, method: str
+) -> None:
+    response = document["paths"][path][method]["responses"]["409"]
+    schemas = document["components"]["schemas"]
+
+    assert response["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ScheduleConflict"
+    }
+    conflict = schemas["ScheduleConflict"]
+    assert {"title", "description", "conflicts"} <= set(conflict["required"])
+    assert {"SeriesClash", "MovieClash"} <= set(schemas)
+
+
+def test_patch_routes_are_documented(document: dict[str, Any]) -> None:
+    patched = {path for path, item in document["paths"].items() if "patch" in item}
+
+    assert patched == {"/movies/{movie_id}", "/shows/{show_id}", "/screens/{screen_id}"}
+
+
+def test_the_shows_listing_documents_its_filters(document: dict[str, Any]) -> None:
+    parameters = document["paths"]["/shows"]["get"]["parameters"]
+
+    names = [p["name"] for p in parameters]
+    assert names == [
+        "movie_id",
+        "cinema_id",
+        "screen_id",
+        "from",
+        "to",
+        "date",
+        "status",
+        "limit",
+        "after",
+        "after_timing",
+    ]
+    status = next(p for p in parameters if p["name"] == "status")
+    assert set(status["schema"]["enum"]) == {"scheduled", "cancelled", "all"}

@@ -42,10 +42,10 @@ def test_a_seated_show_reports_its_map_and_every_seat(api: Api, seated: dict[str
     assert result.json["rows"][0] == {
         "label": "A",
         "seats": [
-            {"seat": "A1", "state": "free"},
-            {"seat": "A2", "state": "free"},
-            {"seat": "A3", "state": "free"},
-            {"seat": "A4", "state": "blocked"},
+            {"seat": "A1", "state": "free", "zone": "standard"},
+            {"seat": "A2", "state": "free", "zone": "standard"},
+            {"seat": "A3", "state": "free", "zone": "standard"},
+            {"seat": "A4", "state": "blocked", "zone": "standard"},
         ],
     }
 

@@ -142,16 +142,16 @@ class Price:
 @attrs.frozen
 class Screen:
     """A hall of a cinema. Its layout is the seat map a show scheduled on it takes, as it is
-    at that moment: editing the layout changes only shows scheduled afterwards."""
+    at that moment: editing the layout changes only shows scheduled afterwards. A hall
+    without one (standing room, an open-air lawn) is general admission: its shows sell
+    `capacity` places."""
 
     id: int
     cinema_id: int
     name: str
-    layout: SeatMap
-
-    @property
-    def capacity(self) -> int:
-        return self.layout.capacity
+    layout: SeatMap | None
+    # The sellable seats: the layout's, or the places of a general-admission hall.
+    capacity: int
 
 
 @attrs.frozen

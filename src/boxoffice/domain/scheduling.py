@@ -70,9 +70,10 @@ def show_on_screen(
     timing: datetime,
     prices: tuple[Price, ...] = (),
 ) -> Show:
-    """A new show of the movie on the screen, with the screen's layout as it is now."""
+    """A new show of the movie on the screen, with the screen's layout (or, general
+    admission, its capacity) as it is now."""
     window = Window.of(timing, movie, cinema)
-    seats = screen.layout.capacity
+    seats = screen.capacity
     return Show(
         UNSAVED,
         movie.id,

@@ -402,10 +402,19 @@ class Boxoffice:
     def list_cinemas(self, *, after: int | None = None, limit: int | None = None) -> Page[Cinema]:
         return self._list_cinemas(after=after, limit=limit)
 
-    def add_screen(self, actor: Actor, cinema_id: int, *, name: str, layout: SeatMap) -> Screen:
+    def add_screen(
+        self,
+        actor: Actor,
+        cinema_id: int,
+        *,
+        name: str,
+        layout: SeatMap | None = None,
+        capacity: int | None = None,
+    ) -> Screen:
         """A screen of one of the actor's cinemas. layout: its seats, and zones of them
-        (`SeatMap.build(rows, blocked, zones={"premium": ["E1-E12"]})`)."""
-        return self._add_screen(actor, cinema_id, name=name, layout=layout)
+        (`SeatMap.build(rows, blocked, zones={"premium": ["E1-E12"]})`); or, for a
+        general-admission hall, its capacity."""
+        return self._add_screen(actor, cinema_id, name=name, layout=layout, capacity=capacity)
 
     def get_screen(self, screen_id: int) -> Screen:
         return self._get_screen(screen_id)
@@ -422,9 +431,11 @@ class Boxoffice:
         *,
         name: str | None = None,
         layout: SeatMap | None = None,
+        capacity: int | None = None,
     ) -> Screen:
-        """Rename a screen or change its layout: shows scheduled afterwards take the new one."""
-        return self._update_screen(actor, screen_id, name=name, layout=layout)
+        """Rename a screen, give it a new layout, or make it a general-admission hall of a
+        capacity: shows scheduled afterwards take the new seats."""
+        return self._update_screen(actor, screen_id, name=name, layout=layout, capacity=capacity)
 
     def schedule_series(
         self,

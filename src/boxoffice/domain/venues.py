@@ -48,6 +48,24 @@ def _cut_off(value: object) -> int:
     return rules.require_int("cancel_until_minutes", value, low=0, high=MAX_CANCEL_CUT_OFF)
 
 
+def require_hall(
+    layout: object, capacity: object, limits: rules.Limits
+) -> tuple[SeatMap | None, int]:
+    """A screen's seats: a layout (its sellable seats are the capacity, which need not be
+    given), or the capacity of a general-admission hall."""
+    if layout is None:
+        if capacity is None:
+            raise ValidationError("layout", "give a layout, or a capacity for general admission")
+        most = limits.max_show_capacity
+        return None, rules.require_int("capacity", capacity, low=1, high=most)
+    plan = require_layout(layout, limits)
+    if capacity is not None and capacity != plan.capacity:
+        raise ValidationError(
+            "capacity", f"must equal the layout's {plan.capacity} sellable seats, or be left out"
+        )
+    return plan, plan.capacity
+
+
 @attrs.frozen
 class AddCinema:
     ports: Ports
@@ -178,13 +196,21 @@ class ListCinemas:
 class AddScreen:
     ports: Ports
 
-    def __call__(self, actor: Actor, cinema_id: int, *, name: str, layout: SeatMap) -> Screen:
+    def __call__(
+        self,
+        actor: Actor,
+        cinema_id: int,
+        *,
+        name: str,
+        layout: SeatMap | None = None,
+        capacity: int | None = None,
+    ) -> Screen:
         cinema_id = rules.require_id("cinema_id", cinema_id)
         name = rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS)
-        plan = require_layout(layout, self.ports.limits)
+        plan, seats = require_hall(layout, capacity, self.ports.limits)
         with acting(self.ports, actor, Role.OWNER, "add screens") as uow:
             owned_cinema(uow, actor, cinema_id)
-            screen = uow.screens.add(Screen(UNSAVED, cinema_id, name, plan))
+            screen = uow.screens.add(Screen(UNSAVED, cinema_id, name, plan, seats))
             uow.commit()
         return screen
 
@@ -219,8 +245,9 @@ class ListScreens:
 
 @attrs.frozen
 class UpdateScreen:
-    """Rename a screen or change its layout. Shows already scheduled keep the layout they
-    were scheduled with; those scheduled afterwards take the new one."""
+    """Rename a screen, or give it a new layout, or make it a general-admission hall of a
+    capacity. Shows already scheduled keep the seats they were scheduled with; those
+    scheduled afterwards take the new ones."""
 
     ports: Ports
 
@@ -231,16 +258,20 @@ class UpdateScreen:
         *,
         name: str | None = None,
         layout: SeatMap | None = None,
+        capacity: int | None = None,
     ) -> Screen:
         screen_id = rules.require_id("screen_id", screen_id)
-        if name is None and layout is None:
-            raise ValidationError("name", "give name or layout, or both")
+        if name is None and layout is None and capacity is None:
+            raise ValidationError("name", "give name, layout or capacity")
         if name is not None:
             name = rules.require_text("name", name, max_chars=rules.MAX_NAME_CHARS)
-        plan = None if layout is None else require_layout(layout, self.ports.limits)
+        hall = None
+        if layout is not None or capacity is not None:
+            hall = require_hall(layout, capacity, self.ports.limits)
         with acting(self.ports, actor, Role.OWNER, "edit screens") as uow:
             screen, _ = owned_screen(uow, actor, screen_id)
-            screen = attrs.evolve(screen, name=name or screen.name, layout=plan or screen.layout)
+            plan, seats = (screen.layout, screen.capacity) if hall is None else hall
+            screen = attrs.evolve(screen, name=name or screen.name, layout=plan, capacity=seats)
             uow.screens.save(screen)
             uow.commit()
         return screen

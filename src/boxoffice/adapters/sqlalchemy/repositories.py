@@ -395,7 +395,9 @@ class SqlAlchemyCinemaRepository:
         return [Cinema(*row) for row in rows]
 
 
-_SCREENS = select(screens.c.id, screens.c.cinema_id, screens.c.name, screens.c.layout)
+_SCREENS = select(
+    screens.c.id, screens.c.cinema_id, screens.c.name, screens.c.layout, screens.c.capacity
+)
 _SCREEN_BY_ID = _SCREENS.where(screens.c.id == bindparam("id"))
 # PostgreSQL locks the row until the transaction ends; SQLite's write transaction already
 # holds the database's write lock.
@@ -406,8 +408,13 @@ _UPDATE_SCREEN = update(screens).where(screens.c.id == bindparam("screen_id"))
 
 
 def _screen(row: Sequence[Any]) -> Screen:
-    screen_id, cinema_id, name, layout = row
-    return Screen(screen_id, cinema_id, name, seat_map_of(layout))
+    screen_id, cinema_id, name, layout, capacity = row
+    plan = None if layout is None else seat_map_of(layout)
+    return Screen(screen_id, cinema_id, name, plan, capacity)
+
+
+def _layout_text(screen: Screen) -> str | None:
+    return None if screen.layout is None else seat_map_text(screen.layout)
 
 
 class SqlAlchemyScreenRepository:
@@ -421,7 +428,7 @@ class SqlAlchemyScreenRepository:
                 {
                     "cinema_id": screen.cinema_id,
                     "name": screen.name,
-                    "layout": seat_map_text(screen.layout),
+                    "layout": _layout_text(screen),
                     "capacity": screen.capacity,
                 },
             )
@@ -443,7 +450,7 @@ class SqlAlchemyScreenRepository:
             {
                 "screen_id": screen.id,
                 "name": screen.name,
-                "layout": seat_map_text(screen.layout),
+                "layout": _layout_text(screen),
                 "capacity": screen.capacity,
             },
         )

@@ -144,8 +144,9 @@ screens = Table(
     Column("id", Id, primary_key=True),
     Column("cinema_id", Id, ForeignKey("cinemas.id"), nullable=False),
     Column("name", Text, nullable=False),
-    # The screen's seat map as JSON, as the adapter writes it.
-    Column("layout", Text, nullable=False),
+    # The screen's seat map as JSON, as the adapter writes it; NULL for a general-admission
+    # hall, which has only a capacity.
+    Column("layout", Text, nullable=True),
     Column("capacity", Integer, nullable=False),
     CheckConstraint("capacity > 0", name="capacity_positive"),
     # A cinema's screens, page by page.

@@ -22,6 +22,7 @@ from boxoffice.entrypoints.http.overload import RefuseOverload
 from boxoffice.entrypoints.http.resources import meta
 from boxoffice.entrypoints.http.resources.accounts import Accounts
 from boxoffice.entrypoints.http.resources.bookings import Bookings
+from boxoffice.entrypoints.http.resources.cinemas import Cinemas, Screens
 from boxoffice.entrypoints.http.resources.holds import Holds
 from boxoffice.entrypoints.http.resources.movies import Movies
 from boxoffice.entrypoints.http.resources.shows import Shows
@@ -100,6 +101,7 @@ def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation
     accounts = Accounts(boxoffice, token_ttl_seconds)
     movies, shows = Movies(boxoffice), Shows(boxoffice)
     bookings, holds = Bookings(boxoffice), Holds(boxoffice)
+    cinemas, screens = Cinemas(boxoffice), Screens(boxoffice)
     document = meta.Document(openapi.document(boxoffice.limits))
     # One per declared operation: create_app looks each one up.
     return {
@@ -110,9 +112,20 @@ def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation
         contract.LIST_MOVIES: movies.list,
         contract.ADD_MOVIE: movies.add,
         contract.GET_MOVIE: movies.get,
+        contract.UPDATE_MOVIE: movies.update,
+        contract.LIST_CINEMAS: cinemas.list,
+        contract.ADD_CINEMA: cinemas.add,
+        contract.GET_CINEMA: cinemas.get,
+        contract.LIST_SCREENS: screens.list,
+        contract.ADD_SCREEN: screens.add,
+        contract.GET_SCREEN: screens.get,
+        contract.UPDATE_SCREEN: screens.update,
         contract.LIST_SHOWS: shows.list,
         contract.ADD_SHOW: shows.add,
+        contract.SCHEDULE_SERIES: shows.schedule_series,
         contract.GET_SHOW: shows.get,
+        contract.UPDATE_SHOW: shows.update,
+        contract.CANCEL_SHOW: shows.cancel,
         contract.GET_SEATS: shows.seats,
         contract.LIST_SHOW_BOOKINGS: shows.bookings,
         contract.LIST_BOOKINGS: bookings.list,

@@ -19,7 +19,7 @@ _STORED = (503,)
 
 @attrs.frozen
 class Operation:
-    method: Literal["GET", "POST", "DELETE"]
+    method: Literal["GET", "POST", "PATCH", "DELETE"]
     route: str
     # May name the configured limits: "{limits.hold_ttl_seconds}".
     summary: str
@@ -41,6 +41,8 @@ class Operation:
     hashes_password: bool = False
     # RFC 6749 5.1: a response carrying a token must not be cached.
     no_store: bool = False
+    # An error status whose body adds fields to shapes.Error, with the shape that says so.
+    error_shapes: tuple[tuple[int, type[shapes.Error]], ...] = ()
 
     @property
     def path_params(self) -> tuple[str, ...]:
@@ -97,28 +99,129 @@ ADD_MOVIE = Operation(
 GET_MOVIE = Operation(
     "GET", "/movies/{movie_id}", "one movie", 200, shapes.Movie, errors=(404, *_STORED)
 )
+# 409 when shows would overlap on a screen: the body names them in `conflicts`.
+_CONFLICTS = ((409, shapes.ScheduleConflict),)
+UPDATE_MOVIE = Operation(
+    "PATCH",
+    "/movies/{movie_id}",
+    "change a movie the caller added (owner); a new duration applies to its shows that have "
+    "not begun",
+    200,
+    shapes.Movie,
+    errors=(403, 404, 409, *_STORED),
+    body=shapes.MoviePatch,
+    secured=True,
+    error_shapes=_CONFLICTS,
+)
+LIST_CINEMAS = Operation(
+    "GET", "/cinemas", "list cinemas", 200, shapes.Cinema, errors=_STORED, query=shapes.PageQuery
+)
+ADD_CINEMA = Operation(
+    "POST",
+    "/cinemas",
+    "add a cinema (owner)",
+    201,
+    shapes.Cinema,
+    errors=(403, *_STORED),
+    body=shapes.CinemaRequest,
+    secured=True,
+    located="/cinemas/{id}",
+)
+GET_CINEMA = Operation(
+    "GET", "/cinemas/{cinema_id}", "one cinema", 200, shapes.Cinema, errors=(404, *_STORED)
+)
+LIST_SCREENS = Operation(
+    "GET",
+    "/cinemas/{cinema_id}/screens",
+    "list a cinema's screens",
+    200,
+    shapes.Screen,
+    errors=(404, *_STORED),
+    query=shapes.PageQuery,
+)
+ADD_SCREEN = Operation(
+    "POST",
+    "/cinemas/{cinema_id}/screens",
+    "add a screen to one of the caller's cinemas (owner)",
+    201,
+    shapes.Screen,
+    errors=(403, 404, *_STORED),
+    body=shapes.ScreenRequest,
+    secured=True,
+    located="/screens/{id}",
+)
+GET_SCREEN = Operation(
+    "GET", "/screens/{screen_id}", "one screen", 200, shapes.Screen, errors=(404, *_STORED)
+)
+UPDATE_SCREEN = Operation(
+    "PATCH",
+    "/screens/{screen_id}",
+    "rename one of the caller's screens or change its layout (owner); shows scheduled "
+    "afterwards take the new layout",
+    200,
+    shapes.Screen,
+    errors=(403, 404, *_STORED),
+    body=shapes.ScreenPatch,
+    secured=True,
+)
 LIST_SHOWS = Operation(
     "GET",
     "/shows",
-    "list shows, optionally of one movie",
+    "list shows: by id, or by timing then id when from, to or date is given (404 for the "
+    "date of an unknown cinema)",
     200,
     shapes.Show,
-    errors=_STORED,
+    errors=(404, *_STORED),
     query=shapes.ShowsQuery,
 )
 ADD_SHOW = Operation(
     "POST",
     "/shows",
-    "schedule a show (owner)",
+    "schedule a show (owner), on one of the caller's screens or on none",
     201,
     shapes.Show,
-    errors=(403, 404, *_STORED),
+    errors=(403, 404, 409, *_STORED),
     body=shapes.ShowRequest,
     secured=True,
     located="/shows/{id}",
+    error_shapes=_CONFLICTS,
+)
+SCHEDULE_SERIES = Operation(
+    "POST",
+    "/shows/series",
+    "schedule a movie on one of the caller's screens at local times on a run of days (owner), "
+    "all or none; returns every show",
+    201,
+    list[shapes.Show],
+    errors=(403, 404, 409, *_STORED),
+    body=shapes.SeriesRequest,
+    secured=True,
+    error_shapes=_CONFLICTS,
 )
 GET_SHOW = Operation(
     "GET", "/shows/{show_id}", "one show", 200, shapes.Show, errors=(404, *_STORED)
+)
+UPDATE_SHOW = Operation(
+    "PATCH",
+    "/shows/{show_id}",
+    "move one of the caller's shows, keeping its bookings, or change a general-admission "
+    "show's capacity (owner); not once begun or cancelled",
+    200,
+    shapes.Show,
+    errors=(403, 404, 409, *_STORED),
+    body=shapes.ShowPatch,
+    secured=True,
+    error_shapes=_CONFLICTS,
+)
+CANCEL_SHOW = Operation(
+    "DELETE",
+    "/shows/{show_id}",
+    "cancel one of the caller's shows (owner) and every booking of it; returns it cancelled, "
+    "again if it already was",
+    200,
+    shapes.Show,
+    errors=(403, 404, 409, *_STORED),
+    secured=True,
 )
 GET_SEATS = Operation(
     "GET",
@@ -229,9 +332,20 @@ OPERATIONS = (
     LIST_MOVIES,
     ADD_MOVIE,
     GET_MOVIE,
+    UPDATE_MOVIE,
+    LIST_CINEMAS,
+    ADD_CINEMA,
+    GET_CINEMA,
+    LIST_SCREENS,
+    ADD_SCREEN,
+    GET_SCREEN,
+    UPDATE_SCREEN,
     LIST_SHOWS,
     ADD_SHOW,
+    SCHEDULE_SERIES,
     GET_SHOW,
+    UPDATE_SHOW,
+    CANCEL_SHOW,
     GET_SEATS,
     LIST_SHOW_BOOKINGS,
     LIST_BOOKINGS,

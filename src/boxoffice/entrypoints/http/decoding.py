@@ -58,7 +58,8 @@ class BodyDecoder(Generic[T]):
 
 
 class QueryDecoder(Generic[T]):
-    """Query parameters to a T whose fields are all integers; any other parameter is refused."""
+    """Query parameters to a T whose fields are integers or text; any other parameter is
+    refused."""
 
     def __init__(self, kind: type[T]) -> None:
         self._kind = kind
@@ -76,7 +77,10 @@ class QueryDecoder(Generic[T]):
         for name in self._names:
             text = req.get_param(name)
             if text is not None:
-                values[name] = integer(name, text, self._declared[name])
+                declared = self._declared[name]
+                # Text stays text: the declared type (a choice of words, say) judges it.
+                is_int = isinstance(declared, inspect.IntType)
+                values[name] = integer(name, text, declared) if is_int else text
         try:
             return msgspec.convert(values, self._kind)
         except msgspec.ValidationError as error:
@@ -184,6 +188,8 @@ def _phrase(problem: str, declared: inspect.Type | None) -> str:
         return f"must have at most {length['n']} items"
     if problem.startswith("Invalid enum value") and isinstance(declared, inspect.EnumType):
         return f"must be one of: {', '.join(str(member.value) for member in declared.cls)}"
+    if problem.startswith("Invalid enum value") and isinstance(declared, inspect.LiteralType):
+        return f"must be one of: {', '.join(str(value) for value in declared.values)}"
     return problem[:1].lower() + problem[1:]
 
 

@@ -19,7 +19,7 @@ import orjson
 from falcon import media
 
 from boxoffice.domain.catalog import ShowSeats
-from boxoffice.domain.seating import STATE_OF_CODE
+from boxoffice.domain.seating import STANDARD_ZONE, STATE_OF_CODE
 from boxoffice.entrypoints.http import shapes
 
 
@@ -84,10 +84,10 @@ def install(app: falcon.App[falcon.Request, falcon.Response]) -> None:
 def show_seats(view: ShowSeats) -> bytes:
     """shapes.ShowSeats as JSON, built from pieces encoded once per seat map: a 500-seat map is
     read far more often than it changes, and encoding 500 objects per read costs more than
-    everything else the request does. Its pieces are kept by the map's rows, a value.
+    everything else the request does. Its pieces are kept by the map's rows and zones, values.
     """
     plan = view.chart.plan
-    pieces = _row_pieces(tuple((row.label, row.seats) for row in plan.rows))
+    pieces = _row_pieces(tuple((row.label, row.seats) for row in plan.rows), plan.zones)
     codes = view.chart.codes
     rows = ",".join(
         head + ",".join(seat[code] for seat, code in zip(seats, codes[start:], strict=False)) + "]}"
@@ -105,10 +105,15 @@ _RowPieces = tuple[str, int, tuple[dict[str, str], ...]]
 
 
 @functools.lru_cache(maxsize=256)
-def _row_pieces(rows: tuple[tuple[str, int], ...]) -> tuple[_RowPieces, ...]:
+def _row_pieces(
+    rows: tuple[tuple[str, int], ...], zones: tuple[tuple[str, frozenset[str]], ...]
+) -> tuple[_RowPieces, ...]:
+    zone_of = {seat: name for name, seats in zones for seat in seats}
+
     def seat(label: str) -> dict[str, str]:
+        zone = zone_of.get(label, STANDARD_ZONE)
         return {
-            code: orjson.dumps({"seat": label, "state": str(state)}).decode()
+            code: orjson.dumps({"seat": label, "state": str(state), "zone": zone}).decode()
             for code, state in STATE_OF_CODE.items()
         }
 

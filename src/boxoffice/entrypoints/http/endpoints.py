@@ -56,14 +56,20 @@ class Call(Generic[B, Q]):
 
 @attrs.frozen
 class Listing:
-    """A page of response values, in order, and the cursor of the next page, if any."""
+    """A page of response values, in order, and the query parameters of the next page's
+    cursor, if any: {"after": 7}, or in a listing by time also "after_timing"."""
 
     items: Sequence[Any]
-    next_after: int | None
+    cursor: Mapping[str, str | int] | None
 
     @classmethod
     def of(cls, page: Page[Any], shape: Callable[[Any], Any]) -> Listing:
-        return cls([shape(item) for item in page], page.next_after)
+        cursor: dict[str, str | int] | None = None
+        if page.next_after is not None:
+            cursor = {"after": page.next_after}
+            if page.next_timing is not None:
+                cursor["after_timing"] = page.next_timing.isoformat()
+        return cls([shape(item) for item in page], cursor)
 
 
 # What a handler returns: a response value (a shapes dataclass, or a mapping), JSON already
@@ -114,22 +120,23 @@ class Endpoint:
             resp.location = op.located.format(id=getattr(result, "id"))  # noqa: B009
         if isinstance(result, Listing):
             resp.data = encoding.listing(result.items)
-            if result.next_after is not None:
-                resp.append_header("Link", _next_link(req, query, result.next_after))
+            if result.cursor is not None:
+                resp.append_header("Link", _next_link(req, query, result.cursor))
         elif isinstance(result, bytes):
             resp.data = result
         else:
             resp.data = encoding.dumps(result)
 
 
-def _next_link(req: falcon.Request, query: object, after: int) -> str:
-    # Rebuilt from the decoded parameters, so nothing else the client sent is echoed: the
-    # filters, then limit, then the cursor.
-    given = msgspec.structs.asdict(query) if isinstance(query, msgspec.Struct) else {}
-    given.pop("after", None)
+def _next_link(req: falcon.Request, query: object, cursor: Mapping[str, str | int]) -> str:
+    # Rebuilt from the decoded parameters, by their names in the query, so nothing else the
+    # client sent is echoed: the filters, then limit, then the cursor.
+    given = msgspec.to_builtins(query) if isinstance(query, msgspec.Struct) else {}
+    for name in cursor:
+        given.pop(name, None)
     limit = given.pop("limit", None)
-    kept: dict[str, int] = {name: value for name, value in given.items() if value is not None}
+    kept = {name: value for name, value in given.items() if value is not None}
     if limit is not None:
         kept["limit"] = limit
-    kept["after"] = after
+    kept.update(cursor)
     return f'<{req.root_path}{req.path}?{urlencode(kept)}>; rel="next"'

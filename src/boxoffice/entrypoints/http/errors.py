@@ -18,6 +18,8 @@ from boxoffice.domain.errors import (
     AlreadyCancelled,
     AlreadyHolding,
     BoxofficeError,
+    CapacityBelowSold,
+    Clash,
     EmailTaken,
     Forbidden,
     HoldNotActive,
@@ -27,7 +29,10 @@ from boxoffice.domain.errors import (
     InvalidToken,
     NotEnoughSeats,
     NotFound,
+    ScheduleConflict,
     SeatsUnavailable,
+    ShowCancelled,
+    ShowEnded,
     ShowStarted,
     StorageUnavailable,
     TooManyAttempts,
@@ -50,6 +55,10 @@ STATUS_BY_ERROR: Mapping[type[BoxofficeError], int] = {
     SeatsUnavailable: 409,
     AlreadyHolding: 409,
     HoldNotActive: 409,
+    ScheduleConflict: 409,
+    ShowCancelled: 409,
+    ShowEnded: 409,
+    CapacityBelowSold: 409,
     TooManyAttempts: 429,
     StorageUnavailable: 503,
 }
@@ -121,7 +130,23 @@ def _handle_domain_error(
         # Clients re-draw their seat map from this without another request.
         _write(resp, status, error.message, seats=error.seats)
         return
+    if isinstance(error, ScheduleConflict):
+        # shapes.ScheduleConflict: what is in the way, for the client to show or move.
+        _write(resp, status, error.message, conflicts=[_clash(c) for c in error.conflicts])
+        return
     _write(resp, status, error.message)
+
+
+def _clash(clash: Clash) -> int | shapes.SeriesClash | shapes.MovieClash:
+    """A conflict as the request that met it names it: a series by day and local time, a
+    movie's new running time by its show, a single show by the id in its way alone."""
+    if clash.day is not None and clash.time is not None:
+        return shapes.SeriesClash(
+            clash.day.isoformat(), clash.time.strftime("%H:%M"), clash.in_the_way
+        )
+    if clash.show_id is not None:
+        return shapes.MovieClash(clash.show_id, clash.in_the_way)
+    return clash.in_the_way
 
 
 def _handle_unexpected(

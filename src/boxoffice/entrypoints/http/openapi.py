@@ -25,7 +25,7 @@ _ERRORS = {
     403: "The caller's role may not do this.",
     404: "No such resource (someone else's booking is reported the same way).",
     409: "Conflict with the current state (for seats that are not free, the body's `seats` "
-    "names them).",
+    "names them; for shows that would overlap on a screen, `conflicts` does).",
     413: f"The body is larger than {MAX_BODY_BYTES} bytes.",
     415: "The body is not application/json.",
     422: "This Idempotency-Key was already used, within 24 hours, for a different request.",
@@ -83,8 +83,10 @@ class _Schemas:
         refined: Mapping[type[msgspec.Struct], type[msgspec.Struct]],
     ) -> None:
         self.refined = refined
-        kinds: list[Any] = [shapes.Error]
+        # The clash shapes are named by ScheduleConflict's `conflicts` items.
+        kinds: list[Any] = [shapes.Error, shapes.SeriesClash, shapes.MovieClash]
         for op in operations:
+            kinds += [shape for _, shape in op.error_shapes]
             kinds += [self.body(op.body)] if op.body is not None else []
             kinds += [op.response] if op.response is not None else []
         kinds = list(dict.fromkeys(kinds))
@@ -131,11 +133,20 @@ def _operation(op: Operation, schemas: _Schemas, limits: rules.Limits) -> Json:
         }
     if op.secured:
         operation["security"] = [{"bearer": []}]
-    operation["responses"].update(_error_responses(op.statuses))
+    operation["responses"].update(_error_responses(op.statuses, dict(op.error_shapes)))
     parameters = _parameters(op, schemas)
     if parameters:
         operation["parameters"] = parameters
     return operation
+
+
+# Query parameters of paging, after the filters, in the order the Link header writes them.
+_PAGING = ("limit", "after", "after_timing")
+
+
+def _paging_last(parameter: Json) -> int:
+    name = parameter["name"]
+    return _PAGING.index(name) + 1 if parameter["in"] == "query" and name in _PAGING else 0
 
 
 def _parameters(op: Operation, schemas: _Schemas) -> list[Json]:
@@ -152,17 +163,17 @@ def _parameters(op: Operation, schemas: _Schemas) -> list[Json]:
             if description:
                 parameter["description"] = description
             parameters.append(parameter)
-        # Filters first, then paging, as the Link header writes them.
-        parameters.sort(key=lambda p: p["in"] == "query" and p["name"] in ("limit", "after"))
+        parameters.sort(key=_paging_last)
     if op.idempotent:
         parameters.append(_IDEMPOTENCY_KEY)
     return parameters
 
 
-def _error_responses(statuses: Iterable[int]) -> Json:
+def _error_responses(statuses: Iterable[int], shaped: Mapping[int, type[shapes.Error]]) -> Json:
     responses: Json = {}
     for status in statuses:
-        response: Json = {"description": _ERRORS[status], "content": _json(_ref("Error"))}
+        shape = shaped.get(status, shapes.Error)
+        response: Json = {"description": _ERRORS[status], "content": _json(_ref(shape.__name__))}
         if status in _HEADERS:
             response["headers"] = _HEADERS[status]
         responses[str(status)] = response

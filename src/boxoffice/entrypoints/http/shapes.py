@@ -11,16 +11,18 @@ as patterns for the document from the domain's own constants.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+import functools
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time
 from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 from msgspec import Meta
 
-from boxoffice.domain import model, rules, seating
+from boxoffice.domain import model, rules, schedule, seating, venues
 from boxoffice.domain.errors import ValidationError
-from boxoffice.domain.model import BookingStatus, HoldStatus, Role
+from boxoffice.domain.model import BookingStatus, CancelReason, HoldStatus, Role, ShowStatus
 from boxoffice.domain.seating import SeatState
 
 MAX_ID = 2**63 - 1
@@ -121,9 +123,87 @@ class SeatMapRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return seating.SeatMap.build([(row.label, row.seats) for row in self.rows], self.blocked)
 
 
+_ROW = f"[A-Za-z]{{1,{seating.MAX_ROW_LABEL_CHARS}}}"
+ZoneEntry = Annotated[
+    str,
+    Meta(
+        extra_json_schema={"pattern": f"^{_ROW}[1-9][0-9]{{0,3}}(-({_ROW})?[1-9][0-9]{{0,3}})?$"},
+        description='a seat ("F3") or a range of seats in one row ("E1-E12")',
+    ),
+]
+
+
+class LayoutRequest(SeatMapRequest, frozen=True):
+    """A screen's seats: a seat map, and zones of its seats by name."""
+
+    # The domain judges the zones (names, seats, overlaps) and names the one it refuses; the
+    # bounds here are for the document.
+    zones: Annotated[
+        dict[str, Annotated[list[ZoneEntry], Meta(extra_json_schema={"minItems": 1})]],
+        Meta(
+            extra_json_schema={
+                "maxProperties": seating.MAX_ZONES,
+                "propertyNames": {"pattern": "^[a-z0-9][a-z0-9_-]{0,31}$"},
+            },
+            description='each zone\'s seats, like {"premium": ["E1-E12", "F3"]}; a seat in no '
+            'zone is in "standard"; no seat in two zones',
+        ),
+    ] = {}
+
+    def plan(self) -> seating.SeatMap:
+        rows = [(row.label, row.seats) for row in self.rows]
+        try:
+            return seating.SeatMap.build(rows, self.blocked, self.zones)
+        except ValidationError as error:
+            # The domain names a map's parts as a show's seat_map; here the map is a layout.
+            field = re.sub(r"^seat_map", "layout", error.field)
+            raise ValidationError(field, str(error).partition(": ")[2]) from None
+
+
+# Read by datetime.fromisoformat, as ISO 8601 allows; a naive one is refused by name.
+AwareText = Annotated[
+    str,
+    Meta(extra_json_schema={"format": "date-time"}, description="ISO 8601 with a timezone"),
+]
+DayText = Annotated[
+    str,
+    Meta(extra_json_schema={"format": "date"}, description="an ISO 8601 day: YYYY-MM-DD"),
+]
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_TIME = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")
+_SPACED_OFFSET = re.compile(r"(?<=[0-9]) ([0-9]{2}:?[0-9]{2})$")
+
+
+def aware_instant(field: str, text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(field, "must be an ISO 8601 date-time with a timezone") from None
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValidationError(field, "must include a timezone")
+    return instant
+
+
+def iso_day(field: str, text: str) -> date:
+    # The pattern first: fromisoformat also takes forms like 20300101.
+    try:
+        day = date.fromisoformat(text) if _DAY.match(text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValidationError(field, "must be a day as YYYY-MM-DD")
+    return day
+
+
+def local_times(field: str, texts: Sequence[str]) -> list[time]:
+    for text in texts:
+        if not _TIME.match(text):
+            raise ValidationError(field, f'each must be a time as HH:MM, like "20:30": {text!r}')
+    return [time.fromisoformat(text) for text in texts]
+
+
 class ShowRequest(Request, frozen=True):
     movie_id: Id
-    # Read by datetime.fromisoformat, as ISO 8601 allows; a naive one is refused by name.
     timing: Annotated[
         str,
         Meta(
@@ -134,17 +214,128 @@ class ShowRequest(Request, frozen=True):
     # Bounded by Limits: see bounded().
     available_seats: int | None = None
     seat_map: Annotated[SeatMapRequest | None, Meta(description="reserved seating")] = None
+    screen_id: Annotated[
+        Id | None,
+        Meta(description="one of the caller's screens: the show takes its layout"),
+    ] = None
 
     def aware_timing(self) -> datetime:
-        try:
-            timing = datetime.fromisoformat(self.timing)
-        except ValueError:
-            raise ValidationError(
-                "timing", "must be an ISO 8601 date-time with a timezone"
-            ) from None
-        if timing.tzinfo is None or timing.utcoffset() is None:
-            raise ValidationError("timing", "must include a timezone")
-        return timing
+        return aware_instant("timing", self.timing)
+
+
+class SeriesRequest(Request, frozen=True):
+    movie_id: Id
+    screen_id: Id
+    first_day: DayText
+    last_day: Annotated[DayText, Meta(description="inclusive")]
+    times: Annotated[
+        list[Annotated[str, Meta(extra_json_schema={"pattern": _TIME.pattern})]],
+        Meta(
+            min_length=1,
+            extra_json_schema={"uniqueItems": True},
+            description='local times in the cinema\'s time zone, as HH:MM: ["14:00", "20:30"]',
+        ),
+    ]
+    weekdays: (
+        Annotated[
+            list[Annotated[int, Meta(ge=1, le=7)]],
+            Meta(
+                min_length=1,
+                extra_json_schema={"uniqueItems": True},
+                description="ISO weekdays, 1 (Monday) to 7; every day when left out",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class CinemaRequest(Request, frozen=True):
+    name: Annotated[str, _text(rules.MAX_NAME_CHARS)]
+    time_zone: Annotated[str, Meta(description='an IANA time zone name, like "Europe/Berlin"')]
+    gap_minutes: (
+        Annotated[
+            int,
+            Meta(
+                ge=0,
+                le=schedule.MAX_GAP_MINUTES,
+                description="the cleaning gap after each show, default "
+                f"{venues.DEFAULT_GAP_MINUTES}",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class ScreenRequest(Request, frozen=True):
+    """A seated screen's layout, or a general-admission hall's capacity."""
+
+    schema_extra = {"anyOf": [{"required": ["layout"]}, {"required": ["capacity"]}]}
+
+    name: Annotated[str, _text(rules.MAX_NAME_CHARS)]
+    layout: LayoutRequest | None = None
+    # Bounded by Limits: see bounded().
+    capacity: int | None = None
+
+    def plan(self) -> seating.SeatMap | None:
+        return None if self.layout is None else self.layout.plan()
+
+
+class ScreenPatch(Request, frozen=True):
+    """Any of the fields; those left out stay as they are. A layout, or a capacity (a
+    general-admission hall), replaces the screen's seats for shows scheduled afterwards."""
+
+    schema_extra = {
+        "anyOf": [{"required": ["name"]}, {"required": ["layout"]}, {"required": ["capacity"]}]
+    }
+
+    name: Annotated[str, _text(rules.MAX_NAME_CHARS)] | None = None
+    layout: (
+        Annotated[LayoutRequest, Meta(description="shows scheduled afterwards take it")] | None
+    ) = None
+    # Bounded by Limits: see bounded().
+    capacity: int | None = None
+
+    def plan(self) -> seating.SeatMap | None:
+        return None if self.layout is None else self.layout.plan()
+
+
+class MoviePatch(Request, frozen=True):
+    """Any of the fields; those left out stay as they are."""
+
+    schema_extra = {"anyOf": [{"required": [name]} for name in ("title", "genre", "duration")]}
+
+    title: Annotated[str, _text(rules.MAX_TITLE_CHARS)] | None = None
+    genre: Annotated[str, _text(rules.MAX_GENRE_CHARS)] | None = None
+    duration: (
+        Annotated[
+            int,
+            Meta(
+                ge=1,
+                le=rules.MAX_DURATION_MINUTES,
+                description="minutes; applies to the movie's shows that have not begun",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class ShowPatch(Request, frozen=True):
+    """A move, a new capacity (general admission), or both."""
+
+    schema_extra = {"anyOf": [{"required": ["timing"]}, {"required": ["capacity"]}]}
+
+    timing: Annotated[
+        str | None,
+        Meta(
+            extra_json_schema={"format": "date-time"},
+            description="ISO 8601 with a timezone, in the future; the show keeps its bookings",
+        ),
+    ] = None
+    # Bounded by Limits: see bounded().
+    capacity: int | None = None
+
+    def aware_timing(self) -> datetime | None:
+        return None if self.timing is None else aware_instant("timing", self.timing)
 
 
 class SeatsRequest(Request, frozen=True):
@@ -178,6 +369,41 @@ class PageQuery(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
 
 class ShowsQuery(PageQuery, frozen=True):
     movie_id: Id | None = None
+    cinema_id: Id | None = None
+    screen_id: Id | None = None
+    # "from" is a Python keyword: the parameter's name is set apart from the attribute's.
+    starts_from: Annotated[
+        AwareText | None, Meta(description="shows starting at or after this instant")
+    ] = msgspec.field(default=None, name="from")
+    to: Annotated[AwareText | None, Meta(description="shows starting before this instant")] = None
+    on_day: Annotated[
+        DayText | None, Meta(description="shows starting on this day, local to cinema_id")
+    ] = msgspec.field(default=None, name="date")
+    status: Annotated[
+        Literal["scheduled", "cancelled", "all"] | None,
+        Meta(description="default scheduled"),
+    ] = None
+    after_timing: Annotated[
+        AwareText | None,
+        Meta(
+            description="keyset cursor of a listing by time: the last timing of the previous page"
+        ),
+    ] = None
+
+    @property
+    def show_status(self) -> ShowStatus | None:
+        return None if self.status == "all" else ShowStatus(self.status or "scheduled")
+
+    def instant(self, name: Literal["from", "to", "after_timing"]) -> datetime | None:
+        text = {"from": self.starts_from, "to": self.to, "after_timing": self.after_timing}[name]
+        if text is None:
+            return None
+        # A "+" left unescaped in a query string arrives as a space: " 01:00" is "+01:00".
+        return aware_instant(name, _SPACED_OFFSET.sub(r"+\1", text))
+
+    @property
+    def day(self) -> date | None:
+        return None if self.on_day is None else iso_day("date", self.on_day)
 
 
 def bounded(limits: rules.Limits) -> dict[type[msgspec.Struct], type[msgspec.Struct]]:
@@ -222,8 +448,23 @@ def bounded(limits: rules.Limits) -> dict[type[msgspec.Struct], type[msgspec.Str
         ]
         | None
     )
+    hall = (
+        Annotated[
+            int,
+            Meta(
+                ge=1,
+                le=limits.max_show_capacity,
+                description="a general-admission hall's places; with a layout, optional and "
+                "equal to its sellable seats",
+            ),
+        ]
+        | None
+    )
     seat_fields = {"num_seats": count, "seats": seats}
     return {
+        ScreenRequest: _refined(ScreenRequest, {"capacity": hall}),
+        ScreenPatch: _refined(ScreenPatch, {"capacity": hall}),
+        ShowPatch: _refined(ShowPatch, {"capacity": capacity}),
         BookingRequest: _refined(BookingRequest, seat_fields),
         HoldRequest: _refined(HoldRequest, seat_fields),
         ShowRequest: _refined(ShowRequest, {"available_seats": capacity}),
@@ -256,6 +497,43 @@ class Error(Response, frozen=True):
     description: str
 
 
+class SeriesClash(Response, frozen=True):
+    """A show of a series that could not be scheduled, and the show in its way."""
+
+    day: Annotated[str, Meta(extra_json_schema={"format": "date"})]
+    time: Annotated[str, Meta(description="HH:MM, local to the cinema")]
+    show_id: Annotated[Id, Meta(description="the scheduled show in the way")]
+
+
+class MovieClash(Response, frozen=True):
+    """A show of the movie that its new running time would make overlap the next one."""
+
+    show_id: Id
+    in_the_way: Id
+
+
+_CLASH_SCHEMA = {
+    "anyOf": [
+        {"type": "integer", "description": "a show in the way (one show scheduled or moved)"},
+        {"$ref": "#/components/schemas/SeriesClash"},
+        {"$ref": "#/components/schemas/MovieClash"},
+    ]
+}
+
+
+class ScheduleConflict(Error, frozen=True):
+    """A 409 for shows that would overlap on a screen: what is in the way, by request kind."""
+
+    conflicts: Annotated[
+        list[Any],
+        Meta(
+            extra_json_schema={"items": _CLASH_SCHEMA},
+            description="a show's: ids of the shows in the way; a series': SeriesClash each; "
+            "a movie's new running time: MovieClash each",
+        ),
+    ]
+
+
 class Health(Response, frozen=True):
     status: Literal["ok"]
 
@@ -282,10 +560,23 @@ class Movie(Response, frozen=True):
     title: str
     genre: str
     duration: int
+    owner_id: Annotated[Id | None, Meta(description="who added it; only they may change it")]
 
     @classmethod
     def of(cls, movie: model.Movie) -> Movie:
-        return cls(movie.id, movie.title, movie.genre, movie.duration)
+        return cls(movie.id, movie.title, movie.genre, movie.duration, movie.owner_id)
+
+
+class Cinema(Response, frozen=True):
+    id: Id
+    owner_id: Id
+    name: str
+    time_zone: str
+    gap_minutes: int
+
+    @classmethod
+    def of(cls, cinema: model.Cinema) -> Cinema:
+        return cls(cinema.id, cinema.owner_id, cinema.name, cinema.time_zone, cinema.gap_minutes)
 
 
 class SeatRow(Response, frozen=True):
@@ -293,15 +584,79 @@ class SeatRow(Response, frozen=True):
     seats: int
 
 
-class SeatMap(Response, frozen=True):
+_ZONES_OUT = Meta(
+    description='each zone\'s seats in map order, runs in a row as ranges: {"premium": '
+    '["E1-E12", "F3"]}; posted back, they make the same zones'
+)
+
+
+class SeatMap(Response, frozen=True, omit_defaults=True):
     rows: list[SeatRow]
     blocked: Annotated[list[str], Meta(description="seats never sold, in map order")]
+    # Left out when the map has none, as maps were before zones.
+    zones: Annotated[dict[str, list[str]], _ZONES_OUT] = {}
 
     @classmethod
     def of(cls, plan: seating.SeatMap) -> SeatMap:
         return cls(
             [SeatRow(row.label, row.seats) for row in plan.rows],
             sorted(plan.blocked, key=plan.positions.__getitem__),
+            zone_ranges(plan),
+        )
+
+
+class Layout(Response, frozen=True):
+    """A screen's seats: its seat map and zones, in the shape a request gives them."""
+
+    rows: list[SeatRow]
+    blocked: Annotated[list[str], Meta(description="seats never sold, in map order")]
+    zones: Annotated[dict[str, list[str]], _ZONES_OUT]
+
+    @classmethod
+    def of(cls, plan: seating.SeatMap) -> Layout:
+        base = SeatMap.of(plan)
+        return cls(base.rows, base.blocked, base.zones)
+
+
+@functools.lru_cache(maxsize=256)
+def zone_ranges(plan: seating.SeatMap) -> dict[str, list[str]]:
+    """Each zone's seats in map order, a run of neighbours in a row as one range ("E1-E12").
+    Kept per map: a listing writes the same few maps again and again."""
+    zones = {}
+    for name, seats in plan.zones:
+        runs: list[tuple[str, int, int]] = []
+        for label in sorted(seats, key=plan.positions.__getitem__):
+            row = label.rstrip("0123456789")
+            number = int(label[len(row) :])
+            if runs and runs[-1][0] == row and runs[-1][2] == number - 1:
+                runs[-1] = (row, runs[-1][1], number)
+            else:
+                runs.append((row, number, number))
+        zones[name] = [
+            f"{row}{first}" if first == last else f"{row}{first}-{row}{last}"
+            for row, first, last in runs
+        ]
+    return zones
+
+
+class Screen(Response, frozen=True):
+    id: Id
+    cinema_id: Id
+    name: str
+    layout: Annotated[Layout | None, Meta(description="null for a general-admission hall")]
+    capacity: Annotated[
+        int, Meta(description="sellable seats: all but the blocked ones, or the hall's places")
+    ]
+
+    @classmethod
+    def of(cls, screen: model.Screen) -> Screen:
+        plan = screen.layout
+        return cls(
+            screen.id,
+            screen.cinema_id,
+            screen.name,
+            None if plan is None else Layout.of(plan),
+            screen.capacity,
         )
 
 
@@ -313,6 +668,10 @@ class Show(Response, frozen=True):
     capacity: int
     available_seats: Annotated[int, Meta(ge=0, description="neither booked nor held")]
     seat_map: SeatMap | None
+    status: ShowStatus
+    ends_at: Annotated[Instant, Meta(description="timing plus the movie's running time")]
+    screen_id: Annotated[Id | None, Meta(description="null for a show on no screen")]
+    cinema_id: Annotated[Id | None, Meta(description="null for a show on no screen")]
 
     @classmethod
     def of(cls, show: model.Show) -> Show:
@@ -325,12 +684,17 @@ class Show(Response, frozen=True):
             show.capacity,
             show.available_seats,
             None if plan is None else SeatMap.of(plan),
+            show.status,
+            show.ends_at,
+            show.screen_id,
+            show.cinema_id,
         )
 
 
 class Seat(Response, frozen=True):
     seat: str
     state: SeatState
+    zone: Annotated[str, Meta(description='"standard" unless the screen\'s layout names one')]
 
 
 class RowOfSeats(Response, frozen=True):
@@ -354,6 +718,9 @@ class Booking(Response, frozen=True):
     created_at: Instant
     cancelled_at: Instant | None
     seats: Annotated[tuple[str, ...], Meta(description="empty for general admission")]
+    cancel_reason: Annotated[
+        CancelReason | None, Meta(description="why a cancelled booking was; null while active")
+    ]
 
     @classmethod
     def of(cls, booking: model.Booking) -> Booking:
@@ -366,6 +733,7 @@ class Booking(Response, frozen=True):
             booking.created_at,
             booking.cancelled_at,
             booking.seats,
+            booking.cancel_reason,
         )
 
 

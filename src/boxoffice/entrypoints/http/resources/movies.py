@@ -1,4 +1,4 @@
-"""Movies: owners add them, anyone reads them."""
+"""Movies: owners add and change them, anyone reads them."""
 
 from __future__ import annotations
 
@@ -24,3 +24,14 @@ class Movies:
 
     def get(self, call: Call[None, None]) -> shapes.Movie:
         return shapes.Movie.of(self._boxoffice.get_movie(call.ids["movie_id"]))
+
+    def update(self, call: Call[shapes.MoviePatch, None]) -> shapes.Movie:
+        body = call.body
+        movie = self._boxoffice.update_movie(
+            call.actor,
+            call.ids["movie_id"],
+            title=body.title,
+            genre=body.genre,
+            duration=body.duration,
+        )
+        return shapes.Movie.of(movie)

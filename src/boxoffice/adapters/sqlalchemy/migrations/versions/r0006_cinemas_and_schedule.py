@@ -158,7 +158,7 @@ def _create_screens() -> None:
         sa.Column("id", ID, primary_key=True),
         sa.Column("cinema_id", ID, nullable=False),
         sa.Column("name", sa.Text, nullable=False),
-        sa.Column("layout", sa.Text, nullable=False),
+        sa.Column("layout", sa.Text, nullable=True),
         sa.Column("capacity", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_screens"),
         sa.ForeignKeyConstraint(["cinema_id"], ["cinemas.id"], name="fk_screens_cinema_id_cinemas"),
