@@ -133,10 +133,32 @@ cinemas = Table(
     Column("time_zone", Text, nullable=False),
     # Minutes a screen stays closed after a show ends, for cleaning.
     Column("gap_minutes", Integer, nullable=False),
+    # ISO 4217: the cinema's amounts are integers of this currency's minor units. 'XXX' ("no
+    # currency") for cinemas from before prices.
+    Column("currency", Text, nullable=False),
+    # Users cancel until this many minutes before a show, paying cancel_fee a ticket.
+    Column("cancel_until_minutes", Integer, nullable=False, server_default="0"),
+    Column("cancel_fee", Integer, nullable=False, server_default="0"),
     CheckConstraint("gap_minutes BETWEEN 0 AND 240", name="gap_minutes_range"),
+    CheckConstraint("cancel_until_minutes >= 0", name="cancel_until_minutes_non_negative"),
+    CheckConstraint("cancel_fee >= 0", name="cancel_fee_non_negative"),
     # An owner's cinemas, page by page.
     Index("ix_cinemas_owner_id_id", "owner_id", "id"),
 )
+
+ticket_types = Table(
+    "ticket_types",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("cinema_id", Id, ForeignKey("cinemas.id"), nullable=False),
+    Column("code", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    # A cinema's types in the order they were added: the first is its default.
+    Index("ix_ticket_types_cinema_id_id", "cinema_id", "id"),
+)
+# One type of a code per cinema; errors.py turns a duplicate into TicketTypeTaken.
+TICKET_TYPE_CODE = "uq_ticket_types_cinema_id_code"
+Index(TICKET_TYPE_CODE, ticket_types.c.cinema_id, ticket_types.c.code, unique=True)
 
 screens = Table(
     "screens",
@@ -176,6 +198,10 @@ shows = Table(
     Column("ends_at", UtcDateTime, nullable=False),
     # ends_at plus the cinema's cleaning gap: the screen is taken over [timing, occupied_until).
     Column("occupied_until", UtcDateTime, nullable=True),
+    # The cinema's currency (NULL for a show in none), and the price list as JSON, a list of
+    # {ticket_type, zone, amount}; NULL when the show has no prices and sells at 0.
+    Column("currency", Text, nullable=True),
+    Column("prices", Text, nullable=True),
     CheckConstraint("capacity > 0", name="capacity_positive"),
     CheckConstraint(
         "available_seats >= 0 AND available_seats <= capacity", name="available_within_capacity"
@@ -225,8 +251,12 @@ bookings = Table(
     Column("seats", Text, nullable=True),
     # Why a cancelled booking was cancelled; NULL while active.
     Column("cancel_reason", Text, nullable=True),
+    # The show's currency when booked; what a cancellation gave back (0 while active).
+    Column("currency", Text, nullable=True),
+    Column("refund", Integer, nullable=False, server_default="0"),
     CheckConstraint("num_seats > 0", name="num_seats_positive"),
     CheckConstraint("status IN ('active', 'cancelled')", name="status"),
+    CheckConstraint("refund >= 0", name="refund_non_negative"),
     CheckConstraint("cancel_reason IN ('by_user', 'show_cancelled')", name="cancel_reason"),
     CheckConstraint(
         "(status = 'active' AND cancelled_at IS NULL)"
@@ -251,6 +281,8 @@ holds = Table(
     # As bookings.seats.
     Column("seats", Text, nullable=True),
     Column("booking_id", Id, ForeignKey("bookings.id"), nullable=True),
+    # The ticket type of each seat, comma-separated in seat order; NULL when none was asked for.
+    Column("ticket_types", Text, nullable=True),
     CheckConstraint("num_seats > 0", name="num_seats_positive"),
     CheckConstraint("status IN ('active', 'confirmed', 'released', 'expired')", name="status"),
     CheckConstraint(
@@ -273,6 +305,34 @@ Index(
     holds.c.expires_at,
     sqlite_where=holds.c.status == "active",
     postgresql_where=holds.c.status == "active",
+)
+
+# One row per seat (per admission, for general admission) of a booking. The code is random and
+# unguessable: it is what the door scans.
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("booking_id", Id, ForeignKey("bookings.id"), nullable=False),
+    Column("show_id", Id, ForeignKey("shows.id"), nullable=False),
+    # Its place among the booking's tickets: seat order.
+    Column("position", Integer, nullable=False),
+    # NULL for general admission.
+    Column("seat", Text, nullable=True),
+    Column("zone", Text, nullable=False),
+    # NULL where the show's cinema had no ticket types.
+    Column("ticket_type", Text, nullable=True),
+    Column("amount", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("checked_in_at", UtcDateTime, nullable=True),
+    CheckConstraint("amount >= 0", name="amount_non_negative"),
+    CheckConstraint("status IN ('valid', 'checked_in', 'cancelled')", name="status"),
+    CheckConstraint(
+        "(status = 'checked_in') = (checked_in_at IS NOT NULL)", name="checked_in_at_iff_checked_in"
+    ),
+    # A booking's tickets in seat order; a show's tickets, for the door and reports.
+    Index("ix_tickets_booking_id_position", "booking_id", "position"),
+    Index("ix_tickets_show_id", "show_id"),
 )
 
 # One row per (user, key): the request's fingerprint and the booking it produced. Rows older
