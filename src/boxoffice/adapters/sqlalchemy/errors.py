@@ -12,6 +12,7 @@ from boxoffice.adapters.sqlalchemy.tables import (
     ONE_ACTIVE_HOLD,
     SCREEN_OVERLAP,
     SCREEN_WINDOW_EXCLUSION,
+    TICKET_TYPE_CODE,
 )
 from boxoffice.domain.errors import (
     AlreadyHolding,
@@ -21,6 +22,7 @@ from boxoffice.domain.errors import (
     ScheduleConflict,
     StorageError,
     StorageUnavailable,
+    TicketTypeTaken,
 )
 
 _PG_UNIQUE_VIOLATION = "23505"
@@ -43,6 +45,14 @@ class ScheduleGuardViolated(ScheduleConflict):
 
     def __init__(self) -> None:
         super().__init__(())
+
+
+class TicketTypeCodeTaken(TicketTypeTaken):
+    """A cinema's second ticket type of one code. The unique index names no code: the
+    repository adding the type raises TicketTypeTaken with its own."""
+
+    def __init__(self) -> None:
+        super().__init__("")
 
 
 def translate(error: exc.SQLAlchemyError) -> BoxofficeError:
@@ -74,6 +84,8 @@ def _integrity(orig: BaseException | None) -> BoxofficeError:
         # SQLite names a unique index's columns, not the index.
         if orig.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE" and "holds.user_id" in str(orig):
             return AlreadyHolding()
+        if orig.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE" and "ticket_types.code" in str(orig):
+            return TicketTypeCodeTaken()
     elif sqlstate == _PG_EXCLUSION_VIOLATION and _pg_constraint(orig) == SCREEN_WINDOW_EXCLUSION:
         return ScheduleGuardViolated()
     elif sqlstate == _PG_FOREIGN_KEY_VIOLATION:
@@ -84,6 +96,8 @@ def _integrity(orig: BaseException | None) -> BoxofficeError:
         return IdempotencyKeyInFlight()
     elif sqlstate == _PG_UNIQUE_VIOLATION and _pg_constraint(orig) == ONE_ACTIVE_HOLD:
         return AlreadyHolding()
+    elif sqlstate == _PG_UNIQUE_VIOLATION and _pg_constraint(orig) == TICKET_TYPE_CODE:
+        return TicketTypeCodeTaken()
     return StorageError(f"the database refused the change: {orig}")
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 
-from boxoffice.adapters.sqlalchemy.errors import MissingReference
+from boxoffice.adapters.sqlalchemy.errors import MissingReference, TicketTypeCodeTaken
 from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.tables import (
     audit_events,
@@ -38,15 +38,18 @@ from boxoffice.adapters.sqlalchemy.tables import (
     movies,
     screens,
     shows,
+    ticket_types,
+    tickets,
     users,
 )
 from boxoffice.adapters.sqlalchemy.views import (
     listed_show,
+    prices_text,
     seat_map_of,
     seat_map_text,
     show_from_row,
 )
-from boxoffice.domain.errors import NotFound, StorageError
+from boxoffice.domain.errors import NotFound, StorageError, TicketTypeTaken
 from boxoffice.domain.inventory import ShowInventory
 from boxoffice.domain.model import (
     AuditAction,
@@ -63,6 +66,9 @@ from boxoffice.domain.model import (
     Screen,
     Show,
     ShowStatus,
+    Ticket,
+    TicketStatus,
+    TicketType,
     User,
 )
 from boxoffice.domain.queries import ShowCursor, ShowQuery
@@ -262,6 +268,8 @@ class SqlAlchemyShowRepository:
                     "screen_id": show.screen_id,
                     "cinema_id": show.cinema_id,
                     "occupied_until": show.occupied_until,
+                    "currency": show.currency,
+                    "prices": prices_text(show.prices),
                 },
             )
         except MissingReference:
@@ -350,6 +358,7 @@ class SqlAlchemyShowInventoryRepository:
                 occupied_until=show.occupied_until,
                 capacity=show.capacity,
                 status=show.status.value,
+                prices=prices_text(show.prices),
             )
         self._sql.write(_UPDATE_SHOW, changes)
         # Ended holds first: a user whose lapsed hold was settled may hold again in the same
@@ -363,8 +372,10 @@ class SqlAlchemyShowInventoryRepository:
 
 _CINEMAS = _in_field_order(cinemas, Cinema)
 _CINEMA_BY_ID = _CINEMAS.where(cinemas.c.id == bindparam("id"))
+_CINEMA_FOR_UPDATE = _CINEMA_BY_ID.with_for_update()
 _CINEMAS_PAGE = _page(_CINEMAS)
 _INSERT_CINEMA = insert(cinemas)
+_UPDATE_CINEMA = update(cinemas).where(cinemas.c.id == bindparam("cinema_id"))
 
 
 class SqlAlchemyCinemaRepository:
@@ -380,6 +391,9 @@ class SqlAlchemyCinemaRepository:
                     "name": cinema.name,
                     "time_zone": cinema.time_zone,
                     "gap_minutes": cinema.gap_minutes,
+                    "currency": cinema.currency,
+                    "cancel_until_minutes": cinema.cancel_until_minutes,
+                    "cancel_fee": cinema.cancel_fee,
                 },
             )
         except MissingReference:
@@ -390,9 +404,57 @@ class SqlAlchemyCinemaRepository:
         row = self._sql.first(_CINEMA_BY_ID, {"id": cinema_id})
         return None if row is None else Cinema(*row)
 
+    def lock(self, cinema_id: int) -> Cinema | None:
+        row = self._sql.first(_CINEMA_FOR_UPDATE, {"id": cinema_id})
+        return None if row is None else Cinema(*row)
+
+    def save(self, cinema: Cinema) -> None:
+        self._sql.write(
+            _UPDATE_CINEMA,
+            {
+                "cinema_id": cinema.id,
+                "name": cinema.name,
+                "cancel_until_minutes": cinema.cancel_until_minutes,
+                "cancel_fee": cinema.cancel_fee,
+            },
+        )
+
     def list(self, *, after: int | None, limit: int) -> list[Cinema]:
         rows = self._sql.all(_CINEMAS_PAGE, {"after": after or 0, "limit": limit})
         return [Cinema(*row) for row in rows]
+
+
+_TICKET_TYPES = _in_field_order(ticket_types, TicketType)
+_CINEMA_TICKET_TYPES = _TICKET_TYPES.where(
+    ticket_types.c.cinema_id == bindparam("cinema_id")
+).order_by(ticket_types.c.id)
+_INSERT_TICKET_TYPE = insert(ticket_types)
+
+
+class SqlAlchemyTicketTypeRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def add(self, ticket_type: TicketType) -> TicketType:
+        try:
+            type_id = self._sql.insert(
+                _INSERT_TICKET_TYPE,
+                {
+                    "cinema_id": ticket_type.cinema_id,
+                    "code": ticket_type.code,
+                    "name": ticket_type.name,
+                },
+            )
+        except MissingReference:
+            raise NotFound("cinema", ticket_type.cinema_id) from None
+        except TicketTypeCodeTaken:
+            # The unique index names no code: this insert's is the one taken.
+            raise TicketTypeTaken(ticket_type.code) from None
+        return attrs.evolve(ticket_type, id=type_id)
+
+    def of_cinema(self, cinema_id: int) -> list[TicketType]:
+        rows = self._sql.all(_CINEMA_TICKET_TYPES, {"cinema_id": cinema_id})
+        return [TicketType(*row) for row in rows]
 
 
 _SCREENS = select(
@@ -462,7 +524,8 @@ class SqlAlchemyScreenRepository:
         return [_screen(row) for row in rows]
 
 
-_BOOKINGS = _in_field_order(bookings, Booking)
+# A booking's columns, in its fields' order but for its tickets, read apart.
+_BOOKINGS = select(*(bookings.c[f.name] for f in attrs.fields(Booking) if f.name != "tickets"))
 _BOOKING_BY_ID = _BOOKINGS.where(bookings.c.id == bindparam("id"))
 _USER_BOOKINGS_PAGE = _page(_BOOKINGS, bookings.c.user_id == bindparam("user_id"))
 _SHOW_BOOKINGS_PAGE = _page(_BOOKINGS, bookings.c.show_id == bindparam("show_id"))
@@ -471,10 +534,83 @@ _ACTIVE_SHOW_BOOKINGS = _BOOKINGS.where(
 ).order_by(bookings.c.id)
 _INSERT_BOOKING = insert(bookings)
 _UPDATE_BOOKING = update(bookings).where(bookings.c.id == bindparam("booking_id"))
+# Cancelled is final: tickets cancelled already are left as they are.
+_CANCEL_TICKETS = (
+    update(tickets)
+    .where(
+        tickets.c.booking_id == bindparam("cancelled_booking_id"),
+        tickets.c.status != TicketStatus.CANCELLED.value,
+    )
+    .values(status=TicketStatus.CANCELLED.value, checked_in_at=None)
+)
+_REFUNDS_OF_SHOW = select(func.coalesce(func.sum(bookings.c.refund), 0)).where(
+    bookings.c.show_id == bindparam("show_id"),
+    bookings.c.status == BookingStatus.CANCELLED.value,
+)
+
+_TICKETS = select(
+    tickets.c.code,
+    tickets.c.booking_id,
+    tickets.c.show_id,
+    tickets.c.seat,
+    tickets.c.zone,
+    tickets.c.ticket_type,
+    tickets.c.amount,
+    tickets.c.status,
+    tickets.c.checked_in_at,
+)
+_TICKET_BY_CODE = _TICKETS.where(tickets.c.code == bindparam("code"))
+_BOOKING_TICKETS = _TICKETS.where(tickets.c.booking_id == bindparam("booking_id")).order_by(
+    tickets.c.position
+)
+_SHOW_TICKETS = _TICKETS.where(tickets.c.show_id == bindparam("show_id")).order_by(
+    tickets.c.booking_id, tickets.c.position
+)
+_INSERT_TICKET = insert(tickets)
+_UPDATE_TICKET = update(tickets).where(tickets.c.code == bindparam("ticket_code"))
+# The most bookings whose tickets one statement reads: a page's, at most.
+_TICKETS_AT_ONCE = 512
 
 
-def _booking(row: Sequence[Any]) -> Booking:
-    booking_id, user_id, show_id, num_seats, status, created_at, cancelled_at, seats, reason = row
+@functools.cache
+def _tickets_of_bookings(size: int) -> Select[Any]:
+    """The tickets of up to `size` bookings, by booking then seat order; sizes are powers of
+    two, as _active_holds'."""
+    ids: list[BindParameter[int]] = [bindparam(f"booking_id_{n}") for n in range(size)]
+    return _TICKETS.where(tickets.c.booking_id.in_(ids)).order_by(
+        tickets.c.booking_id, tickets.c.position
+    )
+
+
+def _ticket(row: Sequence[Any]) -> Ticket:
+    code, booking_id, show_id, seat, zone, ticket_type, amount, status, checked_in_at = row
+    return Ticket(
+        code,
+        booking_id,
+        show_id,
+        seat,
+        zone,
+        ticket_type,
+        amount,
+        TicketStatus(status),
+        checked_in_at,
+    )
+
+
+def _booking(row: Sequence[Any], tickets_of: tuple[Ticket, ...]) -> Booking:
+    (
+        booking_id,
+        user_id,
+        show_id,
+        num_seats,
+        status,
+        created_at,
+        cancelled_at,
+        seats,
+        reason,
+        currency,
+        refund,
+    ) = row
     return Booking(
         booking_id,
         user_id,
@@ -485,7 +621,18 @@ def _booking(row: Sequence[Any]) -> Booking:
         cancelled_at,
         _seats(seats),
         None if reason is None else CancelReason(reason),
+        tickets_of,
+        currency,
+        refund,
     )
+
+
+def _by_booking(rows: Sequence[Sequence[Any]]) -> dict[int, list[Ticket]]:
+    grouped: dict[int, list[Ticket]] = {}
+    for row in rows:
+        ticket = _ticket(row)
+        grouped.setdefault(ticket.booking_id, []).append(ticket)
+    return grouped
 
 
 class SqlAlchemyBookingRepository:
@@ -509,12 +656,20 @@ class SqlAlchemyBookingRepository:
                 "cancelled_at": booking.cancelled_at,
                 "seats": _seats_text(booking.seats),
                 "cancel_reason": _reason(booking),
+                "currency": booking.currency,
+                "refund": booking.refund,
             },
         )
+        # Deferred with the booking's on PostgreSQL: they cost no round trip of their own.
+        for position, ticket in enumerate(booking.tickets):
+            self._sql.write(_INSERT_TICKET, _ticket_row(ticket, position))
 
     def get(self, booking_id: int) -> Booking | None:
         row = self._sql.first(_BOOKING_BY_ID, {"id": booking_id})
-        return None if row is None else _booking(row)
+        if row is None:
+            return None
+        rows = self._sql.all(_BOOKING_TICKETS, {"booking_id": booking_id})
+        return _booking(row, tuple(_ticket(ticket) for ticket in rows))
 
     def save(self, booking: Booking) -> None:
         self._sql.write(
@@ -524,23 +679,86 @@ class SqlAlchemyBookingRepository:
                 "status": booking.status.value,
                 "cancelled_at": booking.cancelled_at,
                 "cancel_reason": _reason(booking),
+                "refund": booking.refund,
             },
         )
+        # The domain cancels a booking's tickets with it, and changes them otherwise only one
+        # by one (check-ins), through the ticket repository: an active booking's are left alone.
+        if booking.status is BookingStatus.CANCELLED:
+            self._sql.write(_CANCEL_TICKETS, {"cancelled_booking_id": booking.id})
 
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]:
         rows = self._sql.all(
             _USER_BOOKINGS_PAGE, {"user_id": user_id, "after": after or 0, "limit": limit}
         )
-        return [_booking(row) for row in rows]
+        return self._with_tickets(rows)
 
     def list_for_show(self, show_id: int, *, after: int | None, limit: int) -> list[Booking]:
         rows = self._sql.all(
             _SHOW_BOOKINGS_PAGE, {"show_id": show_id, "after": after or 0, "limit": limit}
         )
-        return [_booking(row) for row in rows]
+        return self._with_tickets(rows)
 
     def active_for_show(self, show_id: int) -> list[Booking]:
-        return [_booking(row) for row in self._sql.all(_ACTIVE_SHOW_BOOKINGS, {"show_id": show_id})]
+        rows = self._sql.all(_ACTIVE_SHOW_BOOKINGS, {"show_id": show_id})
+        if not rows:
+            return []
+        # Every booking of the show may be here: the show's tickets, in one indexed read.
+        grouped = _by_booking(self._sql.all(_SHOW_TICKETS, {"show_id": show_id}))
+        return [_booking(row, tuple(grouped.get(row[0], ()))) for row in rows]
+
+    def refunds_of_show(self, show_id: int) -> int:
+        row = self._sql.first(_REFUNDS_OF_SHOW, {"show_id": show_id})
+        return 0 if row is None else int(row[0])
+
+    def _with_tickets(self, rows: Sequence[Sequence[Any]]) -> list[Booking]:
+        """The bookings of a page with their tickets: one more read per page, not per booking."""
+        grouped: dict[int, list[Ticket]] = {}
+        ids = [row[0] for row in rows]
+        for start in range(0, len(ids), _TICKETS_AT_ONCE):
+            chunk = ids[start : start + _TICKETS_AT_ONCE]
+            size = 1 << (len(chunk) - 1).bit_length()
+            padded = chunk + [chunk[-1]] * (size - len(chunk))
+            parameters = {f"booking_id_{n}": booking_id for n, booking_id in enumerate(padded)}
+            grouped.update(_by_booking(self._sql.all(_tickets_of_bookings(size), parameters)))
+        return [_booking(row, tuple(grouped.get(row[0], ()))) for row in rows]
+
+
+def _ticket_row(ticket: Ticket, position: int) -> dict[str, Any]:
+    return {
+        "code": ticket.code,
+        "booking_id": ticket.booking_id,
+        "show_id": ticket.show_id,
+        "position": position,
+        "seat": ticket.seat,
+        "zone": ticket.zone,
+        "ticket_type": ticket.ticket_type,
+        "amount": ticket.amount,
+        "status": ticket.status.value,
+        "checked_in_at": ticket.checked_in_at,
+    }
+
+
+class SqlAlchemyTicketRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def get(self, code: str) -> Ticket | None:
+        row = self._sql.first(_TICKET_BY_CODE, {"code": code})
+        return None if row is None else _ticket(row)
+
+    def save(self, ticket: Ticket) -> None:
+        self._sql.write(
+            _UPDATE_TICKET,
+            {
+                "ticket_code": ticket.code,
+                "status": ticket.status.value,
+                "checked_in_at": ticket.checked_in_at,
+            },
+        )
+
+    def of_show(self, show_id: int) -> list[Ticket]:
+        return [_ticket(row) for row in self._sql.all(_SHOW_TICKETS, {"show_id": show_id})]
 
 
 def _reason(booking: Booking) -> str | None:
@@ -567,7 +785,18 @@ _UPDATE_HOLD = update(holds).where(holds.c.id == bindparam("hold_id"))
 
 
 def _hold(row: Sequence[Any]) -> Hold:
-    hold_id, user_id, show_id, num_seats, status, created_at, expires_at, seats, booking_id = row
+    (
+        hold_id,
+        user_id,
+        show_id,
+        num_seats,
+        status,
+        created_at,
+        expires_at,
+        seats,
+        booking_id,
+        ticket_types,
+    ) = row
     return Hold(
         hold_id,
         user_id,
@@ -578,6 +807,7 @@ def _hold(row: Sequence[Any]) -> Hold:
         expires_at,
         _seats(seats),
         booking_id,
+        _seats(ticket_types),
     )
 
 
@@ -602,6 +832,7 @@ class SqlAlchemyHoldRepository:
                 "expires_at": hold.expires_at,
                 "seats": _seats_text(hold.seats),
                 "booking_id": hold.booking_id,
+                "ticket_types": _seats_text(hold.ticket_types),
             },
         )
 

@@ -27,6 +27,8 @@ from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyScreenRepository,
     SqlAlchemyShowInventoryRepository,
     SqlAlchemyShowRepository,
+    SqlAlchemyTicketRepository,
+    SqlAlchemyTicketTypeRepository,
     SqlAlchemyUserRepository,
 )
 from boxoffice.adapters.sqlalchemy.statements import Statements
@@ -106,6 +108,8 @@ class SqlAlchemyUnitOfWork:
         self._movies = SqlAlchemyMovieRepository(statements)
         self._cinemas = SqlAlchemyCinemaRepository(statements)
         self._screens = SqlAlchemyScreenRepository(statements)
+        self._ticket_types = SqlAlchemyTicketTypeRepository(statements)
+        self._tickets = SqlAlchemyTicketRepository(statements)
         self._shows = SqlAlchemyShowRepository(statements)
         self._bookings = SqlAlchemyBookingRepository(statements)
         self._holds = SqlAlchemyHoldRepository(statements)
@@ -161,6 +165,14 @@ class SqlAlchemyUnitOfWork:
     @property
     def screens(self) -> SqlAlchemyScreenRepository:
         return self._screens
+
+    @property
+    def ticket_types(self) -> SqlAlchemyTicketTypeRepository:
+        return self._ticket_types
+
+    @property
+    def tickets(self) -> SqlAlchemyTicketRepository:
+        return self._tickets
 
     @property
     def shows(self) -> SqlAlchemyShowRepository:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement
-from boxoffice.domain.model import Show, ShowStatus
+from boxoffice.domain.model import Price, Show, ShowStatus
 from boxoffice.domain.seating import SeatMap, SeatRow
 
 # Where a show row holds its seat map's text.
@@ -34,6 +34,8 @@ def show_from_row(row: Sequence[Any]) -> Show:
         screen_id,
         cinema_id,
         occupied_until,
+        currency,
+        prices,
     ) = row
     return Show(
         show_id,
@@ -49,7 +51,24 @@ def show_from_row(row: Sequence[Any]) -> Show:
         screen_id,
         cinema_id,
         occupied_until,
+        currency,
+        () if prices is None else prices_of(prices),
     )
+
+
+def prices_text(prices: tuple[Price, ...]) -> str | None:
+    """A price list as stored: NULL for none."""
+    if not prices:
+        return None
+    stored = [{"ticket_type": p.ticket_type, "zone": p.zone, "amount": p.amount} for p in prices]
+    return json.dumps(stored, separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=4096)
+def prices_of(text: str) -> tuple[Price, ...]:
+    """A stored price list. Parsed once each: shows are read on every listing, and a show's
+    prices change far less often than its seats."""
+    return tuple(Price(p["ticket_type"], p["zone"], p["amount"]) for p in json.loads(text))
 
 
 def seat_map_text(plan: SeatMap) -> str:
