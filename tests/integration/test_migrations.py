@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from boxoffice.adapters.sqlalchemy.tables import (
     movies,
     shows,
 )
-from boxoffice.domain.model import UNSAVED, AuditAction, AuditEvent
+from boxoffice.domain.model import UNSAVED, AuditAction, AuditEvent, TicketStatus
 from tests.integration.load import REPOSITORY
 
 TABLES = {
@@ -367,3 +368,77 @@ def test_0006_downgrades_with_its_rows_in_place_and_upgrades_again(database_url:
         assert connection.exec_driver_sql("SELECT status FROM shows").scalars().all() == [
             "scheduled"
         ]
+
+
+_BEFORE_TICKETS = (
+    "INSERT INTO users (name, email, password, role, created_at)"
+    " VALUES ('o', 'o@example.com', 'x', 'owner', '2026-01-01 00:00:00')",
+    "INSERT INTO movies (title, genre, duration, owner_id) VALUES ('Alien', 'Sci-fi', 117, 1)",
+    "INSERT INTO cinemas (owner_id, name, time_zone, gap_minutes)"
+    " VALUES (1, 'Babylon', 'Europe/Berlin', 15)",
+    "INSERT INTO screens (cinema_id, name, layout, capacity) VALUES (1, 'Saal 1', NULL, 10)",
+    # A general-admission show in the cinema, and a seated one with a zone, in none.
+    "INSERT INTO shows (movie_id, timing, ends_at, capacity, available_seats, owner_id,"
+    " screen_id, cinema_id, occupied_until) VALUES (1, '2030-01-01 20:00:00',"
+    " '2030-01-01 21:57:00', 10, 8, 1, 1, 1, '2030-01-01 22:12:00')",
+    "INSERT INTO shows (movie_id, timing, ends_at, capacity, available_seats, owner_id,"
+    " seat_map, seat_codes) VALUES (1, '2030-01-02 20:00:00', '2030-01-02 21:57:00', 4, 2, 1,"
+    ' \'{"rows":[{"label":"A","seats":4}],"blocked":[],"zones":{"vip":["A3","A4"]}}\','
+    " 'xxxx')",
+    "INSERT INTO bookings (user_id, show_id, num_seats, status, created_at)"
+    " VALUES (1, 1, 2, 'active', '2026-01-01 00:00:00')",
+    "INSERT INTO bookings (user_id, show_id, num_seats, status, created_at, seats)"
+    " VALUES (1, 2, 2, 'active', '2026-01-01 00:00:00', 'A2,A3')",
+    "INSERT INTO bookings (user_id, show_id, num_seats, status, created_at, cancelled_at,"
+    " cancel_reason) VALUES (1, 1, 3, 'cancelled', '2026-01-01 00:00:00',"
+    " '2026-01-02 00:00:00', 'by_user')",
+)
+
+
+def test_bookings_from_before_tickets_get_one_ticket_a_seat_with_random_codes(
+    empty_database_url: str,
+) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(empty_database_url), "0006")
+    with connect(empty_database_url) as connection:
+        for statement in _BEFORE_TICKETS:
+            connection.exec_driver_sql(statement)
+        connection.commit()
+    upgrade(empty_database_url)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(empty_database_url)
+    try:
+        with factory(read_only=True) as uow:
+            found = [uow.bookings.get(booking_id) for booking_id in (1, 2, 3)]
+            cinema = uow.cinemas.get(1)
+            shows_read = [uow.shows.get(1), uow.shows.get(2)]
+    finally:
+        factory.dispose()
+    assert None not in found
+    general, seated, cancelled = found
+    assert general is not None
+    assert seated is not None
+    assert cancelled is not None
+    assert [(t.seat, t.zone, t.status) for t in general.tickets] == [
+        (None, "standard", TicketStatus.VALID)
+    ] * 2
+    assert [(t.seat, t.zone, t.status) for t in seated.tickets] == [
+        ("A2", "standard", TicketStatus.VALID),
+        ("A3", "vip", TicketStatus.VALID),
+    ]
+    assert [(t.seat, t.status) for t in cancelled.tickets] == [(None, TicketStatus.CANCELLED)] * 3
+    every = [t for booking in found for t in booking.tickets]
+    assert all(
+        (t.amount, t.ticket_type, t.checked_in_at, t.booking_id) == (0, None, None, booking.id)
+        for booking in found
+        for t in booking.tickets
+    )
+    assert all(len(t.code) >= 22 and re.fullmatch(r"[A-Za-z0-9_-]+", t.code) for t in every)
+    assert len({t.code for t in every}) == len(every) == 7
+    assert [(b.refund, b.currency) for b in found] == [(0, None)] * 3
+    assert cinema is not None
+    assert (cinema.currency, cinema.cancel_until_minutes, cinema.cancel_fee) == ("XXX", 0, 0)
+    assert [(s.currency, s.prices) for s in shows_read if s is not None] == [
+        ("XXX", ()),
+        (None, ()),
+    ]
