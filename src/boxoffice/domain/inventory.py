@@ -163,6 +163,13 @@ class ShowInventory:
         self._holds[hold.id] = self._added_holds[hold.id] = hold
         return hold
 
+    def type_hold(self, hold_id: int, ticket_types: tuple[str, ...]) -> Hold:
+        """The hold added since loading, keeping the ticket type of each of its seats until
+        it is confirmed."""
+        hold = attrs.evolve(self._added_holds[hold_id], ticket_types=ticket_types)
+        self._holds[hold_id] = self._added_holds[hold_id] = hold
+        return hold
+
     def confirm(self, hold_id: int, booking_id: int, now: datetime) -> Booking:
         """A live hold's seats become a booking, by the same rules as booking them directly."""
         self.require_open(now)
