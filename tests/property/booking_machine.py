@@ -166,7 +166,11 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 self.owner, title="Alien", genre="Sci-fi", duration=RUNNING_MINUTES
             )
             self.cinema = self.app.add_cinema(
-                self.owner, name="Babylon", time_zone="Europe/Berlin", gap_minutes=GAP_MINUTES
+                self.owner,
+                name="Babylon",
+                time_zone="Europe/Berlin",
+                currency="EUR",
+                gap_minutes=GAP_MINUTES,
             )
             self.screens = [
                 self.app.add_screen(self.owner, self.cinema.id, name=f"Saal {n}", layout=layout)
