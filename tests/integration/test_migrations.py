@@ -442,3 +442,32 @@ def test_bookings_from_before_tickets_get_one_ticket_a_seat_with_random_codes(
         ("XXX", ()),
         (None, ()),
     ]
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_0007_downgrades_with_its_rows_in_place_and_upgrades_again(database_url: str) -> None:
+    from alembic import command
+
+    with connect(database_url) as connection:
+        # Users, movies; then a cinema as the adapter now writes it, and its screen.
+        for statement in _BEFORE_TICKETS[:2]:
+            connection.exec_driver_sql(statement)
+        connection.exec_driver_sql(
+            "INSERT INTO cinemas (owner_id, name, time_zone, gap_minutes, currency)"
+            " VALUES (1, 'Babylon', 'Europe/Berlin', 15, 'EUR')"
+        )
+        connection.exec_driver_sql(_BEFORE_TICKETS[3])
+        connection.exec_driver_sql(
+            "INSERT INTO ticket_types (cinema_id, code, name) VALUES (1, 'adult', 'Adult')"
+        )
+        connection.commit()
+    command.downgrade(alembic_config(database_url), "0006")
+    with connect(database_url) as connection:
+        assert not {"tickets", "ticket_types"} & set(inspect(connection).get_table_names())
+        columns = {c["name"] for c in inspect(connection).get_columns("cinemas")}
+        assert not columns & {"currency", "cancel_until_minutes", "cancel_fee"}
+    upgrade(database_url)
+    with connect(database_url) as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert _constraint_names(connection) == _declared_constraint_names(connection)
+        assert connection.exec_driver_sql("SELECT currency FROM cinemas").scalars().all() == ["XXX"]
