@@ -67,7 +67,9 @@ def ada(app: Boxoffice) -> Actor:
 
 @pytest.fixture
 def cinema(app: Boxoffice, owner: Actor) -> Cinema:
-    return app.add_cinema(owner, name="Babylon", time_zone="Europe/Berlin", gap_minutes=GAP)
+    return app.add_cinema(
+        owner, name="Babylon", time_zone="Europe/Berlin", currency="EUR", gap_minutes=GAP
+    )
 
 
 @pytest.fixture
@@ -207,10 +209,10 @@ def test_cinemas_and_screens_are_checked_read_and_paged(
     assert app.get_cinema(cinema.id) == cinema
     for zone, gap in [("Mars/Olympus", 15), ("CET ", 15), ("Europe/Berlin", -1)]:
         with pytest.raises(ValidationError):
-            app.add_cinema(owner, name="Bad", time_zone=zone, gap_minutes=gap)
+            app.add_cinema(owner, name="Bad", time_zone=zone, currency="EUR", gap_minutes=gap)
     with pytest.raises(ValidationError):
-        app.add_cinema(owner, name="Bad", time_zone="UTC", gap_minutes=241)
-    other = app.add_cinema(owner, name="Odeon", time_zone="UTC", gap_minutes=0)
+        app.add_cinema(owner, name="Bad", time_zone="UTC", currency="EUR", gap_minutes=241)
+    other = app.add_cinema(owner, name="Odeon", time_zone="UTC", currency="EUR", gap_minutes=0)
     assert list(app.list_cinemas()) == [cinema, other]
     assert list(app.list_cinemas(after=cinema.id)) == [other]
     screens = [app.add_screen(owner, cinema.id, name=f"Saal {n}", layout=LAYOUT) for n in range(3)]
@@ -732,7 +734,7 @@ def test_paging_by_time_visits_every_show_once_equal_timings_by_id(
     app: Boxoffice, owner: Actor, cinema: Cinema, screen: Screen, film: Movie
 ) -> None:
     two = app.add_screen(owner, cinema.id, name="Saal 2", layout=LAYOUT)
-    elsewhere = app.add_cinema(owner, name="Odeon", time_zone="UTC", gap_minutes=0)
+    elsewhere = app.add_cinema(owner, name="Odeon", time_zone="UTC", currency="EUR", gap_minutes=0)
     three = app.add_screen(owner, elsewhere.id, name="One", layout=LAYOUT)
     other_film = app.add_movie(owner, title="Nosferatu", genre="horror", duration=RUNNING)
     shows = []
@@ -821,7 +823,7 @@ def test_a_day_is_the_cinemas_local_day_of_23_or_25_hours(
     listed = app.list_shows(cinema_id=cinema.id, day=day)
     assert [s.id for s in listed] == [s.id for s in shows[:2]]
     assert listed.next_after is None
-    elsewhere = app.add_cinema(owner, name="Odeon", time_zone="UTC", gap_minutes=0)
+    elsewhere = app.add_cinema(owner, name="Odeon", time_zone="UTC", currency="EUR", gap_minutes=0)
     assert list(app.list_shows(cinema_id=elsewhere.id, day=day)) == []
     with pytest.raises(ValidationError):
         app.list_shows(day=day)
