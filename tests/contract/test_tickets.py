@@ -16,6 +16,7 @@ from boxoffice.domain.errors import (
     CancellationClosed,
     CheckInRefused,
     Forbidden,
+    IdempotencyKeyReused,
     NotFound,
     ShowStarted,
     TicketTypeTaken,
@@ -167,6 +168,9 @@ def test_the_first_ticket_type_is_the_default_and_a_code_is_taken_once_per_cinem
             [Price("adult", "premium", 500), Price("adult", "premium", 600)], id="duplicate"
         ),
         pytest.param([Price("adult", STANDARD_ZONE, -1)], id="negative"),
+        pytest.param([Price("adult", STANDARD_ZONE, 100_000_001)], id="over a million"),
+        pytest.param([Price("adult", STANDARD_ZONE, True)], id="a bool"),
+        pytest.param([Price("adult", STANDARD_ZONE, 12.5)], id="a float"),  # type: ignore[arg-type]
         pytest.param([("adult", STANDARD_ZONE, 500)], id="not a Price"),
         pytest.param("adult", id="not a list"),
     ],
@@ -833,3 +837,33 @@ def test_a_cinema_report_has_a_row_per_show_in_the_window_cancelled_ones_too(
     ] == [outside.id]
     with pytest.raises(ValidationError):
         app.cinema_report(owner, cinema.id, starts_from=T, starts_before=T)
+
+
+def test_a_retried_booking_returns_the_same_tickets_and_other_types_are_another_request(
+    app: Boxoffice, ada: Actor, show: Show
+) -> None:
+    first = app.book_seats(
+        ada,
+        show_id=show.id,
+        seats=["A1", "B1"],
+        ticket_types=["adult", "child"],
+        idempotency_key="k1",
+    )
+    again = app.book_seats(
+        ada,
+        show_id=show.id,
+        seats=["A1", "B1"],
+        ticket_types=["adult", "child"],
+        idempotency_key="k1",
+    )
+    # A retry mints no new codes: the first ones are the tickets.
+    assert again == first
+    with pytest.raises(IdempotencyKeyReused):
+        app.book_seats(
+            ada,
+            show_id=show.id,
+            seats=["A1", "B1"],
+            ticket_types=["child", "child"],
+            idempotency_key="k1",
+        )
+    assert app.get_show(show.id).available_seats == LAYOUT.capacity - 2
