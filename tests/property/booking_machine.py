@@ -8,6 +8,15 @@ held + booked == capacity with available never negative; for a seated show every
 exactly the model's state, so no seat is booked or held twice and a lapsed hold blocks nothing;
 no two scheduled shows on a screen overlap; a cancelled show has no active booking, no live
 hold, and all its seats free.
+
+Money and the door: the cinema has a currency, two ticket types and a cancellation fee and
+cut-off; shows on its screens may have price lists, changed now and then; bookings and holds
+sometimes name ticket types. Every ticket is priced as the model prices it (holds when they
+are confirmed); refunds are the total less the fee a ticket, or everything when the owner
+cancels the show. The owner checks tickets in at the door (time is walked into the doors
+window). After every step, for every show: sold + held + free == capacity, gross - refunds
+== the active bookings' totals + the fees kept, admissions are the model's; no ticket is in
+twice; every ticket code is unique.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -29,6 +39,7 @@ from hypothesis.stateful import (
     initialize,
     invariant,
     multiple,
+    precondition,
     rule,
 )
 
@@ -36,6 +47,8 @@ from boxoffice.domain.errors import (
     AlreadyCancelled,
     AlreadyHolding,
     BoxofficeError,
+    CancellationClosed,
+    CheckInRefused,
     Clash,
     EmailTaken,
     HoldNotActive,
@@ -48,10 +61,10 @@ from boxoffice.domain.errors import (
     ShowStarted,
     ValidationError,
 )
-from boxoffice.domain.model import Actor, CancelReason, Role, ShowStatus
+from boxoffice.domain.model import Actor, Booking, CancelReason, Price, Role, ShowStatus
 from boxoffice.domain.ports import UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
-from boxoffice.domain.seating import SeatMap
+from boxoffice.domain.seating import STANDARD_ZONE, SeatMap
 from boxoffice.domain.service import Boxoffice
 from tests.fakes import START, FakeClock, FakePasswordHasher, FakeTokenService
 
@@ -74,6 +87,38 @@ LAYOUTS = [
 ]
 # Series times: far enough apart that a series never overlaps itself.
 SERIES_TIMES = [time(9, 0), time(13, 0), time(20, 30)]
+# The cinema's policy: users cancel until half an hour before, and 2.50 a ticket is kept.
+CUT_OFF_MINUTES = 30
+FEE = 250
+DOORS_MINUTES = Limits().doors_open_minutes
+# Minutes from a show's start where its door or cut-off changes its answer.
+DOOR_MOMENTS = [
+    *(-DOORS_MINUTES - 1, -DOORS_MINUTES, -45),
+    *(-CUT_OFF_MINUTES - 1, -CUT_OFF_MINUTES, -CUT_OFF_MINUTES + 1),
+    *(-1, 0, RUNNING_MINUTES - 1, RUNNING_MINUTES),
+]
+# The cinema's ticket types, the default first; "senior" is one it does not sell.
+TYPES = ["adult", "child"]
+ASKED_TYPES = [*TYPES, "senior"]
+
+
+def price_list(base: int, screen: int) -> dict[tuple[str, str], int]:
+    """Every (type, zone) of the screen priced: children half, each further zone 3.00 more.
+    Small bases make prices below the fee, whose refunds are 0."""
+    return {
+        (kind, zone): (base if kind == "adult" else base // 2) + 300 * place
+        for place, zone in enumerate(LAYOUTS[screen].zone_names())
+        for kind in TYPES
+    }
+
+
+@attrs.define
+class ModelTicket:
+    code: str
+    seat: str | None
+    amount: int
+    # "valid", "checked_in" or "cancelled".
+    status: str = "valid"
 
 
 @attrs.define
@@ -85,6 +130,8 @@ class ModelShow:
     # The index of its screen in the machine's screens; None for a show on none.
     screen: int | None = None
     cancelled: bool = False
+    # (ticket type, zone) -> minor units, for a show on a screen; empty: it sells at 0.
+    prices: dict[tuple[str, str], int] = attrs.field(factory=dict)
 
     @property
     def ends_after_seconds(self) -> int:
@@ -104,6 +151,12 @@ class ModelBooking:
     active: bool = True
     # Cancelled with its show, rather than by its user.
     by_show: bool = False
+    tickets: list[ModelTicket] = attrs.field(factory=list)
+    refund: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(ticket.amount for ticket in self.tickets)
 
 
 @attrs.define
@@ -115,6 +168,8 @@ class ModelHold:
     expires_after_seconds: int
     # "active", "confirmed" or "released"; an active one past its time is expired.
     status: str = "active"
+    # The type of each of its seats, in the seats' order; None: the default type.
+    kinds: tuple[str, ...] | None = None
 
 
 def expect(error: type[BoxofficeError] | None, call: Callable[[], Any]) -> Any:
@@ -149,6 +204,11 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             self.model_holds: dict[int, ModelHold] = {}
             self.emails: list[str] = []
             self.actors: list[Actor] = []
+            # Every ticket code ever sold, and each one's admissions less undos.
+            self.codes: set[str] = set()
+            self.admissions: dict[str, int] = {}
+            # Here rather than an initialize rule: the first show needs the cinema.
+            self.publish_a_movie()
 
         def teardown(self) -> None:
             self.resources.close()
@@ -159,7 +219,6 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             self.app.sign_up(name="someone", email=email, password=PASSWORD, role=role)
             return self.app.authenticate(self.app.log_in(email=email, password=PASSWORD))
 
-        @initialize()
         def publish_a_movie(self) -> None:
             self.owner = self._sign_up("owner")
             self.movie = self.app.add_movie(
@@ -171,11 +230,36 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 time_zone="Europe/Berlin",
                 currency="EUR",
                 gap_minutes=GAP_MINUTES,
+                cancel_until_minutes=CUT_OFF_MINUTES,
+                cancel_fee=FEE,
             )
+            for kind in TYPES:
+                self.app.add_ticket_type(self.owner, self.cinema.id, code=kind, name=kind.title())
             self.screens = [
                 self.app.add_screen(self.owner, self.cinema.id, name=f"Saal {n}", layout=layout)
                 for n, layout in enumerate(LAYOUTS)
             ]
+
+        @initialize(target=users)
+        def a_first_user(self) -> Actor:
+            return self.sign_up_user()
+
+        @initialize(target=shows, base=st.integers(0, 2000))
+        def a_priced_show_soon(self, base: int) -> int:
+            """A priced show on the first screen, its doors half an hour away: most runs sell
+            tickets and let some in."""
+            start = self.seconds_passed + 90 * 60
+            prices = price_list(base, 0)
+            show = self.app.add_show(
+                self.owner,
+                movie_id=self.movie.id,
+                timing=self._instant(start),
+                screen_id=self.screens[0].id,
+                prices=self._price_list(prices),
+            )
+            self.model_shows[show.id] = self._on_screen(0, start)
+            self.model_shows[show.id].prices = prices
+            return show.id
 
         @rule(target=users)
         def sign_up_user(self) -> Actor:
@@ -247,6 +331,77 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             if any(self._seat_state(show, label) != "free" for label in labels):
                 return SeatsUnavailable
             return None
+
+        # --- money ---------------------------------------------------------------------
+
+        def _lines(
+            self,
+            show_id: int,
+            seats: tuple[str, ...],
+            count: int,
+            labels: tuple[str, ...] | None,
+            kinds: tuple[str, ...] | None,
+        ) -> list[tuple[str | None, str, str | None, int]]:
+            """Each ticket's seat, zone, type and price, as the show sells them now: named
+            seats take the type beside them, seats for a count the types in order."""
+            show = self.model_shows[show_id]
+            places: list[str | None] = list(seats) if seats else [None] * count
+            if kinds is None:
+                per: list[str | None] = [TYPES[0] if show.screen is not None else None] * count
+            elif labels is not None:
+                kind_of = dict(zip(labels, kinds, strict=True))
+                per = [kind_of[seat] for seat in seats]
+            else:
+                per = list(kinds)
+            lines = []
+            for seat, kind in zip(places, per, strict=True):
+                zone = (
+                    STANDARD_ZONE
+                    if seat is None or show.screen is None
+                    else LAYOUTS[show.screen].zone(seat)
+                )
+                lines.append((seat, zone, kind, show.prices.get((str(kind), zone), 0)))
+            return lines
+
+        def _kinds_error(
+            self, show_id: int, kinds: tuple[str, ...] | None
+        ) -> type[BoxofficeError] | None:
+            """A type the show's cinema does not sell, or any type off a cinema."""
+            if kinds is None:
+                return None
+            if self.model_shows[show_id].screen is None or "senior" in kinds:
+                return ValidationError
+            return None
+
+        def _draw_kinds(self, data: st.DataObject, count: int) -> tuple[str, ...] | None:
+            if count < 1 or not data.draw(st.booleans(), label="typed"):
+                return None
+            # "senior" rarely: a refusal now and then, sales mostly.
+            pool = st.sampled_from(TYPES) | st.sampled_from(ASKED_TYPES)
+            return tuple(data.draw(st.lists(pool, min_size=count, max_size=count)))
+
+        def _sold(
+            self,
+            booking: Booking,
+            show_id: int,
+            lines: list[tuple[str | None, str, str | None, int]],
+        ) -> list[ModelTicket]:
+            """The booking's tickets, checked against the model's pricing; new unique codes."""
+            assert [(t.seat, t.zone, t.ticket_type, t.amount) for t in booking.tickets] == lines
+            in_cinema = self.model_shows[show_id].screen is not None
+            assert booking.currency == ("EUR" if in_cinema else None)
+            assert booking.total == sum(line[3] for line in lines)
+            tickets = []
+            for ticket in booking.tickets:
+                assert ticket.code not in self.codes, "a ticket code was sold twice"
+                self.codes.add(ticket.code)
+                self.admissions[ticket.code] = 0
+                tickets.append(ModelTicket(ticket.code, ticket.seat, ticket.amount))
+            return tickets
+
+        @staticmethod
+        def _price_list(prices: dict[tuple[str, str], int]) -> list[Price]:
+            return [Price(kind, zone, amount) for (kind, zone), amount in prices.items()]
 
         # --- shows ---------------------------------------------------------------------
 
@@ -338,11 +493,14 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
         def schedule_on_screen(self, screen: int, data: st.DataObject) -> Any:
             start = self._draw_start(data, screen)
             in_the_way = self._in_the_way(screen, start)
+            base = data.draw(st.none() | st.integers(0, 2000), label="price base")
+            prices = {} if base is None else price_list(base, screen)
             call = lambda: self.app.add_show(  # noqa: E731
                 self.owner,
                 movie_id=self.movie.id,
                 timing=self._instant(start),
                 screen_id=self.screens[screen].id,
+                prices=None if base is None else self._price_list(prices),
             )
             if start <= self.seconds_passed:
                 expect(ValidationError, call)
@@ -355,8 +513,34 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             show = call()
             assert (show.screen_id, show.cinema_id) == (self.screens[screen].id, self.cinema.id)
             assert show.occupied_until == show.timing + timedelta(seconds=WINDOW_SECONDS)
+            assert show.currency == "EUR"
             self.model_shows[show.id] = self._on_screen(screen, start)
+            self.model_shows[show.id].prices = prices
             return show.id
+
+        @rule(show_id=shows, base=st.none() | st.integers(0, 2000))
+        def reprice(self, show_id: int, base: int | None) -> None:
+            model = self.model_shows[show_id]
+            prices = {} if base is None or model.screen is None else price_list(base, model.screen)
+            error: type[BoxofficeError] | None = None
+            if model.cancelled:
+                error = ShowCancelled
+            elif self._started(show_id):
+                error = ShowStarted
+            elif model.screen is None:
+                error = ValidationError
+            listed = (
+                self._price_list(prices)
+                if model.screen is not None
+                else [Price(TYPES[0], STANDARD_ZONE, 100)]
+            )
+            changed = expect(
+                error, lambda: self.app.update_show(self.owner, show_id, prices=listed)
+            )
+            if changed is not None:
+                assert set(changed.prices) == set(listed)
+                # What was sold keeps its price: the invariants read the bookings again.
+                model.prices = prices
 
         @rule(
             target=shows,
@@ -442,6 +626,10 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             for booking in self.model_bookings.values():
                 if booking.show_id == show_id and booking.active:
                     booking.active, booking.by_show = False, True
+                    # The owner's cancellation gives everything back, fee or cut-off.
+                    booking.refund = booking.total
+                    for ticket in booking.tickets:
+                        ticket.status = "cancelled"
             for hold in self.model_holds.values():
                 if hold.show_id == show_id and self._live(hold):
                     hold.status = "released"
@@ -466,6 +654,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
         def book(self, user: Actor, show_id: int, data: st.DataObject) -> Any:
             labels = self._draw_labels(data, show_id)
             count = len(labels) if labels else data.draw(st.integers(-1, MAX_SEATS + 2))
+            kinds = self._draw_kinds(data, count)
             error: type[BoxofficeError] | None = None
             if not 1 <= count <= MAX_SEATS:
                 error = ValidationError
@@ -474,7 +663,10 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             elif self._started(show_id):
                 error = ShowStarted
             else:
-                error = self._request_error(show_id, count, labels)
+                error = self._request_error(show_id, count, labels) or self._kinds_error(
+                    show_id, kinds
+                )
+            event(f"book: {'ok' if error is None else error.__name__}")
             booking = expect(
                 error,
                 lambda: self.app.book_seats(
@@ -482,6 +674,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                     show_id=show_id,
                     seats=None if labels is None else list(labels),
                     num_seats=None if labels else count,
+                    ticket_types=None if kinds is None else list(kinds),
                 ),
             )
             if booking is None:
@@ -494,13 +687,19 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             if labels is not None:
                 assert set(booking.seats) == set(labels)
             assert len(booking.seats) == (0 if self.model_shows[show_id].seats is None else count)
+            lines = self._lines(show_id, booking.seats, count, labels, kinds)
+            tickets = self._sold(booking, show_id, lines)
             self._take(show_id, booking.seats, f"booking:{booking.id}")
-            self.model_bookings[booking.id] = ModelBooking(user.id, show_id, count, booking.seats)
+            self.model_bookings[booking.id] = ModelBooking(
+                user.id, show_id, count, booking.seats, tickets=tickets
+            )
             return booking.id
 
         @rule(user=users, booking_id=bookings)
         def cancel(self, user: Actor, booking_id: int) -> None:
             booking = self.model_bookings[booking_id]
+            show = self.model_shows[booking.show_id]
+            in_cinema = show.screen is not None
             error: type[BoxofficeError] | None = None
             if booking.user_id != user.id:
                 error = NotFound
@@ -508,10 +707,21 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 error = AlreadyCancelled
             elif self._started(booking.show_id):
                 error = ShowStarted
+            elif (
+                in_cinema and self.seconds_passed > show.starts_after_seconds - CUT_OFF_MINUTES * 60
+            ):
+                error = CancellationClosed
+            event(f"cancel: {'ok' if error is None else error.__name__}")
             cancelled = expect(error, lambda: self.app.cancel_booking(user, booking_id))
             if error is None:
                 assert cancelled.seats == booking.labels
-                booking.active = False
+                fee = FEE if in_cinema else 0
+                refund = max(0, booking.total - fee * len(booking.tickets))
+                assert (cancelled.total, cancelled.refund) == (booking.total, refund)
+                assert cancelled.cancel_reason is CancelReason.BY_USER
+                booking.active, booking.refund = False, refund
+                for ticket in booking.tickets:
+                    ticket.status = "cancelled"
                 self._free(booking.show_id, booking.labels)
 
         # --- holds ---------------------------------------------------------------------
@@ -520,6 +730,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
         def hold(self, user: Actor, show_id: int, data: st.DataObject) -> Any:
             labels = self._draw_labels(data, show_id)
             count = len(labels) if labels else data.draw(st.integers(1, MAX_SEATS))
+            kinds = self._draw_kinds(data, count)
             error: type[BoxofficeError] | None = None
             if self.model_shows[show_id].cancelled:
                 error = ShowCancelled
@@ -531,7 +742,9 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             ):
                 error = AlreadyHolding
             else:
-                error = self._request_error(show_id, count, labels)
+                error = self._request_error(show_id, count, labels) or self._kinds_error(
+                    show_id, kinds
+                )
             hold = expect(
                 error,
                 lambda: self.app.hold_seats(
@@ -539,14 +752,27 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                     show_id=show_id,
                     seats=None if labels is None else list(labels),
                     num_seats=None if labels else count,
+                    ticket_types=None if kinds is None else list(kinds),
                 ),
             )
             if hold is None:
                 return multiple()
             assert (hold.user_id, hold.show_id, hold.num_seats) == (user.id, show_id, count)
+            # The types are kept per seat, in the seats' order, to be priced at confirmation.
+            per_seat = None
+            if kinds is not None:
+                per_seat = tuple(
+                    str(line[2]) for line in self._lines(show_id, hold.seats, count, labels, kinds)
+                )
+            assert self.app.get_hold(user, hold.id).ticket_types == (per_seat or ())
             self._take(show_id, hold.seats, f"hold:{hold.id}")
             self.model_holds[hold.id] = ModelHold(
-                user.id, show_id, count, hold.seats, self.seconds_passed + HOLD_TTL_SECONDS
+                user.id,
+                show_id,
+                count,
+                hold.seats,
+                self.seconds_passed + HOLD_TTL_SECONDS,
+                kinds=per_seat,
             )
             return hold.id
 
@@ -564,13 +790,16 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             if booking is None:
                 return
             assert (booking.num_seats, booking.seats) == (hold.seats, hold.labels)
+            # Priced now, at the show's prices of the moment of confirming.
+            lines = self._lines(hold.show_id, hold.labels, hold.seats, None, hold.kinds)
+            tickets = self._sold(booking, hold.show_id, lines)
             hold.status = "confirmed"
             seats = self.model_shows[hold.show_id].seats
             for label in hold.labels:
                 assert seats is not None
                 seats[label] = f"booking:{booking.id}"
             self.model_bookings[booking.id] = ModelBooking(
-                user.id, hold.show_id, hold.seats, hold.labels
+                user.id, hold.show_id, hold.seats, hold.labels, tickets=tickets
             )
 
         @rule(user=users, hold_id=holds)
@@ -586,6 +815,88 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 hold.status = "released"
                 self._free(hold.show_id, hold.labels)
 
+        # --- the door ------------------------------------------------------------------
+
+        def _door_result(self, ticket: ModelTicket, booking: ModelBooking, show_id: int) -> str:
+            """What the door says to the ticket at this show, as the model sees it."""
+            if booking.show_id != show_id:
+                return "wrong_show"
+            show = self.model_shows[show_id]
+            if ticket.status == "cancelled" or show.cancelled:
+                return "cancelled"
+            if ticket.status == "checked_in":
+                return "already_checked_in"
+            if self.seconds_passed < show.starts_after_seconds - DOORS_MINUTES * 60:
+                return "too_early"
+            if self.seconds_passed >= show.ends_after_seconds:
+                return "show_ended"
+            return "admitted"
+
+        # Any booking, confirmed holds too: drawn from the model, not the bundle.
+        @precondition(lambda self: self.model_bookings)
+        @rule(data=st.data())
+        def check_in(self, data: st.DataObject) -> None:
+            booking_id = data.draw(st.sampled_from(sorted(self.model_bookings)), label="booking")
+            booking = self.model_bookings[booking_id]
+            if data.draw(st.booleans(), label="walk to the doors first"):
+                # Shows are hours ahead: time walks into the doors window, or a second short.
+                before = data.draw(st.sampled_from([DOORS_MINUTES * 60 + 1, 3600, 1800, 60, 0]))
+                self._walk_to(self.model_shows[booking.show_id].starts_after_seconds - before)
+            # A party at the door: a few presentations, the same ticket perhaps twice.
+            for _ in range(data.draw(st.integers(1, 3), label="presentations")):
+                ticket = data.draw(st.sampled_from(booking.tickets), label="ticket")
+                # Mostly at its own show's door; now and then at another of the owner's.
+                show_id = booking.show_id
+                if data.draw(st.integers(0, 3), label="elsewhere") == 0:
+                    show_id = data.draw(st.sampled_from(sorted(self.model_shows)), label="door")
+                self._present(ticket, booking, show_id)
+
+        def _present(self, ticket: ModelTicket, booking: ModelBooking, show_id: int) -> None:
+            expected = self._door_result(ticket, booking, show_id)
+            event(f"door: {expected}")
+            call = lambda: self.app.check_in(  # noqa: E731
+                self.owner, code=ticket.code, show_id=show_id
+            )
+            if expected != "admitted":
+                with pytest.raises(CheckInRefused) as refused:
+                    call()
+                assert refused.value.result == expected
+                return
+            admitted = call()
+            assert admitted.code == ticket.code
+            assert admitted.checked_in_at == self.clock.now()
+            ticket.status = "checked_in"
+            self.admissions[ticket.code] += 1
+
+        @precondition(lambda self: self.model_bookings)
+        @rule(data=st.data())
+        def undo_check_in(self, data: st.DataObject) -> None:
+            booking_id = data.draw(st.sampled_from(sorted(self.model_bookings)), label="booking")
+            ticket = data.draw(st.sampled_from(self.model_bookings[booking_id].tickets))
+            if ticket.status != "checked_in":
+                with pytest.raises(CheckInRefused) as refused:
+                    self.app.undo_check_in(self.owner, ticket.code)
+                assert refused.value.result == "not_checked_in"
+                return
+            undone = self.app.undo_check_in(self.owner, ticket.code)
+            assert (undone.checked_in_at, str(undone.status)) == (None, "valid")
+            ticket.status = "valid"
+            self.admissions[ticket.code] -= 1
+
+        @rule(
+            show_id=shows,
+            minutes=st.sampled_from(DOOR_MOMENTS),
+        )
+        def walk_to_the_doors(self, show_id: int, minutes: int) -> None:
+            """Time passes to a moment around a show's doors, cut-off, start or end."""
+            self._walk_to(self.model_shows[show_id].starts_after_seconds + minutes * 60)
+
+        def _walk_to(self, target: int) -> None:
+            """The clock forward to `target` seconds after the machine's start; never back."""
+            if target > self.seconds_passed:
+                self.clock.advance(seconds=target - self.seconds_passed)
+                self.seconds_passed = target
+
         @rule(minutes=st.sampled_from([1, 5, 9]))
         def let_minutes_pass(self, minutes: int) -> None:
             self.clock.advance(minutes=minutes)
@@ -595,6 +906,29 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
         def let_time_pass(self, hours: float) -> None:
             self.clock.advance(hours=hours)
             self.seconds_passed += int(hours * 3600)
+
+        @invariant()
+        def every_report_adds_up(self) -> None:
+            for show_id, model in self.model_shows.items():
+                report = self.app.show_report(self.owner, show_id)
+                assert report.sold + report.held + report.free == report.capacity
+                assert (report.sold, report.held) == (self._booked(show_id), self._held(show_id))
+                booked = [b for b in self.model_bookings.values() if b.show_id == show_id]
+                tickets = [t for b in booked for t in b.tickets]
+                kept = sum(b.total if b.active else b.total - b.refund for b in booked)
+                assert report.gross == sum(t.amount for t in tickets)
+                assert report.refunds == sum(b.refund for b in booked)
+                assert report.gross - report.refunds == report.net == kept
+                assert report.checked_in == sum(t.status == "checked_in" for t in tickets)
+                assert report.currency == ("EUR" if model.screen is not None else None)
+                for rows in (report.by_ticket_type, report.by_zone):
+                    assert sum(row.sold for row in rows) == report.sold
+                    assert sum(row.gross for row in rows) == report.gross
+
+        @invariant()
+        def no_ticket_is_in_twice(self) -> None:
+            assert all(count in (0, 1) for count in self.admissions.values())
+            assert len(self.admissions) == len(self.codes)
 
         @invariant()
         def seats_add_up_for_every_show(self) -> None:

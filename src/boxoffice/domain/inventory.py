@@ -164,11 +164,11 @@ class ShowInventory:
         return hold
 
     def type_hold(self, hold_id: int, ticket_types: tuple[str, ...]) -> Hold:
-        """The hold added since loading, keeping the ticket type of each of its seats until
-        it is confirmed."""
-        hold = attrs.evolve(self._added_holds[hold_id], ticket_types=ticket_types)
-        self._holds[hold_id] = self._added_holds[hold_id] = hold
-        return hold
+        """A hold added in this unit of work, with the ticket types its seats are priced by
+        when it is confirmed: recorded here, so the store keeps them."""
+        typed = attrs.evolve(self._added_holds[hold_id], ticket_types=ticket_types)
+        self._holds[hold_id] = self._added_holds[hold_id] = typed
+        return typed
 
     def confirm(self, hold_id: int, booking_id: int, now: datetime) -> Booking:
         """A live hold's seats become a booking, by the same rules as booking them directly."""
