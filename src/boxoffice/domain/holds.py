@@ -44,7 +44,7 @@ class HoldSeats:
             # Priced now to refuse a type without a price at once; the price is fixed when
             # the hold is confirmed.
             pricing(step).tickets(_as_booking(held), chosen, lambda: "")
-            return attrs.evolve(held, ticket_types=chosen or ())
+            return step.inventory.type_hold(held.id, chosen or ())
 
         made = change_seats(
             self.ports,

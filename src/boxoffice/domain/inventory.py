@@ -163,6 +163,13 @@ class ShowInventory:
         self._holds[hold.id] = self._added_holds[hold.id] = hold
         return hold
 
+    def type_hold(self, hold_id: int, kinds: tuple[str, ...]) -> Hold:
+        """A hold made by this inventory, with the ticket type of each of its seats: stored
+        with it, so that confirming it prices them."""
+        typed = attrs.evolve(self._added_holds[hold_id], ticket_types=kinds)
+        self._holds[hold_id] = self._added_holds[hold_id] = typed
+        return typed
+
     def confirm(self, hold_id: int, booking_id: int, now: datetime) -> Booking:
         """A live hold's seats become a booking, by the same rules as booking them directly."""
         self.require_open(now)
