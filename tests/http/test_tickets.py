@@ -342,3 +342,14 @@ def test_money_is_never_a_float(api: Api, venue: Venue, user: str) -> None:
     assert isinstance(booking.json["total"], int)
     assert refused.status_code == 400
     assert refused.json["description"] == "prices[0].amount: must be an integer"
+
+
+def test_a_listing_shows_a_shows_new_prices(api: Api, venue: Venue) -> None:
+    show = venue.show()
+    assert api.call("GET", "/shows").json == [show]
+    dearer = [{**price, "amount": price["amount"] + 1} for price in PRICES]
+
+    api.call("PATCH", f"/shows/{show['id']}", json={"prices": dearer}, token=venue.owner)
+
+    (listed,) = api.call("GET", "/shows").json
+    assert listed["prices"] == dearer

@@ -947,7 +947,8 @@ class Hold(Response, frozen=True):
     expires_at: Instant
     booking_id: Id | None
     ticket_types: Annotated[
-        tuple[str, ...], Meta(description="a type a seat, as asked; empty: the default type")
+        tuple[str, ...],
+        Meta(description="the ticket type of each seat, in the order of seats; empty: the default"),
     ]
 
     @classmethod
