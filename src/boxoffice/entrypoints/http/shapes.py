@@ -545,42 +545,36 @@ def bounded(limits: rules.Limits) -> dict[type[msgspec.Struct], type[msgspec.Str
         ]
         | None
     )
-    capacity = (
-        Annotated[
-            int,
-            Meta(
-                ge=1,
-                le=limits.max_show_capacity,
-                description="general admission: the number of seats; with a seat_map, optional "
-                "and equal to its sellable seats",
-            ),
-        ]
-        | None
+    capacity = _at_most(
+        limits.max_show_capacity,
+        "general admission: the number of seats; with a seat_map, optional and equal to its "
+        "sellable seats",
     )
-    page_size = (
-        Annotated[
-            int,
-            Meta(
-                ge=1,
-                le=limits.max_page_size,
-                description=f"page size, default {limits.default_page_size}",
-            ),
-        ]
-        | None
+    page_size = _at_most(limits.max_page_size, f"page size, default {limits.default_page_size}")
+    hall = _at_most(
+        limits.max_show_capacity,
+        "a general-admission hall's places; with a layout, optional and equal to its sellable "
+        "seats",
     )
-    hall = (
-        Annotated[
-            int,
-            Meta(
-                ge=1,
-                le=limits.max_show_capacity,
-                description="a general-admission hall's places; with a layout, optional and "
-                "equal to its sellable seats",
-            ),
-        ]
-        | None
-    )
-    kinds = (
+    seat_fields = {"num_seats": count, "seats": seats, "ticket_types": _ticket_types(most)}
+    return {
+        ScreenRequest: _refined(ScreenRequest, {"capacity": hall}),
+        ScreenPatch: _refined(ScreenPatch, {"capacity": hall}),
+        ShowPatch: _refined(ShowPatch, {"capacity": capacity}),
+        BookingRequest: _refined(BookingRequest, seat_fields),
+        HoldRequest: _refined(HoldRequest, seat_fields),
+        ShowRequest: _refined(ShowRequest, {"available_seats": capacity}),
+        PageQuery: _refined(PageQuery, {"limit": page_size}),
+        ShowsQuery: _refined(ShowsQuery, {"limit": page_size}),
+    }
+
+
+def _at_most(high: int, description: str) -> Any:
+    return Annotated[int, Meta(ge=1, le=high, description=description)] | None
+
+
+def _ticket_types(most: int) -> Any:
+    return (
         Annotated[
             list[TypeCode],
             Meta(
@@ -592,17 +586,6 @@ def bounded(limits: rules.Limits) -> dict[type[msgspec.Struct], type[msgspec.Str
         ]
         | None
     )
-    seat_fields = {"num_seats": count, "seats": seats, "ticket_types": kinds}
-    return {
-        ScreenRequest: _refined(ScreenRequest, {"capacity": hall}),
-        ScreenPatch: _refined(ScreenPatch, {"capacity": hall}),
-        ShowPatch: _refined(ShowPatch, {"capacity": capacity}),
-        BookingRequest: _refined(BookingRequest, seat_fields),
-        HoldRequest: _refined(HoldRequest, seat_fields),
-        ShowRequest: _refined(ShowRequest, {"available_seats": capacity}),
-        PageQuery: _refined(PageQuery, {"limit": page_size}),
-        ShowsQuery: _refined(ShowsQuery, {"limit": page_size}),
-    }
 
 
 def _refined(base: type[msgspec.Struct], fields: Mapping[str, Any]) -> type[msgspec.Struct]:
