@@ -353,3 +353,39 @@ def test_a_listing_shows_a_shows_new_prices(api: Api, venue: Venue) -> None:
 
     (listed,) = api.call("GET", "/shows").json
     assert listed["prices"] == dearer
+
+
+def test_a_series_sells_at_its_prices(api: Api, venue: Venue) -> None:
+    body = {
+        "movie_id": venue.movie["id"],
+        "screen_id": venue.screen["id"],
+        "first_day": "2030-02-01",
+        "last_day": "2030-02-02",
+        "times": ["20:00"],
+        "prices": PRICES,
+    }
+
+    result = api.call("POST", "/shows/series", json=body, token=venue.owner)
+
+    assert result.status_code == 201, result.text
+    assert [(show["currency"], show["prices"]) for show in result.json] == [("EUR", PRICES)] * 2
+
+
+def test_a_general_admission_show_lists_its_current_prices(api: Api, venue: Venue) -> None:
+    # Listings keep general-admission shows' JSON by value: a new price is a new value.
+    hall = api.call(
+        "POST",
+        f"/cinemas/{venue.cinema['id']}/screens",
+        json={"name": "Lawn", "capacity": 50},
+        token=venue.owner,
+    ).json
+    standard = [price for price in PRICES if price["zone"] == "standard"]
+    body = {"movie_id": venue.movie["id"], "timing": FUTURE, "screen_id": hall["id"]}
+    show = api.call("POST", "/shows", json={**body, "prices": standard}, token=venue.owner).json
+    assert api.call("GET", "/shows").json == [show]
+    dearer = [{**price, "amount": price["amount"] + 50} for price in standard]
+
+    api.call("PATCH", f"/shows/{show['id']}", json={"prices": dearer}, token=venue.owner)
+
+    (listed,) = api.call("GET", "/shows").json
+    assert listed["prices"] == dearer
