@@ -89,7 +89,6 @@ class _Schemas:
         for op in operations:
             kinds += [shape for _, shape in op.error_shapes]
             kinds += [self.body(op.body)] if op.body is not None else []
-            kinds += [self.body(op.params)] if op.params is not None else []
             kinds += [op.response] if op.response is not None else []
         kinds = list(dict.fromkeys(kinds))
         refs, components = msgspec.json.schema_components(kinds, ref_template=_REFS)
