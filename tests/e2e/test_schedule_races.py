@@ -23,7 +23,10 @@ RACERS = 20
 
 def cinema_with_screen(server: Server, owner: str) -> tuple[dict[str, Any], dict[str, Any]]:
     cinema = server.call(
-        "POST", "/cinemas", {"name": "Rex", "time_zone": "Europe/Berlin", "gap_minutes": 15}, owner
+        "POST",
+        "/cinemas",
+        {"name": "Rex", "time_zone": "Europe/Berlin", "currency": "EUR", "gap_minutes": 15},
+        owner,
     )
     assert cinema.status == 201, cinema
     layout = {"rows": [{"label": "A", "seats": 10}, {"label": "B", "seats": 10}]}

@@ -107,6 +107,8 @@ def test_an_owner_adds_a_show(api: Api, owner: str) -> None:
         "ends_at": "2030-02-01T21:57:00+00:00",
         "screen_id": None,
         "cinema_id": None,
+        "currency": None,
+        "prices": [],
     }
     assert result.headers["Location"] == "/shows/1"
 

@@ -16,7 +16,7 @@ LAYOUT = {
 
 
 def add_cinema(api: Api, token: str, **fields: Any) -> dict[str, Any]:
-    body = {"name": "Odeon", "time_zone": "Europe/Berlin", **fields}
+    body = {"name": "Odeon", "time_zone": "Europe/Berlin", "currency": "EUR", **fields}
     result = api.call("POST", "/cinemas", json=body, token=token)
     assert result.status_code == 201, result.text
     cinema: dict[str, Any] = result.json
@@ -34,9 +34,8 @@ def add_screen(
 
 
 def test_an_owner_adds_a_cinema_and_anyone_reads_it(api: Api, owner: str) -> None:
-    result = api.call(
-        "POST", "/cinemas", json={"name": "Odeon", "time_zone": "Europe/Berlin"}, token=owner
-    )
+    body = {"name": "Odeon", "time_zone": "Europe/Berlin", "currency": "EUR"}
+    result = api.call("POST", "/cinemas", json=body, token=owner)
 
     assert result.status_code == 201
     cinema = result.json
@@ -46,6 +45,9 @@ def test_an_owner_adds_a_cinema_and_anyone_reads_it(api: Api, owner: str) -> Non
         "name": "Odeon",
         "time_zone": "Europe/Berlin",
         "gap_minutes": 15,
+        "currency": "EUR",
+        "cancel_until_minutes": 0,
+        "cancel_fee": 0,
     }
     assert result.headers["Location"] == "/cinemas/1"
     assert api.call("GET", "/cinemas/1").json == cinema
@@ -59,10 +61,20 @@ def test_a_cinema_takes_its_cleaning_gap(api: Api, owner: str) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"name": "Odeon", "time_zone": "Mars/Olympus"}, "time_zone"),
-        ({"name": "Odeon", "time_zone": "Europe/Berlin", "gap_minutes": 241}, "gap_minutes"),
-        ({"name": "", "time_zone": "Europe/Berlin"}, "name"),
-        ({"name": "Odeon"}, "time_zone"),
+        ({"name": "Odeon", "time_zone": "Mars/Olympus", "currency": "EUR"}, "time_zone"),
+        (
+            {"name": "Odeon", "time_zone": "Europe/Berlin", "currency": "EUR", "gap_minutes": 241},
+            "gap_minutes",
+        ),
+        ({"name": "", "time_zone": "Europe/Berlin", "currency": "EUR"}, "name"),
+        ({"name": "Odeon", "currency": "EUR"}, "time_zone"),
+        ({"name": "Odeon", "time_zone": "Europe/Berlin"}, "currency"),
+        ({"name": "Odeon", "time_zone": "Europe/Berlin", "currency": "XYZ"}, "currency"),
+        ({"name": "Odeon", "time_zone": "Europe/Berlin", "currency": "eur"}, "currency"),
+        (
+            {"name": "Odeon", "time_zone": "Europe/Berlin", "currency": "EUR", "cancel_fee": -1},
+            "cancel_fee",
+        ),
     ],
 )
 def test_a_bad_cinema_is_refused_by_field(
@@ -75,7 +87,7 @@ def test_a_bad_cinema_is_refused_by_field(
 
 
 def test_a_user_may_not_add_a_cinema(api: Api, user: str) -> None:
-    body = {"name": "Odeon", "time_zone": "Europe/Berlin"}
+    body = {"name": "Odeon", "time_zone": "Europe/Berlin", "currency": "EUR"}
     assert api.call("POST", "/cinemas", json=body, token=user).status_code == 403
     assert api.call("POST", "/cinemas", json=body).status_code == 401
 

@@ -110,7 +110,7 @@ def test_the_document_is_valid_for_schemathesis(document: dict[str, Any]) -> Non
     schema = schemathesis.openapi.from_dict(document)
 
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 31
+    assert len(operations) == 40
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,12 @@ def test_schedule_conflicts_are_documented(
 def test_patch_routes_are_documented(document: dict[str, Any]) -> None:
     patched = {path for path, item in document["paths"].items() if "patch" in item}
 
-    assert patched == {"/movies/{movie_id}", "/shows/{show_id}", "/screens/{screen_id}"}
+    assert patched == {
+        "/movies/{movie_id}",
+        "/shows/{show_id}",
+        "/screens/{screen_id}",
+        "/cinemas/{cinema_id}",
+    }
 
 
 def test_the_shows_listing_documents_its_filters(document: dict[str, Any]) -> None:
@@ -160,3 +165,29 @@ def test_the_shows_listing_documents_its_filters(document: dict[str, Any]) -> No
     ]
     status = next(p for p in parameters if p["name"] == "status")
     assert set(status["schema"]["enum"]) == {"scheduled", "cancelled", "all"}
+
+
+def test_the_qr_code_and_the_csv_report_are_documented_in_their_media_types(
+    document: dict[str, Any],
+) -> None:
+    qr = document["paths"]["/tickets/{code}/qr.svg"]["get"]
+    report = document["paths"]["/cinemas/{cinema_id}/report"]["get"]
+
+    assert qr["responses"]["200"]["content"] == {"image/svg+xml": {"schema": {"type": "string"}}}
+    assert set(report["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    assert qr["responses"]["404"]["content"].keys() == {"application/json"}
+    (code,) = qr["parameters"]
+    assert (code["name"], code["schema"]["type"]) == ("code", "string")
+    required = {p["name"] for p in report["parameters"] if p.get("required")}
+    assert required == {"cinema_id", "from", "to"}
+
+
+def test_a_refusal_at_the_door_documents_its_result(document: dict[str, Any]) -> None:
+    response = document["paths"]["/checkins"]["post"]["responses"]["409"]
+
+    assert response["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CheckInRefusal"
+    }
+    refusal = document["components"]["schemas"]["CheckInRefusal"]
+    assert {"title", "description", "result"} <= set(refusal["required"])
+    assert "checked_in_at" in refusal["properties"]

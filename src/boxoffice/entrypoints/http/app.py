@@ -25,7 +25,9 @@ from boxoffice.entrypoints.http.resources.bookings import Bookings
 from boxoffice.entrypoints.http.resources.cinemas import Cinemas, Screens
 from boxoffice.entrypoints.http.resources.holds import Holds
 from boxoffice.entrypoints.http.resources.movies import Movies
+from boxoffice.entrypoints.http.resources.reports import Reports
 from boxoffice.entrypoints.http.resources.shows import Shows
+from boxoffice.entrypoints.http.resources.tickets import Tickets
 from boxoffice.entrypoints.http.security_headers import SecurityHeaders
 
 ACCESS_LOGGER = "boxoffice.access"
@@ -102,6 +104,7 @@ def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation
     movies, shows = Movies(boxoffice), Shows(boxoffice)
     bookings, holds = Bookings(boxoffice), Holds(boxoffice)
     cinemas, screens = Cinemas(boxoffice), Screens(boxoffice)
+    tickets, reports = Tickets(boxoffice), Reports(boxoffice)
     document = meta.Document(openapi.document(boxoffice.limits))
     # One per declared operation: create_app looks each one up.
     return {
@@ -116,6 +119,10 @@ def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation
         contract.LIST_CINEMAS: cinemas.list,
         contract.ADD_CINEMA: cinemas.add,
         contract.GET_CINEMA: cinemas.get,
+        contract.UPDATE_CINEMA: cinemas.update,
+        contract.LIST_TICKET_TYPES: cinemas.ticket_types,
+        contract.ADD_TICKET_TYPE: cinemas.add_ticket_type,
+        contract.CINEMA_REPORT: reports.cinema,
         contract.LIST_SCREENS: screens.list,
         contract.ADD_SCREEN: screens.add,
         contract.GET_SCREEN: screens.get,
@@ -127,6 +134,7 @@ def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation
         contract.UPDATE_SHOW: shows.update,
         contract.CANCEL_SHOW: shows.cancel,
         contract.GET_SEATS: shows.seats,
+        contract.SHOW_REPORT: reports.show,
         contract.LIST_SHOW_BOOKINGS: shows.bookings,
         contract.LIST_BOOKINGS: bookings.list,
         contract.BOOK_SEATS: bookings.book,
@@ -136,4 +144,8 @@ def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation
         contract.GET_HOLD: holds.get,
         contract.RELEASE_HOLD: holds.release,
         contract.CONFIRM_HOLD: holds.confirm,
+        contract.GET_TICKET: tickets.get,
+        contract.TICKET_QR: tickets.qr,
+        contract.CHECK_IN: tickets.check_in,
+        contract.UNDO_CHECK_IN: tickets.undo_check_in,
     }

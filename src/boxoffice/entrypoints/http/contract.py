@@ -31,6 +31,13 @@ class Operation:
     body: type[shapes.Request] | None = None
     # A paged listing when set: its items are `response`'s, its next page a Link header.
     query: type[shapes.PageQuery] | None = None
+    # Query parameters of an operation that is no listing.
+    params: type[shapes.ReportQuery] | None = None
+    # Path parameters that are text (a ticket's code); every other one is an id.
+    text_params: tuple[str, ...] = ()
+    # The success body's media type; `alternatives` are others an Accept header may choose.
+    media_type: str = "application/json"
+    alternatives: tuple[str, ...] = ()
     # A bearer token names the caller.
     secured: bool = False
     # The Location of what a 201 made, from its id: "/bookings/{id}".
@@ -51,7 +58,7 @@ class Operation:
     @property
     def statuses(self) -> list[int]:
         """Every error status the operation may answer with."""
-        implied = [400] if self.body or self.query or self.path_params else []
+        implied = [400] if self.body or self.query or self.params or self.path_params else []
         if self.body is not None:
             implied += [413, 415]
         if self.secured:
@@ -129,6 +136,46 @@ ADD_CINEMA = Operation(
 )
 GET_CINEMA = Operation(
     "GET", "/cinemas/{cinema_id}", "one cinema", 200, shapes.Cinema, errors=(404, *_STORED)
+)
+UPDATE_CINEMA = Operation(
+    "PATCH",
+    "/cinemas/{cinema_id}",
+    "rename one of the caller's cinemas or change its cancellation policy (owner)",
+    200,
+    shapes.Cinema,
+    errors=(403, 404, *_STORED),
+    body=shapes.CinemaPatch,
+    secured=True,
+)
+LIST_TICKET_TYPES = Operation(
+    "GET",
+    "/cinemas/{cinema_id}/ticket-types",
+    "a cinema's ticket types, the default first",
+    200,
+    list[shapes.TicketType],
+    errors=(404, *_STORED),
+)
+ADD_TICKET_TYPE = Operation(
+    "POST",
+    "/cinemas/{cinema_id}/ticket-types",
+    "add a ticket type to one of the caller's cinemas (owner); the first is the default",
+    201,
+    shapes.TicketType,
+    errors=(403, 404, 409, *_STORED),
+    body=shapes.TicketTypeRequest,
+    secured=True,
+)
+CINEMA_REPORT = Operation(
+    "GET",
+    "/cinemas/{cinema_id}/report",
+    "what the shows of one of the caller's cinemas starting in [from, to) sold (owner); "
+    "Accept: text/csv for a line per show and a totals line",
+    200,
+    shapes.CinemaReport,
+    errors=(403, 404, *_STORED),
+    params=shapes.ReportQuery,
+    secured=True,
+    alternatives=("text/csv",),
 )
 LIST_SCREENS = Operation(
     "GET",
@@ -231,6 +278,15 @@ GET_SEATS = Operation(
     shapes.ShowSeats,
     errors=(404, *_STORED),
 )
+SHOW_REPORT = Operation(
+    "GET",
+    "/shows/{show_id}/report",
+    "what one of the caller's shows sold: seats, money, admissions (owner)",
+    200,
+    shapes.ShowReport,
+    errors=(403, 404, *_STORED),
+    secured=True,
+)
 LIST_SHOW_BOOKINGS = Operation(
     "GET",
     "/shows/{show_id}/bookings",
@@ -323,6 +379,53 @@ CONFIRM_HOLD = Operation(
     located="/bookings/{id}",
     idempotent=True,
 )
+# A refusal at the door names its reason in `result`.
+_REFUSED = ((409, shapes.CheckInRefusal),)
+GET_TICKET = Operation(
+    "GET",
+    "/tickets/{code}",
+    "one ticket of the caller's bookings (user)",
+    200,
+    shapes.Ticket,
+    errors=(403, 404, *_STORED),
+    secured=True,
+    text_params=("code",),
+)
+TICKET_QR = Operation(
+    "GET",
+    "/tickets/{code}/qr.svg",
+    "one ticket of the caller's bookings as a QR code of its code, for the door (user)",
+    200,
+    str,
+    errors=(403, 404, *_STORED),
+    secured=True,
+    text_params=("code",),
+    media_type="image/svg+xml",
+)
+CHECK_IN = Operation(
+    "POST",
+    "/checkins",
+    "let a ticket in at the door of one of the caller's shows, once (owner); 404 for an "
+    "unknown code or another owner's ticket",
+    201,
+    shapes.Admission,
+    errors=(403, 404, 409, *_STORED),
+    body=shapes.CheckInRequest,
+    secured=True,
+    error_shapes=_REFUSED,
+)
+UNDO_CHECK_IN = Operation(
+    "DELETE",
+    "/checkins/{code}",
+    "undo a mistaken check-in at one of the caller's shows (owner); returns the ticket, "
+    "valid again",
+    200,
+    shapes.Ticket,
+    errors=(403, 404, 409, *_STORED),
+    secured=True,
+    text_params=("code",),
+    error_shapes=_REFUSED,
+)
 
 OPERATIONS = (
     HEALTH,
@@ -336,6 +439,10 @@ OPERATIONS = (
     LIST_CINEMAS,
     ADD_CINEMA,
     GET_CINEMA,
+    UPDATE_CINEMA,
+    LIST_TICKET_TYPES,
+    ADD_TICKET_TYPE,
+    CINEMA_REPORT,
     LIST_SCREENS,
     ADD_SCREEN,
     GET_SCREEN,
@@ -347,6 +454,7 @@ OPERATIONS = (
     UPDATE_SHOW,
     CANCEL_SHOW,
     GET_SEATS,
+    SHOW_REPORT,
     LIST_SHOW_BOOKINGS,
     LIST_BOOKINGS,
     BOOK_SEATS,
@@ -356,4 +464,8 @@ OPERATIONS = (
     GET_HOLD,
     RELEASE_HOLD,
     CONFIRM_HOLD,
+    GET_TICKET,
+    TICKET_QR,
+    CHECK_IN,
+    UNDO_CHECK_IN,
 )

@@ -97,8 +97,18 @@ def integer(field: str, text: str, declared: inspect.Type | None = None) -> int:
     return int(text)
 
 
+def path_text(field: str, text: str) -> str:
+    """A path parameter declared text: a ticket's code (shapes.TicketCode)."""
+    if not _TICKET_CODE.match(text):
+        raise ValidationError(field, "must be a ticket code: 1 to 64 of A-Z, a-z, 0-9, _ and -")
+    return text
+
+
+_TICKET_CODE = re.compile(shapes.TICKET_CODE_PATTERN.replace("$", r"\Z"))
+
+
 def path_id(field: str, text: str) -> int:
-    """A path parameter: every one is an id (shapes.Id)."""
+    """A path parameter that is an id (shapes.Id): all but those declared text."""
     low, high = _ID_BOUNDS
     if not (text.isascii() and text.isdigit()) or len(text) > _MAX_DIGITS:
         raise ValidationError(field, f"must be between {low} and {high}")

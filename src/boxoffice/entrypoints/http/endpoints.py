@@ -18,7 +18,7 @@ from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import body, encoding
 from boxoffice.entrypoints.http.auth import caller
 from boxoffice.entrypoints.http.contract import Operation
-from boxoffice.entrypoints.http.decoding import BodyDecoder, QueryDecoder, path_id
+from boxoffice.entrypoints.http.decoding import BodyDecoder, QueryDecoder, path_id, path_text
 
 B = TypeVar("B")
 Q = TypeVar("Q")
@@ -36,6 +36,8 @@ class Call(Generic[B, Q]):
     query: Q
     ids: Mapping[str, int]
     caller: Actor | None
+    # The path parameters declared text, checked.
+    texts: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def actor(self) -> Actor:
@@ -72,8 +74,16 @@ class Listing:
         return cls([shape(item) for item in page], cursor)
 
 
+@attrs.frozen
+class Rendered:
+    """A body already written in a media type of its own (SVG, CSV)."""
+
+    media_type: str
+    data: bytes
+
+
 # What a handler returns: a response value (a shapes dataclass, or a mapping), JSON already
-# encoded, or a Listing.
+# encoded, a Listing, or Rendered.
 Handler = Callable[[Call[Any, Any]], object]
 
 
@@ -92,15 +102,17 @@ class Endpoint:
         self._boxoffice = boxoffice
         kind = operation.body
         self._body = None if kind is None else BodyDecoder(refined.get(kind, kind))
-        query = operation.query
+        query = operation.query or operation.params
         self._query = None if query is None else QueryDecoder(refined.get(query, query))
 
     def __call__(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         # In this order: who calls, then where, then what they ask for.
         actor = caller(self._boxoffice, req) if self._op.secured else None
-        ids = {name: path_id(name, text) for name, text in params.items()}
+        text = self._op.text_params
+        ids = {name: path_id(name, value) for name, value in params.items() if name not in text}
+        texts = {name: path_text(name, value) for name, value in params.items() if name in text}
         query = None if self._query is None else self._query(req)
-        result = self._handler(Call(req, self._decoded_body(req), query, ids, actor))
+        result = self._handler(Call(req, self._decoded_body(req), query, ids, actor, texts))
         self._write(req, resp, result, query)
 
     def _decoded_body(self, req: falcon.Request) -> object:
@@ -113,7 +125,7 @@ class Endpoint:
     ) -> None:
         op = self._op
         resp.status = op.ok
-        resp.content_type = falcon.MEDIA_JSON
+        resp.content_type = op.media_type
         if op.no_store:
             resp.set_header("Cache-Control", "no-store")
         if op.located is not None:
@@ -124,6 +136,9 @@ class Endpoint:
                 resp.append_header("Link", _next_link(req, query, result.cursor))
         elif isinstance(result, bytes):
             resp.data = result
+        elif isinstance(result, Rendered):
+            resp.content_type = result.media_type
+            resp.data = result.data
         else:
             resp.data = encoding.dumps(result)
 

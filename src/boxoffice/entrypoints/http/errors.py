@@ -18,7 +18,9 @@ from boxoffice.domain.errors import (
     AlreadyCancelled,
     AlreadyHolding,
     BoxofficeError,
+    CancellationClosed,
     CapacityBelowSold,
+    CheckInRefused,
     Clash,
     EmailTaken,
     Forbidden,
@@ -35,6 +37,7 @@ from boxoffice.domain.errors import (
     ShowEnded,
     ShowStarted,
     StorageUnavailable,
+    TicketTypeTaken,
     TooManyAttempts,
     ValidationError,
 )
@@ -59,6 +62,9 @@ STATUS_BY_ERROR: Mapping[type[BoxofficeError], int] = {
     ShowCancelled: 409,
     ShowEnded: 409,
     CapacityBelowSold: 409,
+    TicketTypeTaken: 409,
+    CancellationClosed: 409,
+    CheckInRefused: 409,
     TooManyAttempts: 429,
     StorageUnavailable: 503,
 }
@@ -133,6 +139,13 @@ def _handle_domain_error(
     if isinstance(error, ScheduleConflict):
         # shapes.ScheduleConflict: what is in the way, for the client to show or move.
         _write(resp, status, error.message, conflicts=[_clash(c) for c in error.conflicts])
+        return
+    if isinstance(error, CheckInRefused):
+        # shapes.CheckInRefusal: the door's scanner shows why, and since when if it was let in.
+        details: dict[str, Any] = {"result": error.result}
+        if error.checked_in_at is not None:
+            details["checked_in_at"] = error.checked_in_at
+        _write(resp, status, error.message, **details)
         return
     _write(resp, status, error.message)
 

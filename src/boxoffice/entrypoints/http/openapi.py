@@ -25,7 +25,8 @@ _ERRORS = {
     403: "The caller's role may not do this.",
     404: "No such resource (someone else's booking is reported the same way).",
     409: "Conflict with the current state (for seats that are not free, the body's `seats` "
-    "names them; for shows that would overlap on a screen, `conflicts` does).",
+    "names them; for shows that would overlap on a screen, `conflicts` does; a ticket refused "
+    "at the door says why in `result`).",
     413: f"The body is larger than {MAX_BODY_BYTES} bytes.",
     415: "The body is not application/json.",
     422: "This Idempotency-Key was already used, within 24 hours, for a different request.",
@@ -120,7 +121,9 @@ def _operation(op: Operation, schemas: _Schemas, limits: rules.Limits) -> Json:
                 "description": 'rel="next" while more remain',
                 "schema": {"type": "string"},
             }
-        success["content"] = _json(schema)
+        success["content"] = _content(op.media_type, schema)
+        for media_type in op.alternatives:
+            success["content"].update(_content(media_type, {"type": "string"}))
     if op.located is not None:
         headers["Location"] = {"schema": {"type": "string"}, "required": True}
     if headers:
@@ -151,14 +154,18 @@ def _paging_last(parameter: Json) -> int:
 
 def _parameters(op: Operation, schemas: _Schemas) -> list[Json]:
     parameters: list[Json] = [
-        {"name": name, "in": "path", "required": True, "schema": msgspec.json.schema(shapes.Id)}
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(op, name)}
         for name in op.path_params
     ]
-    if op.query is not None:
-        kind = schemas.body(op.query)
-        properties = msgspec.json.schema(kind)["$defs"][kind.__name__]["properties"]
-        for name, schema in properties.items():
+    query = op.query or op.params
+    if query is not None:
+        kind = schemas.body(query)
+        component = msgspec.json.schema(kind)["$defs"][kind.__name__]
+        required = set(component.get("required", ()))
+        for name, schema in component["properties"].items():
             parameter: Json = {"name": name, "in": "query", "schema": _not_null(schema)}
+            if name in required:
+                parameter["required"] = True
             description = parameter["schema"].pop("description", None)
             if description:
                 parameter["description"] = description
@@ -167,6 +174,12 @@ def _parameters(op: Operation, schemas: _Schemas) -> list[Json]:
     if op.idempotent:
         parameters.append(_IDEMPOTENCY_KEY)
     return parameters
+
+
+def _path_schema(op: Operation, name: str) -> Json:
+    if name in op.text_params:
+        return msgspec.json.schema(shapes.TicketCode)
+    return msgspec.json.schema(shapes.Id)
 
 
 def _error_responses(statuses: Iterable[int], shaped: Mapping[int, type[shapes.Error]]) -> Json:
@@ -220,3 +233,7 @@ def _ref(name: str) -> Json:
 
 def _json(schema: Json) -> Json:
     return {"application/json": {"schema": schema}}
+
+
+def _content(media_type: str, schema: Json) -> Json:
+    return {media_type: {"schema": schema}}

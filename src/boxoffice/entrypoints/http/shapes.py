@@ -20,9 +20,16 @@ from typing import Annotated, Any, ClassVar, Literal
 import msgspec
 from msgspec import Meta
 
-from boxoffice.domain import model, rules, schedule, seating, venues
+from boxoffice.domain import model, pricing, reports, rules, schedule, seating, venues
 from boxoffice.domain.errors import ValidationError
-from boxoffice.domain.model import BookingStatus, CancelReason, HoldStatus, Role, ShowStatus
+from boxoffice.domain.model import (
+    BookingStatus,
+    CancelReason,
+    HoldStatus,
+    Role,
+    ShowStatus,
+    TicketStatus,
+)
 from boxoffice.domain.seating import SeatState
 
 MAX_ID = 2**63 - 1
@@ -160,6 +167,46 @@ class LayoutRequest(SeatMapRequest, frozen=True):
             raise ValidationError(field, str(error).partition(": ")[2]) from None
 
 
+_TYPE_CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+TypeCode = Annotated[
+    str,
+    Meta(
+        extra_json_schema={"pattern": _TYPE_CODE}, description='a ticket type\'s code, like "adult"'
+    ),
+]
+Amount = Annotated[
+    int, Meta(ge=0, le=pricing.MAX_AMOUNT, description="minor units of the cinema's currency")
+]
+# Ticket codes are URL-safe base64: they travel in paths and QR codes as they are.
+TICKET_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+TicketCode = Annotated[
+    str, Meta(extra_json_schema={"pattern": TICKET_CODE_PATTERN}, description="a ticket's code")
+]
+
+
+class PriceEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    ticket_type: TypeCode
+    zone: Annotated[str, Meta(description='a zone of the show\'s seats; "standard" by default')]
+    amount: Amount
+
+    def price(self) -> model.Price:
+        return model.Price(self.ticket_type, self.zone, self.amount)
+
+
+PriceList = Annotated[
+    list[PriceEntry],
+    Meta(
+        max_length=pricing.MAX_PRICES,
+        description="what a ticket of each type costs in each zone; a show on a screen "
+        "without prices sells at 0",
+    ),
+]
+
+
+def price_list(prices: Sequence[PriceEntry] | None) -> list[model.Price] | None:
+    return None if prices is None else [price.price() for price in prices]
+
+
 # Read by datetime.fromisoformat, as ISO 8601 allows; a naive one is refused by name.
 AwareText = Annotated[
     str,
@@ -218,6 +265,7 @@ class ShowRequest(Request, frozen=True):
         Id | None,
         Meta(description="one of the caller's screens: the show takes its layout"),
     ] = None
+    prices: PriceList | None = None
 
     def aware_timing(self) -> datetime:
         return aware_instant("timing", self.timing)
@@ -247,9 +295,35 @@ class SeriesRequest(Request, frozen=True):
         ]
         | None
     ) = None
+    prices: PriceList | None = None
 
 
-class CinemaRequest(Request, frozen=True):
+Currency = Annotated[
+    str,
+    Meta(
+        extra_json_schema={"pattern": "^[A-Z]{3}$"},
+        description='ISO 4217, like "EUR": every amount counts its minor units',
+    ),
+]
+CutOff = Annotated[
+    int,
+    Meta(
+        ge=0,
+        le=venues.MAX_CANCEL_CUT_OFF,
+        description="users may cancel until this many minutes before a show; default 0",
+    ),
+]
+Fee = Annotated[
+    int,
+    Meta(
+        ge=0,
+        le=pricing.MAX_AMOUNT,
+        description="minor units a ticket kept when a user cancels; default 0",
+    ),
+]
+
+
+class CinemaRequest(Request, frozen=True, kw_only=True):
     name: Annotated[str, _text(rules.MAX_NAME_CHARS)]
     time_zone: Annotated[str, Meta(description='an IANA time zone name, like "Europe/Berlin"')]
     gap_minutes: (
@@ -264,6 +338,31 @@ class CinemaRequest(Request, frozen=True):
         ]
         | None
     ) = None
+    currency: Currency
+    cancel_until_minutes: CutOff | None = None
+    cancel_fee: Fee | None = None
+
+
+class CinemaPatch(Request, frozen=True):
+    """Any of the fields; those left out stay as they are."""
+
+    schema_extra = {
+        "anyOf": [{"required": [name]} for name in ("name", "cancel_until_minutes", "cancel_fee")]
+    }
+
+    name: Annotated[str, _text(rules.MAX_NAME_CHARS)] | None = None
+    cancel_until_minutes: CutOff | None = None
+    cancel_fee: Fee | None = None
+
+
+class TicketTypeRequest(Request, frozen=True):
+    code: TypeCode
+    name: Annotated[str, _text(rules.MAX_NAME_CHARS)]
+
+
+class CheckInRequest(Request, frozen=True):
+    code: TicketCode
+    show_id: Annotated[Id, Meta(description="the show at whose door the ticket is presented")]
 
 
 class ScreenRequest(Request, frozen=True):
@@ -322,7 +421,9 @@ class MoviePatch(Request, frozen=True):
 class ShowPatch(Request, frozen=True):
     """A move, a new capacity (general admission), or both."""
 
-    schema_extra = {"anyOf": [{"required": ["timing"]}, {"required": ["capacity"]}]}
+    schema_extra = {
+        "anyOf": [{"required": ["timing"]}, {"required": ["capacity"]}, {"required": ["prices"]}]
+    }
 
     timing: Annotated[
         str | None,
@@ -333,6 +434,10 @@ class ShowPatch(Request, frozen=True):
     ] = None
     # Bounded by Limits: see bounded().
     capacity: int | None = None
+    prices: (
+        Annotated[PriceList, Meta(description="replaces the price list; bookings keep theirs")]
+        | None
+    ) = None
 
     def aware_timing(self) -> datetime | None:
         return None if self.timing is None else aware_instant("timing", self.timing)
@@ -343,9 +448,10 @@ class SeatsRequest(Request, frozen=True):
 
     schema_extra = {"anyOf": [{"required": ["num_seats"]}, {"required": ["seats"]}]}
     show_id: Id
-    # Both bounded by Limits: see bounded().
+    # All three bounded by Limits: see bounded().
     num_seats: int | None = None
     seats: list[str] | None = None
+    ticket_types: list[str] | None = None
 
 
 class BookingRequest(SeatsRequest, frozen=True):
@@ -365,6 +471,20 @@ class PageQuery(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
     ] = None
     # Bounded by Limits: see bounded().
     limit: int | None = None
+
+
+class ReportQuery(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """A report's time: the shows starting in [from, to)."""
+
+    starts_from: Annotated[
+        AwareText, Meta(description="shows starting at or after this instant")
+    ] = msgspec.field(name="from")
+    to: Annotated[AwareText, Meta(description="shows starting before this instant")]
+
+    def instant(self, name: Literal["from", "to"]) -> datetime:
+        text = self.starts_from if name == "from" else self.to
+        # A "+" left unescaped in a query string arrives as a space: " 01:00" is "+01:00".
+        return aware_instant(name, _SPACED_OFFSET.sub(r"+\1", text))
 
 
 class ShowsQuery(PageQuery, frozen=True):
@@ -425,42 +545,18 @@ def bounded(limits: rules.Limits) -> dict[type[msgspec.Struct], type[msgspec.Str
         ]
         | None
     )
-    capacity = (
-        Annotated[
-            int,
-            Meta(
-                ge=1,
-                le=limits.max_show_capacity,
-                description="general admission: the number of seats; with a seat_map, optional "
-                "and equal to its sellable seats",
-            ),
-        ]
-        | None
+    capacity = _at_most(
+        limits.max_show_capacity,
+        "general admission: the number of seats; with a seat_map, optional and equal to its "
+        "sellable seats",
     )
-    page_size = (
-        Annotated[
-            int,
-            Meta(
-                ge=1,
-                le=limits.max_page_size,
-                description=f"page size, default {limits.default_page_size}",
-            ),
-        ]
-        | None
+    page_size = _at_most(limits.max_page_size, f"page size, default {limits.default_page_size}")
+    hall = _at_most(
+        limits.max_show_capacity,
+        "a general-admission hall's places; with a layout, optional and equal to its sellable "
+        "seats",
     )
-    hall = (
-        Annotated[
-            int,
-            Meta(
-                ge=1,
-                le=limits.max_show_capacity,
-                description="a general-admission hall's places; with a layout, optional and "
-                "equal to its sellable seats",
-            ),
-        ]
-        | None
-    )
-    seat_fields = {"num_seats": count, "seats": seats}
+    seat_fields = {"num_seats": count, "seats": seats, "ticket_types": _ticket_types(most)}
     return {
         ScreenRequest: _refined(ScreenRequest, {"capacity": hall}),
         ScreenPatch: _refined(ScreenPatch, {"capacity": hall}),
@@ -471,6 +567,25 @@ def bounded(limits: rules.Limits) -> dict[type[msgspec.Struct], type[msgspec.Str
         PageQuery: _refined(PageQuery, {"limit": page_size}),
         ShowsQuery: _refined(ShowsQuery, {"limit": page_size}),
     }
+
+
+def _at_most(high: int, description: str) -> Any:
+    return Annotated[int, Meta(ge=1, le=high, description=description)] | None
+
+
+def _ticket_types(most: int) -> Any:
+    return (
+        Annotated[
+            list[TypeCode],
+            Meta(
+                min_length=1,
+                max_length=most,
+                description="a ticket type a seat, in the order of seats (or num_seats of "
+                "them); the cinema's default type on every seat when left out",
+            ),
+        ]
+        | None
+    )
 
 
 def _refined(base: type[msgspec.Struct], fields: Mapping[str, Any]) -> type[msgspec.Struct]:
@@ -573,10 +688,52 @@ class Cinema(Response, frozen=True):
     name: str
     time_zone: str
     gap_minutes: int
+    currency: Annotated[str, Meta(description="ISO 4217: every amount counts its minor units")]
+    cancel_until_minutes: Annotated[
+        int, Meta(description="users may cancel until this many minutes before a show")
+    ]
+    cancel_fee: Annotated[int, Meta(description="minor units a ticket kept when a user cancels")]
 
     @classmethod
     def of(cls, cinema: model.Cinema) -> Cinema:
-        return cls(cinema.id, cinema.owner_id, cinema.name, cinema.time_zone, cinema.gap_minutes)
+        return cls(
+            cinema.id,
+            cinema.owner_id,
+            cinema.name,
+            cinema.time_zone,
+            cinema.gap_minutes,
+            cinema.currency,
+            cinema.cancel_until_minutes,
+            cinema.cancel_fee,
+        )
+
+
+class TicketType(Response, frozen=True):
+    id: Id
+    cinema_id: Id
+    code: str
+    name: str
+    default: Annotated[bool, Meta(description="the type of a seat booked without one")]
+
+    @classmethod
+    def listed(cls, kinds: Sequence[model.TicketType]) -> list[TicketType]:
+        """A cinema's types in order: the first is the default."""
+        return [
+            cls(kind.id, kind.cinema_id, kind.code, kind.name, index == 0)
+            for index, kind in enumerate(kinds)
+        ]
+
+
+class Price(Response, frozen=True):
+    ticket_type: str
+    zone: str
+    amount: Annotated[int, Meta(description="minor units of the show's currency")]
+
+
+@functools.lru_cache(maxsize=1024)
+def _prices(prices: tuple[model.Price, ...]) -> tuple[Price, ...]:
+    # Kept per price list: a listing's shows share a few lists, and its cache keys are values.
+    return tuple(Price(price.ticket_type, price.zone, price.amount) for price in prices)
 
 
 class SeatRow(Response, frozen=True):
@@ -672,6 +829,9 @@ class Show(Response, frozen=True):
     ends_at: Annotated[Instant, Meta(description="timing plus the movie's running time")]
     screen_id: Annotated[Id | None, Meta(description="null for a show on no screen")]
     cinema_id: Annotated[Id | None, Meta(description="null for a show on no screen")]
+    currency: Annotated[str | None, Meta(description="its cinema's; null for a show in none")]
+    # A tuple: a Show is hashed to find its JSON (encoding.show).
+    prices: Annotated[tuple[Price, ...], Meta(description="empty: it sells at 0")]
 
     @classmethod
     def of(cls, show: model.Show) -> Show:
@@ -688,6 +848,8 @@ class Show(Response, frozen=True):
             show.ends_at,
             show.screen_id,
             show.cinema_id,
+            show.currency,
+            _prices(show.prices),
         )
 
 
@@ -709,6 +871,16 @@ class ShowSeats(Response, frozen=True):
     rows: list[RowOfSeats]
 
 
+class Line(Response, frozen=True):
+    """One ticket of a booking, at the price it was sold for."""
+
+    ticket_code: Annotated[str, Meta(description="shown at the door; GET /tickets/{code}")]
+    seat: Annotated[str | None, Meta(description="null for general admission")]
+    zone: str
+    ticket_type: Annotated[str | None, Meta(description="null where the cinema has no types")]
+    amount: Annotated[int, Meta(description="minor units")]
+
+
 class Booking(Response, frozen=True):
     id: Id
     show_id: Id
@@ -720,6 +892,12 @@ class Booking(Response, frozen=True):
     seats: Annotated[tuple[str, ...], Meta(description="empty for general admission")]
     cancel_reason: Annotated[
         CancelReason | None, Meta(description="why a cancelled booking was; null while active")
+    ]
+    lines: Annotated[list[Line], Meta(description="a ticket a seat (an admission), in order")]
+    total: Annotated[int, Meta(description="the lines' amounts together, in minor units")]
+    currency: Annotated[str | None, Meta(description="null for a show in no cinema")]
+    refund: Annotated[
+        int, Meta(description="minor units given back when cancelled; 0 while active")
     ]
 
     @classmethod
@@ -734,6 +912,10 @@ class Booking(Response, frozen=True):
             booking.cancelled_at,
             booking.seats,
             booking.cancel_reason,
+            [Line(t.code, t.seat, t.zone, t.ticket_type, t.amount) for t in booking.tickets],
+            booking.total,
+            booking.currency,
+            booking.refund,
         )
 
 
@@ -747,6 +929,10 @@ class Hold(Response, frozen=True):
     created_at: Instant
     expires_at: Instant
     booking_id: Id | None
+    ticket_types: Annotated[
+        tuple[str, ...],
+        Meta(description="the ticket type of each seat, in the order of seats; empty: the default"),
+    ]
 
     @classmethod
     def of(cls, hold: model.Hold) -> Hold:
@@ -760,4 +946,122 @@ class Hold(Response, frozen=True):
             hold.created_at,
             hold.expires_at,
             hold.booking_id,
+            hold.ticket_types,
         )
+
+
+class Ticket(Response, frozen=True):
+    code: str
+    booking_id: Id
+    show_id: Id
+    seat: Annotated[str | None, Meta(description="null for general admission")]
+    zone: str
+    ticket_type: str | None
+    amount: Annotated[int, Meta(description="minor units")]
+    status: TicketStatus
+    checked_in_at: Annotated[Instant | None, Meta(description="null unless checked in")]
+
+    @classmethod
+    def of(cls, ticket: model.Ticket) -> Ticket:
+        return cls(
+            ticket.code,
+            ticket.booking_id,
+            ticket.show_id,
+            ticket.seat,
+            ticket.zone,
+            ticket.ticket_type,
+            ticket.amount,
+            ticket.status,
+            ticket.checked_in_at,
+        )
+
+
+class Admission(Response, frozen=True):
+    result: Literal["admitted"]
+    ticket: Ticket
+
+
+class CheckInRefusal(Error, frozen=True, omit_defaults=True):
+    """A 409 at the door: why the ticket is not let in."""
+
+    result: Annotated[
+        Literal[
+            "already_checked_in",
+            "wrong_show",
+            "cancelled",
+            "too_early",
+            "show_ended",
+            "not_checked_in",
+        ],
+        Meta(description="not_checked_in: undoing the check-in of a ticket that is not"),
+    ]
+    checked_in_at: Annotated[
+        Instant | None, Meta(description="when it was let in; already_checked_in only")
+    ] = None
+
+
+class TypeSales(Response, frozen=True):
+    ticket_type: str | None
+    sold: Annotated[int, Meta(description="tickets of bookings not cancelled")]
+    gross: Annotated[int, Meta(description="every ticket ever sold, at its price")]
+
+
+class ZoneSales(Response, frozen=True):
+    zone: str
+    sold: int
+    gross: int
+
+
+class ShowReport(Response, frozen=True):
+    show_id: Id
+    capacity: int
+    sold: int
+    held: int
+    free: Annotated[int, Meta(description="sold + held + free = capacity")]
+    checked_in: int
+    gross: Annotated[int, Meta(description="every ticket ever sold, at its price")]
+    refunds: Annotated[int, Meta(description="what cancelled bookings gave back")]
+    net: Annotated[int, Meta(description="gross - refunds")]
+    currency: str | None
+    by_ticket_type: list[TypeSales]
+    by_zone: list[ZoneSales]
+
+    @classmethod
+    def of(cls, report: reports.ShowReport) -> ShowReport:
+        return cls(
+            report.show_id,
+            report.capacity,
+            report.sold,
+            report.held,
+            report.free,
+            report.checked_in,
+            report.gross,
+            report.refunds,
+            report.net,
+            report.currency,
+            [TypeSales(row.key, row.sold, row.gross) for row in report.by_ticket_type],
+            [ZoneSales(row.key or "", row.sold, row.gross) for row in report.by_zone],
+        )
+
+
+class Totals(Response, frozen=True):
+    sold: int
+    checked_in: int
+    gross: int
+    refunds: int
+    net: int
+
+
+class CinemaReport(Response, frozen=True):
+    cinema_id: Id
+    currency: str
+    starts_from: Instant = msgspec.field(name="from")
+    to: Instant
+    shows: Annotated[list[ShowReport], Meta(description="by timing, cancelled ones included")]
+    totals: Totals
+
+    @classmethod
+    def of(cls, report: reports.CinemaReport, start: datetime, end: datetime) -> CinemaReport:
+        totals = Totals(report.sold, report.checked_in, report.gross, report.refunds, report.net)
+        rows = [ShowReport.of(row) for row in report.shows]
+        return cls(report.cinema_id, report.currency, start, end, rows, totals)

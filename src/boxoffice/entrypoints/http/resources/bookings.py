@@ -24,6 +24,7 @@ class Bookings:
             show_id=body.show_id,
             num_seats=body.num_seats,
             seats=body.seats,
+            ticket_types=body.ticket_types,
             idempotency_key=call.idempotency_key,
             client=call.client,
         )

@@ -14,7 +14,11 @@ class Holds:
     def hold(self, call: Call[shapes.HoldRequest, None]) -> shapes.Hold:
         body = call.body
         hold = self._boxoffice.hold_seats(
-            call.actor, show_id=body.show_id, num_seats=body.num_seats, seats=body.seats
+            call.actor,
+            show_id=body.show_id,
+            num_seats=body.num_seats,
+            seats=body.seats,
+            ticket_types=body.ticket_types,
         )
         return shapes.Hold.of(hold)
 

@@ -39,6 +39,7 @@ class Shows:
             available_seats=body.available_seats,
             seat_map=None if body.seat_map is None else body.seat_map.plan(),
             screen_id=body.screen_id,
+            prices=shapes.price_list(body.prices),
         )
         return shapes.Show.of(show)
 
@@ -52,6 +53,7 @@ class Shows:
             last_day=shapes.iso_day("last_day", body.last_day),
             times=shapes.local_times("times", body.times),
             weekdays=ISO_WEEKDAYS if body.weekdays is None else body.weekdays,
+            prices=shapes.price_list(body.prices),
         )
         return [shapes.Show.of(show) for show in shows]
 
@@ -61,7 +63,11 @@ class Shows:
     def update(self, call: Call[shapes.ShowPatch, None]) -> shapes.Show:
         body = call.body
         show = self._boxoffice.update_show(
-            call.actor, call.ids["show_id"], timing=body.aware_timing(), capacity=body.capacity
+            call.actor,
+            call.ids["show_id"],
+            timing=body.aware_timing(),
+            capacity=body.capacity,
+            prices=shapes.price_list(body.prices),
         )
         return shapes.Show.of(show)
 
