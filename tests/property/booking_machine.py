@@ -46,6 +46,7 @@ from hypothesis.stateful import (
 from boxoffice.domain.errors import (
     AlreadyCancelled,
     AlreadyHolding,
+    BookingCheckedIn,
     BoxofficeError,
     CancellationClosed,
     CheckInRefused,
@@ -705,6 +706,8 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 error = NotFound
             elif not booking.active:
                 error = AlreadyCancelled
+            elif any(ticket.status == "checked_in" for ticket in booking.tickets):
+                error = BookingCheckedIn
             elif self._started(booking.show_id):
                 error = ShowStarted
             elif (

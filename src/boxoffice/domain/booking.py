@@ -9,9 +9,9 @@ import attrs
 
 from boxoffice.domain import rules
 from boxoffice.domain.acting import Ports, Retry, Step, acting, change_booking
-from boxoffice.domain.errors import CancellationClosed, NotFound
+from boxoffice.domain.errors import BookingCheckedIn, CancellationClosed, NotFound
 from boxoffice.domain.inventory import SeatRequest
-from boxoffice.domain.model import Actor, AuditAction, Booking, Role
+from boxoffice.domain.model import Actor, AuditAction, Booking, Role, TicketStatus
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWork
 from boxoffice.domain.pricing import Pricing, per_seat, require_ticket_types
@@ -97,6 +97,9 @@ class CancelBooking:
             # Re-read under the show's lock, which every status change holds: a racing cancel
             # has either finished (we see it cancelled) or waits for us.
             booking = own_booking(step.uow, actor, booking_id)
+            if any(ticket.status is TicketStatus.CHECKED_IN for ticket in booking.tickets):
+                # Its holder is in the hall: the seat was used, and is not given back.
+                raise BookingCheckedIn()
             show = step.inventory.show
             cinema = None if show.cinema_id is None else step.uow.cinemas.get(show.cinema_id)
             fee = 0

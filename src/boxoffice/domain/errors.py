@@ -199,3 +199,10 @@ class CheckInRefused(BoxofficeError):
         super().__init__(message)
         self.result = result
         self.checked_in_at = checked_in_at
+
+
+class BookingCheckedIn(BoxofficeError):
+    """A ticket of the booking was let in at the door: the booking is used."""
+
+    def __init__(self) -> None:
+        super().__init__("a ticket of this booking has been checked in: it cannot be cancelled")

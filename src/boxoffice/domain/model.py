@@ -272,7 +272,9 @@ class Ticket:
     checked_in_at: datetime | None = None
 
     def cancel(self) -> Ticket:
-        return attrs.evolve(self, status=TicketStatus.CANCELLED)
+        # A cancelled ticket lets nobody in: a check-in before (the show cancelled while it
+        # ran) no longer counts.
+        return attrs.evolve(self, status=TicketStatus.CANCELLED, checked_in_at=None)
 
     def check_in(self, now: datetime) -> Ticket:
         return attrs.evolve(self, status=TicketStatus.CHECKED_IN, checked_in_at=now)

@@ -17,6 +17,7 @@ import msgspec
 from boxoffice.domain.errors import (
     AlreadyCancelled,
     AlreadyHolding,
+    BookingCheckedIn,
     BoxofficeError,
     CancellationClosed,
     CapacityBelowSold,
@@ -55,6 +56,7 @@ STATUS_BY_ERROR: Mapping[type[BoxofficeError], int] = {
     NotEnoughSeats: 409,
     ShowStarted: 409,
     AlreadyCancelled: 409,
+    BookingCheckedIn: 409,
     SeatsUnavailable: 409,
     AlreadyHolding: 409,
     HoldNotActive: 409,
