@@ -50,11 +50,15 @@ def test_cinemas_and_screens_round_trip_and_page(uow_factory: UnitOfWorkFactory)
     with uow_factory() as uow:
         locked = uow.screens.lock(screens[0].id)
         assert locked == screens[0]
-        uow.screens.save(attrs.evolve(locked, name="Renamed", layout=zoned))
+        uow.screens.save(
+            attrs.evolve(locked, name="Renamed", layout=zoned, capacity=zoned.capacity)
+        )
         uow.commit()
     with uow_factory(read_only=True) as uow:
         stored = uow.screens.get(screens[0].id)
-        assert stored == attrs.evolve(screens[0], name="Renamed", layout=zoned)
+        assert stored == attrs.evolve(
+            screens[0], name="Renamed", layout=zoned, capacity=zoned.capacity
+        )
         assert stored is not None
         assert stored.layout.zone("B3") == "vip"
         assert stored.capacity == 7

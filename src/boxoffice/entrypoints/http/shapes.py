@@ -425,40 +425,16 @@ def bounded(limits: rules.Limits) -> dict[type[msgspec.Struct], type[msgspec.Str
         ]
         | None
     )
-    capacity = (
-        Annotated[
-            int,
-            Meta(
-                ge=1,
-                le=limits.max_show_capacity,
-                description="general admission: the number of seats; with a seat_map, optional "
-                "and equal to its sellable seats",
-            ),
-        ]
-        | None
+    capacity = _up_to(
+        limits.max_show_capacity,
+        "general admission: the number of seats; with a seat_map, optional and equal to its "
+        "sellable seats",
     )
-    page_size = (
-        Annotated[
-            int,
-            Meta(
-                ge=1,
-                le=limits.max_page_size,
-                description=f"page size, default {limits.default_page_size}",
-            ),
-        ]
-        | None
-    )
-    hall = (
-        Annotated[
-            int,
-            Meta(
-                ge=1,
-                le=limits.max_show_capacity,
-                description="a general-admission hall's places; with a layout, optional and "
-                "equal to its sellable seats",
-            ),
-        ]
-        | None
+    page_size = _up_to(limits.max_page_size, f"page size, default {limits.default_page_size}")
+    hall = _up_to(
+        limits.max_show_capacity,
+        "a general-admission hall's places; with a layout, optional and equal to its sellable "
+        "seats",
     )
     seat_fields = {"num_seats": count, "seats": seats}
     return {
@@ -471,6 +447,11 @@ def bounded(limits: rules.Limits) -> dict[type[msgspec.Struct], type[msgspec.Str
         PageQuery: _refined(PageQuery, {"limit": page_size}),
         ShowsQuery: _refined(ShowsQuery, {"limit": page_size}),
     }
+
+
+def _up_to(most: int, description: str) -> Any:
+    """An optional count from 1 to `most`."""
+    return Annotated[int, Meta(ge=1, le=most, description=description)] | None
 
 
 def _refined(base: type[msgspec.Struct], fields: Mapping[str, Any]) -> type[msgspec.Struct]:
