@@ -12,7 +12,7 @@ import functools
 import itertools
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MINYEAR, UTC, date, datetime, time, timedelta
 
 import attrs
 
@@ -101,6 +101,15 @@ def local_day(cinema: Cinema, day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _window(cinema: Cinema, movie: Movie, day: date, at: time) -> Window:
+    try:
+        return Window.of(local_instant(cinema, day, at), movie, cinema)
+    except OverflowError:
+        # The first or last days of the calendar, whose shows begin or end outside it.
+        field = "first_day" if day.year == MINYEAR else "last_day"
+        raise ValidationError(field, f"{day.isoformat()} is beyond the calendar") from None
+
+
 def series_slots(
     cinema: Cinema,
     movie: Movie,
@@ -133,7 +142,7 @@ def series_slots(
     slots = []
     for day in days:
         for at in sorted(times):
-            slots.append(Slot(day, at, Window.of(local_instant(cinema, day, at), movie, cinema)))
+            slots.append(Slot(day, at, _window(cinema, movie, day, at)))
     for earlier, later in itertools.pairwise(slots):
         if later.window.start < earlier.window.end:
             raise ValidationError(
