@@ -913,3 +913,16 @@ def test_a_hall_is_given_a_layout_or_a_capacity_that_agrees_with_it(
 
     assert (relaid.layout, relaid.capacity) == (None, 40)
     assert app.get_screen(both.id) == relaid
+
+
+@pytest.mark.parametrize("day", [date.min, date.max])
+def test_a_day_at_the_calendars_ends_lists_nothing_or_is_refused_by_name(
+    app: Boxoffice, owner: Actor, cinema: Cinema, day: date
+) -> None:
+    # East of UTC, the last day's midnight lies outside the calendar; west, the first's.
+    far_east = app.add_cinema(owner, name="Kiritimati", time_zone="Pacific/Kiritimati")
+    for where in (cinema, far_east):
+        try:
+            assert list(app.list_shows(cinema_id=where.id, day=day)) == []
+        except ValidationError as error:
+            assert error.field == "date"
