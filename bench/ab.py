@@ -43,7 +43,8 @@ def main() -> None:
         for spec in (args.a, args.b):
             name, threads, *source = spec.split(":")
             directory = stack.enter_context(tempfile.TemporaryDirectory())
-            url = stack.enter_context(scratch_database(args.database, directory))
+            # Each service's own code migrates its database as it starts.
+            url = stack.enter_context(scratch_database(args.database, directory, migrate=False))
             env = {"PYTHONPATH": source[0]} if source and source[0] else {}
             server = Server(
                 data_dir=Path(directory),

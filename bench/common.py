@@ -78,18 +78,19 @@ def chosen_legs(names: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def scratch_database(kind: str, directory: str) -> Iterator[str]:
-    """A fresh, migrated database URL of the kind ('sqlite' or 'postgres'), removed after."""
+def scratch_database(kind: str, directory: str, *, migrate: bool = True) -> Iterator[str]:
+    """A fresh database URL of the kind ('sqlite' or 'postgres'), removed after; migrated by
+    this code unless migrate is False (a service of other code migrates it on start)."""
     from tests.databases import postgres_database, sqlite_database
 
     if kind == "sqlite":
-        with sqlite_database(Path(directory)) as url:
+        with sqlite_database(Path(directory), migrate=migrate) as url:
             yield url
     elif kind == "postgres":
         base = postgres_url()
         if base is None:
             raise SystemExit(f"set one of {POSTGRES_URL_VARIABLES} for the PostgreSQL leg")
-        with postgres_database(base) as scratch:
+        with postgres_database(base, migrate=migrate) as scratch:
             yield scratch
     else:
         raise ValueError(kind)

@@ -915,3 +915,17 @@ def test_a_hall_is_given_a_layout_or_a_capacity_that_agrees_with_it(
 
     assert (relaid.layout, relaid.capacity) == (None, 40)
     assert app.get_screen(both.id) == relaid
+
+
+def test_the_calendars_last_day_is_refused_by_name(
+    app: Boxoffice, owner: Actor, cinema: Cinema
+) -> None:
+    # Its midnight after lies beyond the calendar wherever the cinema is.
+    with pytest.raises(ValidationError) as refused:
+        app.list_shows(cinema_id=cinema.id, day=date.max)
+    assert refused.value.field == "date"
+
+
+def test_the_calendars_first_day_west_of_utc_lists_nothing(app: Boxoffice, owner: Actor) -> None:
+    west = app.add_cinema(owner, name="Ritz", time_zone="America/New_York")
+    assert list(app.list_shows(cinema_id=west.id, day=date.min)) == []

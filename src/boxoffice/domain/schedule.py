@@ -96,9 +96,22 @@ def local_instant(cinema: Cinema, day: date, at: time) -> datetime:
 
 def local_day(cinema: Cinema, day: date) -> tuple[datetime, datetime]:
     """[start, end) of a day in the cinema's time zone: 23, 24 or 25 hours."""
-    start = datetime.combine(day, time(), tzinfo=cinema.zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=cinema.zone).astimezone(UTC)
-    return start, end
+    try:
+        start = datetime.combine(day, time(), tzinfo=cinema.zone).astimezone(UTC)
+        after = datetime.combine(day + timedelta(days=1), time(), tzinfo=cinema.zone)
+        return start, after.astimezone(UTC)
+    except OverflowError:
+        # The calendar's first or last day, whose bounds lie outside it: no show is there.
+        raise ValidationError("date", f"{day.isoformat()} is beyond the calendar") from None
+
+
+def _window(cinema: Cinema, movie: Movie, day: date, at: time) -> Window:
+    try:
+        return Window.of(local_instant(cinema, day, at), movie, cinema)
+    except OverflowError:
+        # The first or last days of the calendar, whose shows begin or end outside it.
+        field = "first_day" if day.year == MINYEAR else "last_day"
+        raise ValidationError(field, f"{day.isoformat()} is beyond the calendar") from None
 
 
 def _window(cinema: Cinema, movie: Movie, day: date, at: time) -> Window:

@@ -37,6 +37,8 @@ class CompiledStatement:
     returns_id: bool
     # The rows come as one JSON text in the first column of one row.
     as_json: bool = False
+    # The rows come as one text, a JSON array a row, one row a line.
+    as_texts: bool = False
 
     def arguments(self, parameters: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         values = list(self.template)
@@ -79,29 +81,46 @@ class StatementCache:
         # Whether multi-row reads come back as one JSON text (_as_json_rows).
         self.rows_as_json = rows_as_json
         self._compiled: dict[
-            tuple[int, frozenset[str], bool], tuple[Executable, CompiledStatement]
+            tuple[int, frozenset[str], bool, bool], tuple[Executable, CompiledStatement]
         ] = {}
         self._lock = threading.Lock()
 
     def get(
-        self, statement: Executable, parameters: Mapping[str, Any], *, as_json: bool = False
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any],
+        *,
+        as_json: bool = False,
+        as_texts: bool = False,
     ) -> CompiledStatement:
-        key = (id(statement), frozenset(parameters), as_json)
+        key = (id(statement), frozenset(parameters), as_json, as_texts)
         found = self._compiled.get(key)
         # The statement is kept in the entry, so its id cannot be reused while cached.
         if found is not None and found[0] is statement:
             return found[1]
-        compiled = compile_statement(statement, self.dialect, key[1], as_json=as_json)
+        compiled = compile_statement(
+            statement, self.dialect, key[1], as_json=as_json, as_texts=as_texts
+        )
         with self._lock:
             self._compiled[key] = (statement, compiled)
         return compiled
 
 
 def compile_statement(
-    statement: Executable, dialect: Dialect, keys: frozenset[str], *, as_json: bool = False
+    statement: Executable,
+    dialect: Dialect,
+    keys: frozenset[str],
+    *,
+    as_json: bool = False,
+    as_texts: bool = False,
 ) -> CompiledStatement:
-    """as_json: a SELECT whose rows come back as one JSON array of arrays (SQLite only)."""
-    run = _as_json_rows(statement) if as_json else statement
+    """as_json: a SELECT whose rows come back as one JSON array of arrays; as_texts: as one
+    text of a JSON array a line (SQLite only, both)."""
+    run = statement
+    if as_json:
+        run = _as_json_rows(statement)
+    elif as_texts:
+        run = _as_row_texts(statement)
     compiled = run.compile(dialect=dialect, column_keys=sorted(keys))  # type: ignore[attr-defined]
     if not isinstance(compiled, SQLCompiler):
         raise TypeError(f"not a SQL statement: {statement!r}")
@@ -132,6 +151,7 @@ def compile_statement(
         # PostgreSQL's INSERTs return the new id; SQLite's leave it in the cursor's lastrowid.
         returns_id=bool(compiled.isinsert and compiled.effective_returning),
         as_json=as_json,
+        as_texts=as_texts,
     )
 
 
@@ -148,6 +168,14 @@ def _as_json_rows(statement: Executable) -> Executable:
     """
     rows = statement.subquery()  # type: ignore[attr-defined]
     return select(func.json_group_array(func.json_array(*rows.c))).select_from(rows)
+
+
+def _as_row_texts(statement: Executable) -> Executable:
+    """The same rows, in the same order, as one text built inside SQLite: each row a JSON
+    array on a line of its own (JSON text holds no raw newline). Read as _as_json_rows is, for
+    the same reasons; a reader that has met a row's text before need not parse it again."""
+    rows = statement.subquery()  # type: ignore[attr-defined]
+    return select(func.group_concat(func.json_array(*rows.c), "\n")).select_from(rows)
 
 
 def _present(processors: Iterable[Processor | None]) -> tuple[tuple[int, Processor], ...]:

@@ -110,10 +110,15 @@ class Statements:
         self,
         statement: Executable,
         parameters: Mapping[str, Any],
-        build: Callable[[CompiledStatement, tuple[Any, ...]], T],
+        build: Callable[[CompiledStatement, tuple[Any, ...] | str], T],
     ) -> list[T]:
-        """Every row as build(compiled, the driver's values) makes it: unconverted, so a build
-        that memoizes by its arguments skips converting the rows it has seen too."""
+        """Every row as build(compiled, row) makes it: the driver's values, unconverted, or
+        on SQLite the row's JSON text, so a build that memoizes by its row skips parsing and
+        converting the rows it has seen."""
+        if self._cache.rows_as_json:
+            compiled = self._cache.get(statement, parameters, as_texts=True)
+            (text,) = self._run(compiled, parameters, lambda cursor: cursor.fetchone())
+            return [] if text is None else [build(compiled, row) for row in text.split("\n")]
         compiled, raw = self._all_raw(statement, parameters)
         return [build(compiled, tuple(values)) for values in raw]
 

@@ -11,6 +11,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from boxoffice.adapters.sqlalchemy.compiled import CompiledStatement
 from boxoffice.domain.model import Price, Show, ShowStatus
 from boxoffice.domain.seating import SeatMap, SeatRow
@@ -97,11 +99,28 @@ def seat_map_of(text: str) -> SeatMap:
     )
 
 
-def listed_show(compiled: CompiledStatement, raw: tuple[Any, ...]) -> Show:
-    """The Show of a listed row, as the driver gave it (unconverted)."""
+def listed_show(compiled: CompiledStatement, raw: tuple[Any, ...] | str) -> Show:
+    """The Show of a listed row, as the driver gave it (unconverted), or as its JSON text."""
+    if isinstance(raw, str):
+        return _by_text.get(raw) or _show_of_text(compiled, raw)
     if raw[_SEAT_MAP_COLUMN] is not None:
         return _show(compiled, raw)
     return _interned_show(compiled, raw)
+
+
+# Rows without a seat map, by their JSON text: a listing meets the same ones again and again.
+_MAX_KEPT_TEXTS = 4096
+_by_text: dict[str, Show] = {}
+
+
+def _show_of_text(compiled: CompiledStatement, text: str) -> Show:
+    values = tuple(orjson.loads(text))
+    show = _show(compiled, values)
+    if values[_SEAT_MAP_COLUMN] is None:
+        if len(_by_text) >= _MAX_KEPT_TEXTS:
+            _by_text.clear()
+        _by_text[text] = show
+    return show
 
 
 def _show(compiled: CompiledStatement, raw: tuple[Any, ...]) -> Show:
