@@ -114,15 +114,6 @@ def _window(cinema: Cinema, movie: Movie, day: date, at: time) -> Window:
         raise ValidationError(field, f"{day.isoformat()} is beyond the calendar") from None
 
 
-def _window(cinema: Cinema, movie: Movie, day: date, at: time) -> Window:
-    try:
-        return Window.of(local_instant(cinema, day, at), movie, cinema)
-    except OverflowError:
-        # The first or last days of the calendar, whose shows begin or end outside it.
-        field = "first_day" if day.year == MINYEAR else "last_day"
-        raise ValidationError(field, f"{day.isoformat()} is beyond the calendar") from None
-
-
 def series_slots(
     cinema: Cinema,
     movie: Movie,
