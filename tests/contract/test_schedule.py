@@ -927,5 +927,5 @@ def test_the_calendars_last_day_is_refused_by_name(
 
 
 def test_the_calendars_first_day_west_of_utc_lists_nothing(app: Boxoffice, owner: Actor) -> None:
-    west = app.add_cinema(owner, name="Ritz", time_zone="America/New_York")
+    west = app.add_cinema(owner, name="Ritz", time_zone="America/New_York", currency="USD")
     assert list(app.list_shows(cinema_id=west.id, day=date.min)) == []
