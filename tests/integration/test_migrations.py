@@ -124,8 +124,14 @@ def _declared_constraint_names(connection: Connection) -> set[str]:
         }
         names |= {str(i.name) for i in table.indexes}
     if connection.dialect.name == "postgresql":
-        # An exclusion constraint is enforced through an index of its name.
+        # An exclusion or unique constraint is enforced through an index of its name.
         names |= _declared_exclusions()
+        names |= {
+            str(c.name)
+            for table in metadata.tables.values()
+            for c in table.constraints
+            if isinstance(c, sqlalchemy.UniqueConstraint)
+        }
     return names
 
 

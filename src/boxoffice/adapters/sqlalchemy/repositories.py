@@ -563,8 +563,11 @@ _TICKET_BY_CODE = _TICKETS.where(tickets.c.code == bindparam("code"))
 _BOOKING_TICKETS = _TICKETS.where(tickets.c.booking_id == bindparam("booking_id")).order_by(
     tickets.c.position
 )
-_SHOW_TICKETS = _TICKETS.where(tickets.c.show_id == bindparam("show_id")).order_by(
-    tickets.c.booking_id, tickets.c.position
+# Through the show's bookings (their show_id index), each booking's tickets a key range.
+_SHOW_TICKETS = (
+    _TICKETS.join_from(tickets, bookings, tickets.c.booking_id == bookings.c.id)
+    .where(bookings.c.show_id == bindparam("show_id"))
+    .order_by(tickets.c.booking_id, tickets.c.position)
 )
 _INSERT_TICKET = insert(tickets)
 _UPDATE_TICKET = update(tickets).where(tickets.c.code == bindparam("ticket_code"))

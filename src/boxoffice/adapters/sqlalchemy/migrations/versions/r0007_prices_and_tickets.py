@@ -116,17 +116,18 @@ def _create_ticket_types() -> None:
 def _create_tickets() -> None:
     op.create_table(
         "tickets",
-        sa.Column("code", sa.Text, nullable=False),
         sa.Column("booking_id", ID, nullable=False),
-        sa.Column("show_id", ID, nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("code", sa.Text, nullable=False),
+        sa.Column("show_id", ID, nullable=False),
         sa.Column("seat", sa.Text, nullable=True),
         sa.Column("zone", sa.Text, nullable=False),
         sa.Column("ticket_type", sa.Text, nullable=True),
         sa.Column("amount", sa.Integer, nullable=False),
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("checked_in_at", TIMESTAMP, nullable=True),
-        sa.PrimaryKeyConstraint("code", name="pk_tickets"),
+        sa.PrimaryKeyConstraint("booking_id", "position", name="pk_tickets"),
+        sa.UniqueConstraint("code", name="uq_tickets_code"),
         sa.ForeignKeyConstraint(
             ["booking_id"], ["bookings.id"], name="fk_tickets_booking_id_bookings"
         ),
@@ -139,9 +140,8 @@ def _create_tickets() -> None:
             "(status = 'checked_in') = (checked_in_at IS NOT NULL)",
             name=op.f("ck_tickets_checked_in_at_iff_checked_in"),
         ),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_tickets_booking_id_position", "tickets", ["booking_id", "position"])
-    op.create_index("ix_tickets_show_id", "tickets", ["show_id"])
 
 
 def _backfill_tickets(connection: sa.Connection) -> None:
