@@ -118,19 +118,15 @@ class Pricing:
         priced for its type and zone, and the show's currency."""
         seats: Sequence[str | None] = booking.seats or [None] * booking.num_seats
         codes = list(requested) if requested is not None else [self._default()] * len(seats)
+        known = {kind.code for kind in self.types}
         tickets = []
         for seat, kind in zip(seats, codes, strict=True):
+            if kind is not None and kind not in known:
+                raise ValidationError("ticket_types", f"the cinema sells no {kind!r} tickets")
             zone = self._zone(seat)
+            amount = self._amount(kind, zone, seat) if self.show.prices else 0
             tickets.append(
-                Ticket(
-                    new_code(),
-                    booking.id,
-                    booking.show_id,
-                    seat,
-                    zone,
-                    kind,
-                    self._amount(kind, zone, seat),
-                )
+                Ticket(new_code(), booking.id, booking.show_id, seat, zone, kind, amount)
             )
         return attrs.evolve(booking, tickets=tuple(tickets), currency=self.show.currency)
 
@@ -142,10 +138,6 @@ class Pricing:
         return STANDARD_ZONE if plan is None or seat is None else plan.zone(seat)
 
     def _amount(self, kind: str | None, zone: str, seat: str | None) -> int:
-        if kind is not None and kind not in {t.code for t in self.types}:
-            raise ValidationError("ticket_types", f"the cinema sells no {kind!r} tickets")
-        if not self.show.prices:
-            return 0
         for price in self.show.prices:
             if price.ticket_type == kind and price.zone == zone:
                 return price.amount

@@ -664,8 +664,10 @@ class SqlAlchemyBookingRepository:
             },
         )
         # Deferred with the booking's on PostgreSQL: they cost no round trip of their own.
-        for position, ticket in enumerate(booking.tickets):
-            self._sql.write(_INSERT_TICKET, _ticket_row(ticket, position))
+        self._sql.write_all(
+            _INSERT_TICKET,
+            [_ticket_row(ticket, position) for position, ticket in enumerate(booking.tickets)],
+        )
 
     def get(self, booking_id: int) -> Booking | None:
         row = self._sql.first(_BOOKING_BY_ID, {"id": booking_id})

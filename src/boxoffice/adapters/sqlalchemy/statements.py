@@ -156,6 +156,27 @@ class Statements:
         self._begin()
         self._deferred.append((compiled.sql, compiled.arguments(parameters)))
 
+    def write_all(self, statement: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
+        """write() each of `rows`: in one executemany where writes run at once."""
+        if not rows:
+            return
+        compiled = self._cache.get(statement, rows[0])
+        if self._defer_writes:
+            for parameters in rows:
+                self.write(statement, parameters)
+            return
+        arguments = [compiled.arguments(parameters) for parameters in rows]
+        self._begin()
+        try:
+            cursor = self._connection().cursor()
+            try:
+                cursor.executemany(compiled.sql, arguments)
+            finally:
+                cursor.close()
+        except self._driver_error as error:
+            wrapped = self._failed(error, compiled.sql, arguments[0])
+            raise translate(wrapped) from wrapped
+
     def reserve_ids(self, table: Table, count: int = 1) -> None:
         """Have `count` ids of `table` drawn with the next statement sent (PostgreSQL), so that
         the next_id calls taking them cost no round trip of their own. Ids never taken are
