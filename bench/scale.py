@@ -92,7 +92,13 @@ class Seeder:
             now = datetime.now(UTC)
             self.cinema_id = connection.execute(
                 insert(cinemas).returning(cinemas.c.id),
-                {"owner_id": owner_id, "name": "Scale", "time_zone": "UTC", "gap_minutes": 0},
+                {
+                    "owner_id": owner_id,
+                    "name": "Scale",
+                    "time_zone": "UTC",
+                    "gap_minutes": 0,
+                    "currency": "EUR",
+                },
             ).scalar_one()
             connection.execute(
                 insert(users),
