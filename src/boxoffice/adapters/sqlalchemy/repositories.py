@@ -350,7 +350,7 @@ class SqlAlchemyShowInventoryRepository:
         }
         if inventory.chart is not None and inventory.chart_changed:
             changes["seat_codes"] = inventory.chart.codes
-        # A booking changes none of these: its UPDATE stays as small as it was.
+        # A booking changes none of these: its UPDATE writes only the seat counts and chart.
         if inventory.schedule_changed:
             changes.update(
                 timing=show.timing,
