@@ -35,7 +35,7 @@ def bench_adapter(adapter: str, days: int, repeats: int, directory: str) -> dict
         app = boxoffice.bootstrap(url, bcrypt_rounds=4)
         app.sign_up(name="Owner", email="owner@example.com", password=PASSWORD, role="owner")
         owner = app.actor_for(email="owner@example.com", password=PASSWORD)
-        cinema = app.add_cinema(owner, name="Bench", time_zone="Europe/Berlin")
+        cinema = app.add_cinema(owner, name="Bench", time_zone="Europe/Berlin", currency="EUR")
         movie = app.add_movie(owner, title="Bench", genre="Test", duration=120)
         first = date.today() + timedelta(days=2)
         seconds = []
