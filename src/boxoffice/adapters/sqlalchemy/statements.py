@@ -167,15 +167,9 @@ class Statements:
             return
         arguments = [compiled.arguments(parameters) for parameters in rows]
         self._begin()
-        try:
-            cursor = self._connection().cursor()
-            try:
-                cursor.executemany(compiled.sql, arguments)
-            finally:
-                cursor.close()
-        except self._driver_error as error:
-            wrapped = self._failed(error, compiled.sql, arguments[0])
-            raise translate(wrapped) from wrapped
+        self._on_cursor(
+            compiled.sql, arguments[0], lambda cursor: cursor.executemany(compiled.sql, arguments)
+        )
 
     def reserve_ids(self, table: Table, count: int = 1) -> None:
         """Have `count` ids of `table` drawn with the next statement sent (PostgreSQL), so that
@@ -223,15 +217,7 @@ class Statements:
         sent, self._deferred = self._deferred, []
         driver = self._connection()
         script = "; ".join([*(_bound(driver, sql, arguments) for sql, arguments in sent), "COMMIT"])
-        try:
-            cursor = driver.cursor()
-            try:
-                cursor.execute(script.encode(), prepare=False)
-            finally:
-                cursor.close()
-        except self._driver_error as error:
-            wrapped = self._failed(error, script, None)
-            raise translate(wrapped) from wrapped
+        self._on_cursor(script, None, lambda cursor: cursor.execute(script.encode(), prepare=False))
 
     def discard(self) -> None:
         """Forget the deferred writes and the ids to draw: the transaction ends without them."""
@@ -248,15 +234,24 @@ class Statements:
         arguments = compiled.arguments(parameters)
         if self._deferred or self._to_draw:
             return self._send((compiled.sql, arguments), read)
+
+        def execute(cursor: Any) -> Any:
+            cursor.execute(compiled.sql, arguments)
+            return read(cursor)
+
+        return self._on_cursor(compiled.sql, arguments, execute)
+
+    def _on_cursor(self, sql: str, arguments: Any, use: Callable[[Any], Any]) -> Any:
+        """use(cursor) on a cursor of the connection, closed after; a driver error comes out
+        typed, naming the statement (and its arguments) that failed."""
         try:
             cursor = self._connection().cursor()
             try:
-                cursor.execute(compiled.sql, arguments)
-                return read(cursor)
+                return use(cursor)
             finally:
                 cursor.close()
         except self._driver_error as error:
-            wrapped = self._failed(error, compiled.sql, arguments)
+            wrapped = self._failed(error, sql, arguments)
             raise translate(wrapped) from wrapped
 
     def _send(self, last: Sent | None, read: Callable[[Any], Any] | None) -> Any:
