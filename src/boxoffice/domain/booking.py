@@ -15,6 +15,7 @@ from boxoffice.domain.model import Actor, AuditAction, Booking, Role, TicketStat
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWork
 from boxoffice.domain.pricing import Pricing, per_seat, require_ticket_types
+from boxoffice.domain.venues import owned_show
 
 
 @attrs.frozen
@@ -147,10 +148,7 @@ class ListShowBookings:
         show_id = rules.require_id("show_id", show_id)
         cursor, size = rules.require_page(self.ports.limits, after, limit)
         with acting(self.ports, actor, Role.OWNER, "list a show's bookings", read_only=True) as uow:
-            show = uow.shows.get(show_id)
-            # Another owner's show is reported as missing, like another user's booking.
-            if show is None or show.owner_id != actor.id:
-                raise NotFound("show", show_id)
+            owned_show(uow, actor, show_id)
             return fetch_page(
                 lambda n: uow.bookings.list_for_show(show_id, after=cursor, limit=n), size
             )

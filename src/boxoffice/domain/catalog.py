@@ -264,8 +264,7 @@ def _status(value: object) -> ShowStatus | None:
 
 def _on_day(uow: UnitOfWork, query: ShowQuery, day: object) -> ShowQuery:
     """The query narrowed to one day in its cinema's time zone."""
-    if not isinstance(day, date) or isinstance(day, datetime):
-        raise ValidationError("date", "must be a date")
+    day = rules.require_day("date", day)
     if query.cinema_id is None:
         raise ValidationError("date", "needs cinema_id: a day is local to a cinema")
     if query.by_timing:

@@ -15,12 +15,12 @@ import attrs
 
 from boxoffice.domain import rules
 from boxoffice.domain.acting import Ports, acting
-from boxoffice.domain.errors import NotFound, ValidationError
+from boxoffice.domain.errors import ValidationError
 from boxoffice.domain.inventory import settled_shows
 from boxoffice.domain.model import Actor, Role, Show, Ticket, TicketStatus
 from boxoffice.domain.ports import UnitOfWork
 from boxoffice.domain.queries import ShowQuery
-from boxoffice.domain.venues import owned_cinema
+from boxoffice.domain.venues import owned_cinema, owned_show
 
 # The most shows one cinema report covers: a year of a multiplex's schedule.
 MAX_REPORT_SHOWS = 20_000
@@ -119,9 +119,7 @@ class GetShowReport:
     def __call__(self, actor: Actor, show_id: int) -> ShowReport:
         show_id = rules.require_id("show_id", show_id)
         with acting(self.ports, actor, Role.OWNER, "read reports", read_only=True) as uow:
-            show = uow.shows.get(show_id)
-            if show is None or show.owner_id != actor.id:
-                raise NotFound("show", show_id)
+            show = owned_show(uow, actor, show_id)
             holds = uow.holds.active_on([show_id]) if show.held_seats else []
             (settled,) = settled_shows([show], holds, self.ports.clock.now())
             return _report(uow, settled)

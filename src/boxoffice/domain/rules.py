@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import attrs
@@ -118,6 +118,13 @@ def require_aware_datetime(field: str, value: Any) -> datetime:
         raise ValidationError(field, "must be a datetime")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(field, "must include a timezone")
+    return value
+
+
+def require_day(field: str, value: Any) -> date:
+    # A datetime is a date too, but a day with a time of day is not what is asked for.
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationError(field, "must be a date")
     return value
 
 

@@ -41,7 +41,7 @@ from boxoffice.domain.schedule import (
     series_slots,
 )
 from boxoffice.domain.seating import STANDARD_ZONE, SeatMap
-from boxoffice.domain.venues import owned_screen
+from boxoffice.domain.venues import owned_screen, owned_show
 
 
 def require_future(field: str, timing: object, now: datetime) -> datetime:
@@ -138,13 +138,6 @@ def _weekdays(weekdays: object) -> list[int]:
     return days
 
 
-def _day(field: str, value: object) -> date:
-    # A datetime is a date too, but a day with a time of day is not what is asked for.
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise ValidationError(field, "must be a date")
-    return value
-
-
 @attrs.frozen
 class ScheduleSeries:
     """Shows of a movie on a screen at local wall-clock times on every chosen weekday
@@ -166,7 +159,8 @@ class ScheduleSeries:
     ) -> list[Show]:
         movie_id = rules.require_id("movie_id", movie_id)
         screen_id = rules.require_id("screen_id", screen_id)
-        first, last = _day("first_day", first_day), _day("last_day", last_day)
+        first = rules.require_day("first_day", first_day)
+        last = rules.require_day("last_day", last_day)
         at, days = _times(times), _weekdays(weekdays)
         with acting(self.ports, actor, Role.OWNER, "schedule shows") as uow:
             movie = _movie(uow, movie_id)
@@ -205,14 +199,6 @@ def _prices_of(uow: UnitOfWork, show: Show, prices: Sequence[Price]) -> tuple[Pr
     return checked_prices(uow, cinema, show.seat_map, prices)
 
 
-def _own_show(uow: UnitOfWork, actor: Actor, show_id: int) -> Show:
-    show = uow.shows.get(show_id)
-    # Another owner's show does not exist for writing.
-    if show is None or show.owner_id != actor.id:
-        raise NotFound("show", show_id)
-    return show
-
-
 @attrs.frozen
 class UpdateShow:
     """Move a show (it keeps its bookings; on a screen, into a free window only), or change a
@@ -239,7 +225,7 @@ class UpdateShow:
             most = self.ports.limits.max_show_capacity
             capacity = rules.require_int("capacity", capacity, low=1, high=most)
         with acting(self.ports, actor, Role.OWNER, "change shows") as uow:
-            show = _own_show(uow, actor, show_id)
+            show = owned_show(uow, actor, show_id)
             # The screen's lock before the show's: the order every change takes them in.
             on = None if show.screen_id is None else owned_screen(uow, actor, show.screen_id)
             inventory = uow.inventories.lock(show_id)
@@ -280,7 +266,7 @@ class CancelShow:
         show_id = rules.require_id("show_id", show_id)
         client = rules.require_client(client)
         with acting(self.ports, actor, Role.OWNER, "cancel shows") as uow:
-            _own_show(uow, actor, show_id)
+            owned_show(uow, actor, show_id)
             now = self.ports.clock.now()
             inventory = uow.inventories.lock(show_id)
             if inventory is None:
@@ -308,6 +294,15 @@ class CancelShow:
     def _tell(self, cancelled: Iterable[Booking]) -> None:
         for booking in cancelled:
             self.ports.events.cancelled(booking)
+
+
+def _rerun(show: Show, movie: Movie) -> tuple[datetime, datetime | None]:
+    """The show's end and screen window with the movie's running time, keeping the gap it was
+    scheduled with."""
+    ends_at = show.timing + movie.running_time
+    if show.occupied_until is None:
+        return ends_at, None
+    return ends_at, show.occupied_until - show.ends_at + ends_at
 
 
 @attrs.frozen
@@ -363,11 +358,10 @@ class UpdateMovie:
             uow.screens.lock(screen_id)
         clashes = []
         for show in upcoming:
-            if show.occupied_until is None or show.screen_id is None:
+            _, occupied = _rerun(show, movie)
+            if occupied is None or show.screen_id is None:
                 continue
-            # The gap the show was scheduled with.
-            end = show.occupied_until - show.ends_at + show.timing + movie.running_time
-            window = Window(show.timing, end)
+            window = Window(show.timing, occupied)
             scheduled = uow.shows.on_screen(show.screen_id, window.start, window.end)
             clashes += [
                 Clash(other, show_id=show.id)
@@ -384,11 +378,5 @@ class UpdateMovie:
             if current.is_cancelled:
                 continue
             inventory.settle(now)
-            ends_at = current.timing + movie.running_time
-            occupied = (
-                None
-                if current.occupied_until is None
-                else current.occupied_until - current.ends_at + ends_at
-            )
-            inventory.reschedule(current.timing, ends_at, occupied, now)
+            inventory.reschedule(current.timing, *_rerun(current, movie), now)
             uow.inventories.save(inventory)

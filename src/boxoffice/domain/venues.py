@@ -7,7 +7,7 @@ import attrs
 from boxoffice.domain import rules
 from boxoffice.domain.acting import Ports, acting
 from boxoffice.domain.errors import NotFound, TicketTypeTaken, ValidationError
-from boxoffice.domain.model import UNSAVED, Actor, Cinema, Role, Screen, TicketType
+from boxoffice.domain.model import UNSAVED, Actor, Cinema, Role, Screen, Show, TicketType
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWork
 from boxoffice.domain.pricing import require_amount, require_currency, require_type_code
@@ -25,6 +25,14 @@ def owned_cinema(uow: UnitOfWork, actor: Actor, cinema_id: int, *, lock: bool = 
     if cinema is None or cinema.owner_id != actor.id:
         raise NotFound("cinema", cinema_id)
     return cinema
+
+
+def owned_show(uow: UnitOfWork, actor: Actor, show_id: int) -> Show:
+    show = uow.shows.get(show_id)
+    # Another owner's show is reported as missing, like another user's booking.
+    if show is None or show.owner_id != actor.id:
+        raise NotFound("show", show_id)
+    return show
 
 
 def owned_screen(uow: UnitOfWork, actor: Actor, screen_id: int) -> tuple[Screen, Cinema]:
