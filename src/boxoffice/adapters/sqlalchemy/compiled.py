@@ -39,11 +39,19 @@ class CompiledStatement:
     as_json: bool = False
     # The rows come as one text, a JSON array a row, one row a line.
     as_texts: bool = False
+    # The caller's keys in the parameters' order, where the caller supplies every value (most
+    # statements): then the values are taken in one pass.
+    keys: tuple[str, ...] | None = None
 
     def arguments(self, parameters: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        values = list(self.template)
-        for index, key in self.supplied:
-            values[index] = parameters[key]
+        if self.keys is not None:
+            if self.positional and not self.bind_processors:
+                return tuple(map(parameters.__getitem__, self.keys))
+            values = list(map(parameters.__getitem__, self.keys))
+        else:
+            values = list(self.template)
+            for index, key in self.supplied:
+                values[index] = parameters[key]
         for index, process in self.bind_processors:
             if values[index] is not None:
                 values[index] = process(values[index])
@@ -81,7 +89,7 @@ class StatementCache:
         # Whether multi-row reads come back as one JSON text (_as_json_rows).
         self.rows_as_json = rows_as_json
         self._compiled: dict[
-            tuple[int, frozenset[str], bool, bool], tuple[Executable, CompiledStatement]
+            tuple[int, tuple[str, ...], bool, bool], tuple[Executable, CompiledStatement]
         ] = {}
         self._lock = threading.Lock()
 
@@ -93,13 +101,15 @@ class StatementCache:
         as_json: bool = False,
         as_texts: bool = False,
     ) -> CompiledStatement:
-        key = (id(statement), frozenset(parameters), as_json, as_texts)
+        # The keys in the caller's order, cheaper than a set: a call site passes them in one
+        # order, and another order only compiles the statement once more.
+        key = (id(statement), tuple(parameters), as_json, as_texts)
         found = self._compiled.get(key)
         # The statement is kept in the entry, so its id cannot be reused while cached.
         if found is not None and found[0] is statement:
             return found[1]
         compiled = compile_statement(
-            statement, self.dialect, key[1], as_json=as_json, as_texts=as_texts
+            statement, self.dialect, frozenset(parameters), as_json=as_json, as_texts=as_texts
         )
         with self._lock:
             self._compiled[key] = (statement, compiled)
@@ -142,6 +152,7 @@ def compile_statement(
         names=names,
         template=tuple(None if bind.key in keys else bind.effective_value for bind in binds),
         supplied=tuple((index, bind.key) for index, bind in enumerate(binds) if bind.key in keys),
+        keys=tuple(bind.key for bind in binds) if all(bind.key in keys for bind in binds) else None,
         bind_processors=_present(
             bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds
         ),

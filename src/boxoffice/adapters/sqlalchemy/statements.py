@@ -234,12 +234,17 @@ class Statements:
         arguments = compiled.arguments(parameters)
         if self._deferred or self._to_draw:
             return self._send((compiled.sql, arguments), read)
-
-        def execute(cursor: Any) -> Any:
-            cursor.execute(compiled.sql, arguments)
-            return read(cursor)
-
-        return self._on_cursor(compiled.sql, arguments, execute)
+        # Inline, not through _on_cursor: every statement of every request passes here.
+        try:
+            cursor = self._connection().cursor()
+            try:
+                cursor.execute(compiled.sql, arguments)
+                return read(cursor)
+            finally:
+                cursor.close()
+        except self._driver_error as error:
+            wrapped = self._failed(error, compiled.sql, arguments)
+            raise translate(wrapped) from wrapped
 
     def _on_cursor(self, sql: str, arguments: Any, use: Callable[[Any], Any]) -> Any:
         """use(cursor) on a cursor of the connection, closed after; a driver error comes out

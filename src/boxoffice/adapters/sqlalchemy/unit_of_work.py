@@ -66,6 +66,8 @@ class SqlAlchemyUnitOfWork:
         # This writer's turn in the queue, while it holds one.
         self._turn: contextlib.AbstractContextManager[None] | None = None
         self._connection: PoolProxiedConnection | None = None
+        # Its driver connection, looked up once: every statement needs it.
+        self._driver_connection: Any = None
         # The pool the connection came from: a disconnect disposes of it once.
         self._pool = engine.pool
         self._in_transaction = False
@@ -89,6 +91,7 @@ class SqlAlchemyUnitOfWork:
             # hold none of the pool's.
             self._queue_for_the_write_lock()
             self._connection = self._open()
+            self._driver_connection = self._connection.driver_connection
             # The write lock, where there is one, is held from here to the commit.
             self._begin()
         except BaseException:
@@ -126,6 +129,7 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         connection, self._connection = self._connection, None
+        self._driver_connection = None
         self._in_transaction = False
         if self._statements is not None:
             # Left without commit: the deferred writes are never sent.
@@ -330,8 +334,7 @@ class SqlAlchemyUnitOfWork:
 
     def _driver(self) -> Any:
         """The driver's connection, for the statements of this unit of work only."""
-        connection = self._connection
-        driver = None if connection is None else connection.driver_connection
+        driver = self._driver_connection
         if driver is None:
             # Used after its block, or after its connection was thrown away.
             raise StorageError("the unit of work is closed or lost its connection")
@@ -356,6 +359,7 @@ class SqlAlchemyUnitOfWork:
             None,
         )
         self._in_transaction = False
+        self._driver_connection = None
         connection.invalidate(error)
         if disconnected and self._engine.pool is self._pool:
             self._engine.dispose()
