@@ -117,18 +117,22 @@ class Pricing:
         """The booking with one ticket a seat (an admission, for general admission), each
         priced for its type and zone, and the show's currency."""
         seats: Sequence[str | None] = booking.seats or [None] * booking.num_seats
-        codes = list(requested) if requested is not None else [self._default()] * len(seats)
-        known = {kind.code for kind in self.types}
+        if requested is None:
+            codes: Sequence[str | None] = [self._default()] * len(seats)
+        else:
+            known = {kind.code for kind in self.types}
+            unknown = next((kind for kind in requested if kind not in known), None)
+            if unknown is not None:
+                raise ValidationError("ticket_types", f"the cinema sells no {unknown!r} tickets")
+            codes = requested
+        show = self.show
         tickets = []
         for seat, kind in zip(seats, codes, strict=True):
-            if kind is not None and kind not in known:
-                raise ValidationError("ticket_types", f"the cinema sells no {kind!r} tickets")
             zone = self._zone(seat)
-            amount = self._amount(kind, zone, seat) if self.show.prices else 0
-            tickets.append(
-                Ticket(new_code(), booking.id, booking.show_id, seat, zone, kind, amount)
-            )
-        return attrs.evolve(booking, tickets=tuple(tickets), currency=self.show.currency)
+            amount = self._amount(kind, zone, seat) if show.prices else 0
+            ticket = Ticket(new_code(), booking.id, booking.show_id, seat, zone, kind, amount)
+            tickets.append(ticket)
+        return booking.priced(tuple(tickets), show.currency)
 
     def _default(self) -> str | None:
         return self.types[0].code if self.types else None
