@@ -27,6 +27,7 @@ from boxoffice.domain.model import (
     HoldStatus,
     IdempotencyRecord,
     Movie,
+    Role,
     Screen,
     Show,
     ShowStatus,
@@ -141,6 +142,10 @@ class InMemoryUserRepository(_StagedRepository[User]):
         stored = super().add(user)
         self._staged_emails[key] = stored.id
         return stored
+
+    def role_of(self, user_id: int) -> Role | None:
+        user = self.get(user_id)
+        return None if user is None else user.role
 
     def get_by_email(self, email: str) -> User | None:
         key = email.lower()

@@ -99,9 +99,8 @@ def acting(
     """A unit of work in which the actor's account exists, with the role the action needs."""
     require_actor(actor)
     with ports.uow(read_only=read_only) as uow:
-        user = uow.users.get(actor.id)
         # A token outlives a deleted account, or a changed role; it must not outlive its authority.
-        if user is None or user.role is not actor.role:
+        if uow.users.role_of(actor.id) is not actor.role:
             raise InvalidToken("the token's user no longer exists")
         require_role(actor, role, action)
         yield uow

@@ -20,6 +20,7 @@ from boxoffice.domain.model import (
     Hold,
     IdempotencyRecord,
     Movie,
+    Role,
     Screen,
     Show,
     Ticket,
@@ -34,6 +35,9 @@ class UserRepository(Protocol):
         """Store a new user and return it with its id. Raises EmailTaken on a duplicate."""
 
     def get(self, user_id: int) -> User | None: ...
+
+    def role_of(self, user_id: int) -> Role | None:
+        """The account's role, or None once it is gone: all a token's check needs to read."""
 
     def get_by_email(self, email: str) -> User | None:
         """Case-insensitive lookup."""

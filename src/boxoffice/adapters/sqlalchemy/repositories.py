@@ -98,6 +98,7 @@ def _page(query: Select[Any], *conditions: ColumnElement[bool]) -> Executable:
 
 _USERS = _in_field_order(users, User)
 _USER_BY_ID = _USERS.where(users.c.id == bindparam("id"))
+_ROLE_BY_ID = select(users.c.role).where(users.c.id == bindparam("id"))
 # The same expression as the unique index, so the lookup uses it.
 _USER_BY_EMAIL = _USERS.where(func.lower(users.c.email) == func.lower(bindparam("email")))
 _INSERT_USER = insert(users)
@@ -129,6 +130,10 @@ class SqlAlchemyUserRepository:
     def get(self, user_id: int) -> User | None:
         row = self._sql.first(_USER_BY_ID, {"id": user_id})
         return None if row is None else _user(row)
+
+    def role_of(self, user_id: int) -> Role | None:
+        row = self._sql.first(_ROLE_BY_ID, {"id": user_id})
+        return None if row is None else Role(row[0])
 
     def get_by_email(self, email: str) -> User | None:
         row = self._sql.first(_USER_BY_EMAIL, {"email": email})
