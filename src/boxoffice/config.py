@@ -120,6 +120,9 @@ class Settings:
     )
     # Web sites (origins) whose pages may call the API from a browser; none by default.
     cors_origins: str | None = attrs.field(default=None, validator=_origins)
+    # The service only: how often one worker settles the shows whose waiting-list offers
+    # lapsed, so the next entry gets its offer with nobody touching the show. 0: never.
+    waitlist_sweep_seconds: int = attrs.field(default=1, validator=_int_in(0, 3600))
 
     def cors_origin_list(self) -> tuple[str, ...]:
         return _split_origins(self.cors_origins or "")
@@ -185,6 +188,8 @@ SETTING_HELP: Mapping[str, str] = {
     "(default: on the main port)",
     "cors_origins": "web sites whose pages may call the API from a browser, comma-separated, "
     "such as https://cinema.example (default: none)",
+    "waitlist_sweep_seconds": "how often one worker passes lapsed waiting-list offers on "
+    "(0: only when the show next changes)",
 }
 
 
