@@ -50,6 +50,7 @@ def build(
             max_seats_per_booking=settings.max_seats_per_booking,
             hold_ttl_seconds=settings.hold_ttl_seconds,
             doors_open_minutes=settings.doors_open_minutes,
+            waitlist_offer_seconds=settings.waitlist_offer_seconds,
         ),
         events=events,
     )

@@ -92,6 +92,8 @@ class Settings:
     max_seats_per_booking: int = attrs.field(default=10, validator=_int_in(1, 10_000))
     # How long a hold keeps its seats before they are free again.
     hold_ttl_seconds: int = attrs.field(default=600, validator=_int_in(1, 24 * 3600))
+    # How long an offer to a waiting-list entry keeps its seats for the entry's user.
+    waitlist_offer_seconds: int = attrs.field(default=1800, validator=_int_in(1, 7 * 24 * 3600))
     # How long before a show its doors open: check-ins before then are too early.
     doors_open_minutes: int = attrs.field(default=60, validator=_int_in(0, 24 * 60))
     # Where the service keeps its default SQLite file and generated JWT secret.
@@ -174,6 +176,7 @@ SETTING_HELP: Mapping[str, str] = {
     "bcrypt_rounds": "bcrypt's cost factor for passwords",
     "max_seats_per_booking": "most seats one booking or hold may take",
     "hold_ttl_seconds": "how long a hold keeps its seats",
+    "waitlist_offer_seconds": "how long an offer to a waiting-list entry keeps its seats",
     "doors_open_minutes": "how long before a show tickets are let in at the door",
     "data_dir": "where the default SQLite file and generated JWT secret live "
     "(default: $XDG_DATA_HOME/boxoffice or ~/.local/share/boxoffice)",

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
@@ -44,6 +44,8 @@ TABLES = {
     "idempotency_keys",
     "login_failures",
     "audit_events",
+    "waitlist_entries",
+    "leases",
 }
 
 
@@ -477,3 +479,93 @@ def test_0007_downgrades_with_its_rows_in_place_and_upgrades_again(database_url:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
         assert _constraint_names(connection) == _declared_constraint_names(connection)
         assert connection.exec_driver_sql("SELECT currency FROM cinemas").scalars().all() == ["XXX"]
+
+
+def _rows_before_waiting_lists(connection: Connection) -> None:
+    """A sold-out general-admission show with a lapsed hold, as 0007 stored them."""
+    for statement in _BEFORE_TICKETS[:2]:
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(
+        "INSERT INTO users (name, email, password, role, created_at)"
+        " VALUES ('u', 'u@example.com', 'x', 'user', '2026-01-01 00:00:00')"
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO shows (movie_id, timing, ends_at, capacity, available_seats, held_seats,"
+        " owner_id) VALUES (1, '2030-01-01 20:00:00', '2030-01-01 21:57:00', 4, 0, 2, 1)"
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO bookings (user_id, show_id, num_seats, status, created_at)"
+        " VALUES (1, 1, 2, 'active', '2026-01-01 00:00:00')"
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO holds (user_id, show_id, num_seats, status, created_at, expires_at)"
+        " VALUES (1, 1, 2, 'active', '2026-01-01 00:00:00', '2026-01-01 00:10:00')"
+    )
+    connection.commit()
+
+
+def test_shows_from_before_waiting_lists_have_none_and_can_get_one(
+    empty_database_url: str,
+) -> None:
+    from alembic import command
+
+    from boxoffice.domain.inventory import ShowInventory
+    from boxoffice.domain.model import WaitlistStatus
+
+    command.upgrade(alembic_config(empty_database_url), "0007")
+    with connect(empty_database_url) as connection:
+        _rows_before_waiting_lists(connection)
+    upgrade(empty_database_url)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(empty_database_url)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    try:
+        with factory() as uow:
+            inventory = uow.inventories.lock(1)
+            assert inventory is not None
+            assert inventory.show.waitlisted == 0
+            assert inventory.waitlist() == []
+            entry = inventory.join(uow.waitlist.next_id(), 2, 3, now)
+            uow.inventories.save(inventory)
+            uow.commit()
+        with factory() as uow:
+            locked = uow.inventories.lock(1)
+            assert isinstance(locked, ShowInventory)
+            assert locked.show.waitlisted == 1
+            assert locked.waitlist() == [entry]
+            # The hold from before lapsed: its seats are free, and not enough for three.
+            locked.settle(now)
+            assert locked.offer(now, timedelta(minutes=30), uow.holds.next_id) == []
+            assert locked.show.available_seats == 2
+        with factory(read_only=True) as uow:
+            stored = uow.waitlist.get(entry.id)
+            assert stored is not None
+            assert stored.status is WaitlistStatus.WAITING
+            assert uow.leases.take("sweeper", "me", now, now + timedelta(seconds=5))
+    finally:
+        factory.dispose()
+
+
+def test_0008_downgrades_with_its_rows_in_place_and_upgrades_again(database_url: str) -> None:
+    from alembic import command
+
+    with connect(database_url) as connection:
+        _rows_before_waiting_lists(connection)
+        connection.exec_driver_sql("UPDATE shows SET waitlisted = 1")
+        connection.exec_driver_sql(
+            "INSERT INTO waitlist_entries (show_id, user_id, num_seats, status, created_at)"
+            " VALUES (1, 2, 3, 'waiting', '2026-01-01 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO leases (name, holder, expires_at)"
+            " VALUES ('sweeper', 'me', '2026-01-01 00:00:00')"
+        )
+        connection.commit()
+    command.downgrade(alembic_config(database_url), "0007")
+    with connect(database_url) as connection:
+        assert not {"waitlist_entries", "leases"} & set(inspect(connection).get_table_names())
+        assert "waitlisted" not in {c["name"] for c in inspect(connection).get_columns("shows")}
+    upgrade(database_url)
+    with connect(database_url) as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert _constraint_names(connection) == _declared_constraint_names(connection)
+        assert connection.exec_driver_sql("SELECT waitlisted FROM shows").scalars().all() == [0]

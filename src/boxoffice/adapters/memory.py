@@ -16,7 +16,13 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from boxoffice.domain.errors import AlreadyHolding, EmailTaken, NotFound, TicketTypeTaken
+from boxoffice.domain.errors import (
+    AlreadyHolding,
+    AlreadyWaiting,
+    EmailTaken,
+    NotFound,
+    TicketTypeTaken,
+)
 from boxoffice.domain.inventory import ShowInventory
 from boxoffice.domain.model import (
     AuditEvent,
@@ -34,9 +40,12 @@ from boxoffice.domain.model import (
     Ticket,
     TicketType,
     User,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 from boxoffice.domain.queries import ShowCursor, ShowQuery
 from boxoffice.domain.seating import SeatingChart
+from boxoffice.domain.waitlist import join_order
 
 
 class _Entity(Protocol):
@@ -85,6 +94,9 @@ class InMemoryStore:
     idempotency_keys: dict[tuple[int, str], IdempotencyRecord] = attrs.field(factory=dict)
     login_failures: dict[str, list[datetime]] = attrs.field(factory=dict)
     audit_events: _Table[AuditEvent] = attrs.field(factory=_Table)
+    waitlist: _Table[WaitlistEntry] = attrs.field(factory=_Table)
+    # Each lease's holder and when it lapses.
+    leases: dict[str, tuple[str, datetime]] = attrs.field(factory=dict)
 
 
 class _StagedRepository(Generic[E]):
@@ -405,6 +417,91 @@ class InMemoryHoldRepository(_StagedRepository[Hold]):
         )
 
 
+class InMemoryWaitlistRepository(_StagedRepository[WaitlistEntry]):
+    def __init__(
+        self,
+        table: _Table[WaitlistEntry],
+        users: InMemoryUserRepository,
+        shows: InMemoryShowRepository,
+        holds: InMemoryHoldRepository,
+    ) -> None:
+        super().__init__(table)
+        self._users = users
+        self._shows = shows
+        self._holds = holds
+
+    def next_id(self) -> int:
+        return next(self._table.ids)
+
+    def add(self, entry: WaitlistEntry) -> None:  # type: ignore[override]
+        _require(self._shows, "show", entry.show_id)
+        _require(self._users, "user", entry.user_id)
+        # What the SQL adapters' partial unique index refuses.
+        for live in self.live_of_show(entry.show_id):
+            if live.user_id == entry.user_id:
+                raise AlreadyWaiting(live.id)
+        self.insert(entry)
+
+    def _of_show(self, show_id: int) -> list[WaitlistEntry]:
+        # A scan: fine for tests and embedding; the SQL adapters use an index.
+        return self._select(lambda e: e.show_id == show_id, None, 2**62)
+
+    def live_of_show(self, show_id: int) -> list[WaitlistEntry]:
+        return sorted((e for e in self._of_show(show_id) if e.is_live), key=join_order)
+
+    def waiting_ahead(self, entry: WaitlistEntry) -> int:
+        place = join_order(entry)
+        return sum(
+            1
+            for other in self._of_show(entry.show_id)
+            if other.status is WaitlistStatus.WAITING and join_order(other) < place
+        )
+
+    def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[WaitlistEntry]:
+        return self._select(lambda e: e.user_id == user_id, after, limit)
+
+    def list_for_show(self, show_id: int, *, after: int | None, limit: int) -> list[WaitlistEntry]:
+        return self._select(lambda e: e.show_id == show_id, after, limit)
+
+    def due(self, now: datetime, *, limit: int) -> list[int]:
+        listed = self._shows._select(lambda s: s.waitlisted > 0, None, 2**62)
+        lapsed = {
+            hold.show_id
+            for hold in self._holds.active_on([show.id for show in listed])
+            if hold.expires_at <= now
+        }
+        return [
+            show.id
+            for show in listed
+            if show.id in lapsed
+            or (
+                show.timing <= now
+                and any(e.status is WaitlistStatus.WAITING for e in self._of_show(show.id))
+            )
+        ][:limit]
+
+
+class InMemoryLeaseRepository:
+    def __init__(self, leases: dict[str, tuple[str, datetime]]) -> None:
+        self._leases = leases
+        self._staged: dict[str, tuple[str, datetime]] = {}
+
+    def take(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        # Units of work run one at a time here: reading and writing is atomic.
+        current = self._staged.get(name) or self._leases.get(name)
+        if current is not None and current[0] != holder and current[1] > now:
+            return False
+        self._staged[name] = (holder, until)
+        return True
+
+    def apply(self) -> None:
+        self._leases.update(self._staged)
+        self.discard()
+
+    def discard(self) -> None:
+        self._staged.clear()
+
+
 class InMemoryShowInventoryRepository:
     """Inventories assembled from the staged tables; the store's lock is the show's lock."""
 
@@ -413,10 +510,12 @@ class InMemoryShowInventoryRepository:
         shows: InMemoryShowRepository,
         holds: InMemoryHoldRepository,
         charts: dict[int, SeatingChart],
+        waitlist: InMemoryWaitlistRepository,
     ) -> None:
         self._shows = shows
         self._holds = holds
         self._charts = charts
+        self._waitlist = waitlist
         self._staged_charts: dict[int, SeatingChart] = {}
 
     def lock(self, show_id: int) -> ShowInventory | None:
@@ -431,7 +530,8 @@ class InMemoryShowInventoryRepository:
         if show.seat_map is not None and chart is None:
             chart = SeatingChart.empty(show.seat_map)
         holds = self._holds.active_on([show_id]) if show.held_seats else []
-        return ShowInventory(show, chart, holds)
+        entries = self._waitlist.live_of_show(show_id) if show.waitlisted else []
+        return ShowInventory(show, chart, holds, entries)
 
     def save(self, inventory: ShowInventory) -> None:
         self._shows.save(inventory.show)
@@ -443,6 +543,11 @@ class InMemoryShowInventoryRepository:
             self._holds.save(hold)
         for hold in inventory.added_holds():
             self._holds.add(hold)
+        # After the holds their offers name.
+        for entry in inventory.changed_entries():
+            self._waitlist.save(entry)
+        for entry in inventory.added_entries():
+            self._waitlist.add(entry)
         inventory.saved()
 
     def apply(self) -> None:
@@ -537,7 +642,13 @@ class InMemoryUnitOfWork:
         )
         self._holds = InMemoryHoldRepository(store.holds, self._users, self._shows)
         self._tickets = InMemoryTicketRepository(self._bookings)
-        self._inventories = InMemoryShowInventoryRepository(self._shows, self._holds, store.charts)
+        self._waitlist = InMemoryWaitlistRepository(
+            store.waitlist, self._users, self._shows, self._holds
+        )
+        self._leases = InMemoryLeaseRepository(store.leases)
+        self._inventories = InMemoryShowInventoryRepository(
+            self._shows, self._holds, store.charts, self._waitlist
+        )
         self._idempotency_keys = InMemoryIdempotencyRepository(store.idempotency_keys)
         self._login_attempts = InMemoryLoginAttemptRepository(store.login_failures)
         self._audit = InMemoryAuditLog(store.audit_events)
@@ -583,6 +694,14 @@ class InMemoryUnitOfWork:
         return self._holds
 
     @property
+    def waitlist(self) -> InMemoryWaitlistRepository:
+        return self._waitlist
+
+    @property
+    def leases(self) -> InMemoryLeaseRepository:
+        return self._leases
+
+    @property
     def idempotency_keys(self) -> InMemoryIdempotencyRepository:
         return self._idempotency_keys
 
@@ -605,6 +724,8 @@ class InMemoryUnitOfWork:
             self._inventories,
             self._bookings,
             self._holds,
+            self._waitlist,
+            self._leases,
             self._idempotency_keys,
             self._login_attempts,
             self._audit,

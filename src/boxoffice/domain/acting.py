@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import attrs
 
-from boxoffice.domain.audit import booking_event
+from boxoffice.domain.audit import booking_event, waitlist_event
 from boxoffice.domain.errors import (
     Forbidden,
     IdempotencyKeyReused,
@@ -124,8 +124,38 @@ def locked(
         inventory = uow.inventories.lock(show_id)
         if inventory is None:
             raise NotFound("show", show_id)
-        inventory.settle(now)
+        settle(ports, uow, inventory, now)
         yield Step(uow, inventory, now, taken)
+
+
+def settle(ports: Ports, uow: UnitOfWork, inventory: ShowInventory, now: datetime) -> None:
+    """Lapsed holds expire, and the seats free pass on to the waiting list before any change
+    may take them."""
+    inventory.settle(now)
+    _offer(ports, uow, inventory, now)
+
+
+def save(
+    ports: Ports,
+    uow: UnitOfWork,
+    inventory: ShowInventory,
+    now: datetime,
+    client: str | None = None,
+) -> None:
+    """Save a locked inventory after its change, the seats the change freed passed on to the
+    waiting list first, with an audit event for each change of an entry."""
+    _offer(ports, uow, inventory, now)
+    changes = inventory.entry_changes()
+    uow.inventories.save(inventory)
+    for entry in changes:
+        uow.audit.add(waitlist_event(entry, client, now))
+
+
+def _offer(ports: Ports, uow: UnitOfWork, inventory: ShowInventory, now: datetime) -> None:
+    # A show without a waiting list has nothing to pass on, and is not asked.
+    if inventory.show.waitlisted:
+        ttl = timedelta(seconds=ports.limits.waitlist_offer_seconds)
+        inventory.offer(now, ttl, uow.holds.next_id)
 
 
 def change_booking(
@@ -153,7 +183,7 @@ def change_booking(
             uow.commit()
             return earlier
         booking = change(step)
-        uow.inventories.save(step.inventory)
+        save(ports, uow, step.inventory, now, client)
         if retry.key is not None:
             record = IdempotencyRecord(actor.id, retry.key, retry.fingerprint, booking.id, now)
             uow.idempotency_keys.put(record)
@@ -174,11 +204,13 @@ def change_seats(
     locate: Callable[[UnitOfWork], int],
     change: Callable[[Step], R],
     new_id: Callable[[UnitOfWork], int] | None = None,
+    client: str | None = None,
 ) -> R:
-    """A change of a show's seats that is neither replayed nor audited (holds)."""
+    """A change of a show's seats that is not replayed (holds, waiting lists); only the
+    waiting list's changes are audited, with `client`."""
     with locked(ports, actor, action, locate, new_id) as step:
         result = change(step)
-        step.uow.inventories.save(step.inventory)
+        save(ports, step.uow, step.inventory, step.now, client)
         step.uow.commit()
     return result
 

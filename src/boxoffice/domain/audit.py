@@ -1,5 +1,5 @@
 """The audit trail: sign-ups, log-ins (and failed ones), bookings, cancellations of bookings
-and of shows.
+and of shows, and waiting lists (joined, offered, lapsed, left, booked).
 
 Each event is added in the unit of work of the action it records, so both commit or neither
 does. Events name ids, addresses and the email a log-in tried; never a password or a token.
@@ -21,6 +21,8 @@ from boxoffice.domain.model import (
     Show,
     Ticket,
     User,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 from boxoffice.domain.paging import Page, fetch_page
 from boxoffice.domain.ports import UnitOfWorkFactory
@@ -88,6 +90,33 @@ def ticket_event(
         client,
         show_id=ticket.show_id,
         num_seats=1,
+    )
+
+
+_WAITLIST_ACTIONS = {
+    WaitlistStatus.WAITING: AuditAction.WAITLIST_JOINED,
+    WaitlistStatus.OFFERED: AuditAction.WAITLIST_OFFERED,
+    WaitlistStatus.EXPIRED: AuditAction.WAITLIST_LAPSED,
+    WaitlistStatus.LEFT: AuditAction.WAITLIST_LEFT,
+    WaitlistStatus.BOOKED: AuditAction.WAITLIST_BOOKED,
+}
+# An offer made or lapsed is nobody's act: the list moved on.
+_BY_NOBODY = (WaitlistStatus.OFFERED, WaitlistStatus.EXPIRED)
+
+
+def waitlist_event(entry: WaitlistEntry, client: str | None, at: datetime) -> AuditEvent:
+    """An entry's change to its status: joined, offered, lapsed (or expired with its show),
+    left (or its offer declined) or booked."""
+    by_nobody = entry.status in _BY_NOBODY
+    return AuditEvent(
+        UNSAVED,
+        at,
+        _WAITLIST_ACTIONS[entry.status],
+        None if by_nobody else entry.user_id,
+        f"waitlist:{entry.id}",
+        None if by_nobody else client,
+        show_id=entry.show_id,
+        num_seats=entry.num_seats,
     )
 
 

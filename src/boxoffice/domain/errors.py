@@ -206,3 +206,21 @@ class BookingCheckedIn(BoxofficeError):
 
     def __init__(self) -> None:
         super().__init__("a ticket of this booking has been checked in: it cannot be cancelled")
+
+
+class SeatsAvailable(BoxofficeError):
+    """The show can give the seats asked for now: book them instead of waiting."""
+
+    def __init__(self, requested: int, available: int) -> None:
+        super().__init__("seats are available: book them")
+        self.requested = requested
+        self.available = available
+
+
+class AlreadyWaiting(BoxofficeError):
+    """A user has at most one live waiting-list entry per show."""
+
+    def __init__(self, entry_id: int | None = None) -> None:
+        which = "" if entry_id is None else f" (entry {entry_id})"
+        super().__init__(f"you are already on this show's waiting list{which}")
+        self.entry_id = entry_id

@@ -4,20 +4,26 @@ The show's seat count, its chart (seated shows) and its active holds change toge
 through ShowInventory's methods, while the unit of work holds the show locked; the unit of work
 saves what changed. No background job is needed: holds whose time ran out are settled by the
 next change to the show (settle), and readers settle a copy they never save.
+
+A show with a waiting list (Show.waitlisted) loads its live entries with it: an offer is a hold
+in the entry's user's name, so it is settled, confirmed and released like any hold, and the
+entry follows its hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 import attrs
 
-from boxoffice.domain import rules
+from boxoffice.domain import rules, waitlist
 from boxoffice.domain.errors import (
     AlreadyHolding,
+    AlreadyWaiting,
     CapacityBelowSold,
     HoldNotActive,
+    SeatsAvailable,
     ShowCancelled,
     ShowEnded,
     ShowStarted,
@@ -32,6 +38,8 @@ from boxoffice.domain.model import (
     Price,
     Show,
     ShowStatus,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 from boxoffice.domain.seat_picker import best_seats
 from boxoffice.domain.seating import SeatingChart, SeatState, require_seat_labels
@@ -67,7 +75,14 @@ class ShowInventory:
     changed; a method that raises changes nothing.
     """
 
-    def __init__(self, show: Show, chart: SeatingChart | None, holds: Iterable[Hold]) -> None:
+    def __init__(
+        self,
+        show: Show,
+        chart: SeatingChart | None,
+        holds: Iterable[Hold],
+        entries: Iterable[WaitlistEntry] = (),
+    ) -> None:
+        """entries: the show's live waiting-list entries, in join order."""
         if (chart is None) != (show.seat_map is None):
             raise ValueError("a seated show needs its chart, a general-admission one none")
         self._show = show
@@ -77,6 +92,13 @@ class ShowInventory:
         self._holds = {hold.id: hold for hold in holds}
         self._changed_holds: dict[int, Hold] = {}
         self._added_holds: dict[int, Hold] = {}
+        self._entries = {entry.id: entry for entry in entries}
+        # The live entry each offer's hold is for.
+        self._offers = {e.hold_id: e.id for e in self._entries.values() if e.hold_id is not None}
+        self._changed_entries: dict[int, WaitlistEntry] = {}
+        self._added_entries: dict[int, WaitlistEntry] = {}
+        # Each change of an entry, in the order made: one audit event each.
+        self._entry_changes: list[WaitlistEntry] = []
 
     @classmethod
     def new(cls, show: Show) -> ShowInventory:
@@ -113,11 +135,34 @@ class ShowInventory:
     def added_holds(self) -> list[Hold]:
         return list(self._added_holds.values())
 
+    def waitlist(self) -> list[WaitlistEntry]:
+        """The live entries, in join order."""
+        return [entry for entry in self._entries.values() if entry.is_live]
+
+    @property
+    def waitlist_changed(self) -> bool:
+        return bool(self._changed_entries or self._added_entries)
+
+    def changed_entries(self) -> list[WaitlistEntry]:
+        """Entries loaded with the inventory whose status changed since."""
+        return list(self._changed_entries.values())
+
+    def added_entries(self) -> list[WaitlistEntry]:
+        return list(self._added_entries.values())
+
+    def entry_changes(self) -> list[WaitlistEntry]:
+        """Every change of an entry since the inventory was loaded, in order (an entry
+        offered and then booked appears twice): what the audit trail records."""
+        return list(self._entry_changes)
+
     def saved(self) -> None:
         """The repository wrote what changed: nothing is pending any more."""
         self._chart_changed = self._schedule_changed = False
         self._changed_holds.clear()
         self._added_holds.clear()
+        self._changed_entries.clear()
+        self._added_entries.clear()
+        self._entry_changes.clear()
 
     def settle(self, now: datetime) -> None:
         """Holds whose time ran out by `now` expire, and their seats are free again."""
@@ -125,7 +170,7 @@ class ShowInventory:
             return
         for hold in list(self._holds.values()):
             if hold.status is HoldStatus.ACTIVE and not hold.is_live(now):
-                self._end_hold(hold.settle(HoldStatus.EXPIRED, now))
+                self._end_hold(hold.settle(HoldStatus.EXPIRED, now), now)
 
     def book(self, booking_id: int, user_id: int, request: SeatRequest, now: datetime) -> Booking:
         self.require_open(now)
@@ -175,7 +220,7 @@ class ShowInventory:
         self.require_open(now)
         hold = self._live(hold_id)
         confirmed = attrs.evolve(hold.settle(HoldStatus.CONFIRMED, now), booking_id=booking_id)
-        self._end_hold(confirmed)
+        self._end_hold(confirmed, now)
         return Booking(
             booking_id,
             hold.user_id,
@@ -189,7 +234,7 @@ class ShowInventory:
 
     def release(self, hold_id: int, now: datetime) -> Hold:
         released = self._live(hold_id).settle(HoldStatus.RELEASED, now)
-        self._end_hold(released)
+        self._end_hold(released, now)
         return released
 
     def cancel_booking(self, booking: Booking, now: datetime, *, fee: int = 0) -> Booking:
@@ -233,16 +278,19 @@ class ShowInventory:
 
     def cancel(self, bookings: Iterable[Booking], now: datetime) -> list[Booking]:
         """Cancel the show until it ends: every active booking of it (all of them must be
-        given) is cancelled and every hold released. The bookings cancelled, in the order
-        given; none when the show was cancelled already."""
+        given) is cancelled, every hold released and every waiting-list entry expired. The
+        bookings cancelled, in the order given; none when the show was cancelled already."""
         if self._show.is_cancelled:
             return []
         if self._show.ends_at <= now:
             raise ShowEnded()
+        # Before the holds: an offer's entry expires with the show, rather than being left.
+        for entry in self.waitlist():
+            self._end_entry(entry, WaitlistStatus.EXPIRED, now)
         for hold in list(self._holds.values()):
             if hold.status is HoldStatus.ACTIVE:
                 # A hold past its time can only expire: settle() has expired those.
-                self._end_hold(hold.settle(HoldStatus.RELEASED, now))
+                self._end_hold(hold.settle(HoldStatus.RELEASED, now), now)
         cancelled = []
         for booking in bookings:
             if booking.show_id != self._show.id:
@@ -255,6 +303,84 @@ class ShowInventory:
         self._show = attrs.evolve(self._show, status=ShowStatus.CANCELLED)
         self._schedule_changed = True
         return cancelled
+
+    def join(self, entry_id: int, user_id: int, num_seats: int, now: datetime) -> WaitlistEntry:
+        """Put the user on the show's waiting list: only when the show cannot give num_seats
+        now, and once per user while their entry is live."""
+        self.require_open(now)
+        for entry in self._entries.values():
+            if entry.user_id == user_id and entry.is_live:
+                raise AlreadyWaiting(entry.id)
+        if num_seats <= self._show.available_seats:
+            raise SeatsAvailable(num_seats, self._show.available_seats)
+        entry = WaitlistEntry(
+            entry_id, self._show.id, user_id, num_seats, WaitlistStatus.WAITING, now, None
+        )
+        self._entries[entry.id] = self._added_entries[entry.id] = entry
+        self._entry_changes.append(entry)
+        self._show = attrs.evolve(self._show, waitlisted=self._show.waitlisted + 1)
+        return entry
+
+    def leave(self, entry_id: int, now: datetime) -> WaitlistEntry:
+        """Take an entry off the list; an offered one's hold is released. An entry no longer
+        live is returned as it is."""
+        entry = self._entries.get(entry_id)
+        if entry is None:
+            raise ValueError(f"entry {entry_id} is not live on show {self._show.id}")
+        if not entry.is_live:
+            return entry
+        left = self._end_entry(entry, WaitlistStatus.LEFT, now)
+        if entry.hold_id is not None and entry.hold_id in self._holds:
+            hold = self._holds[entry.hold_id]
+            if hold.status is HoldStatus.ACTIVE:
+                self._end_hold(hold.settle(HoldStatus.RELEASED, now), now)
+        return left
+
+    def knows_entry(self, entry_id: int) -> bool:
+        """Whether the entry was live when the inventory was loaded, or was added since."""
+        return entry_id in self._entries
+
+    def offer(
+        self, now: datetime, ttl: timedelta, new_hold_id: Callable[[], int]
+    ) -> list[WaitlistEntry]:
+        """Pass the free seats on to the waiting list (waitlist.next_offer), each offer a hold
+        of ttl in its user's name; the entries offered. Once the show has begun, nobody is
+        offered anything and the waiting entries expire."""
+        if not self._show.waitlisted or self._show.is_cancelled:
+            return []
+        if self._show.has_started(now):
+            for entry in self.waitlist():
+                if entry.status is WaitlistStatus.WAITING:
+                    self._end_entry(entry, WaitlistStatus.EXPIRED, now)
+            return []
+        holding = {h.user_id for h in self._holds.values() if h.status is HoldStatus.ACTIVE}
+        offered: list[WaitlistEntry] = []
+        while True:
+            chosen = waitlist.next_offer(self.waitlist(), self._show.available_seats, holding)
+            if chosen is None:
+                return offered
+            request = SeatRequest(chosen.num_seats)
+            hold = self.hold(new_hold_id(), chosen.user_id, request, now, ttl)
+            holding.add(chosen.user_id)
+            self._offers[hold.id] = chosen.id
+            offered.append(self._change_entry(chosen.offered(hold)))
+
+    def _end_entry(
+        self, entry: WaitlistEntry, status: WaitlistStatus, now: datetime
+    ) -> WaitlistEntry:
+        if entry.hold_id is not None:
+            self._offers.pop(entry.hold_id, None)
+        self._show = attrs.evolve(self._show, waitlisted=self._show.waitlisted - 1)
+        return self._change_entry(entry.ended(status, now))
+
+    def _change_entry(self, changed: WaitlistEntry) -> WaitlistEntry:
+        self._entries[changed.id] = changed
+        if changed.id in self._added_entries:
+            self._added_entries[changed.id] = changed
+        else:
+            self._changed_entries[changed.id] = changed
+        self._entry_changes.append(changed)
+        return changed
 
     def _live(self, hold_id: int) -> Hold:
         hold = self._holds[hold_id]
@@ -290,7 +416,7 @@ class ShowInventory:
         self._show, self._chart, self._chart_changed = counted, chart, True
         return tuple(sorted(labels, key=chart.plan.positions.__getitem__))
 
-    def _end_hold(self, ended: Hold) -> None:
+    def _end_hold(self, ended: Hold, now: datetime) -> None:
         """A hold leaves ACTIVE: its seats become booked (confirmed) or free again."""
         confirmed = ended.status is HoldStatus.CONFIRMED
         self._show = self._show.settle_hold(ended.num_seats, confirmed=confirmed)
@@ -304,11 +430,24 @@ class ShowInventory:
             self._added_holds[ended.id] = ended
         else:
             self._changed_holds[ended.id] = ended
+        entry_id = self._offers.get(ended.id)
+        if entry_id is not None:
+            # The offer's entry follows its hold: confirmed is booked, expired is expired, and
+            # a hold its user released is an offer declined.
+            at = ended.expires_at if ended.status is HoldStatus.EXPIRED else now
+            self._end_entry(self._entries[entry_id], _ENTRY_AFTER[ended.status], at)
 
     def _free(self, seats: Sequence[str]) -> None:
         if self._chart is not None and seats:
             self._chart = self._chart.release(seats)
             self._chart_changed = True
+
+
+_ENTRY_AFTER = {
+    HoldStatus.CONFIRMED: WaitlistStatus.BOOKED,
+    HoldStatus.EXPIRED: WaitlistStatus.EXPIRED,
+    HoldStatus.RELEASED: WaitlistStatus.LEFT,
+}
 
 
 def settled_shows(shows: Sequence[Show], active_holds: Iterable[Hold], now: datetime) -> list[Show]:

@@ -48,6 +48,14 @@ class HoldStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+class WaitlistStatus(enum.StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    BOOKED = "booked"
+    EXPIRED = "expired"
+    LEFT = "left"
+
+
 class AuditAction(enum.StrEnum):
     SIGNED_UP = "signed_up"
     LOGGED_IN = "logged_in"
@@ -58,6 +66,11 @@ class AuditAction(enum.StrEnum):
     SHOW_CANCELLED = "show_cancelled"
     CHECKED_IN = "checked_in"
     CHECK_IN_UNDONE = "check_in_undone"
+    WAITLIST_JOINED = "waitlist.joined"
+    WAITLIST_OFFERED = "waitlist.offered"
+    WAITLIST_LAPSED = "waitlist.lapsed"
+    WAITLIST_LEFT = "waitlist.left"
+    WAITLIST_BOOKED = "waitlist.booked"
 
 
 @attrs.frozen
@@ -180,6 +193,9 @@ class Show:
     # Its cinema's currency (None for a show in no cinema), and its prices; none: it sells at 0.
     currency: str | None = None
     prices: tuple[Price, ...] = ()
+    # Live waiting-list entries (waiting or offered): when none, nobody needs to look at the
+    # show's list.
+    waitlisted: int = 0
 
     @property
     def is_seated(self) -> bool:
@@ -330,6 +346,44 @@ class Hold:
         if status is not HoldStatus.EXPIRED and not self.is_live(now):
             raise HoldNotActive(HoldStatus.EXPIRED.value)
         return attrs.evolve(self, status=status)
+
+
+@attrs.frozen
+class WaitlistEntry:
+    """A user waiting for seats of a show that could not give them; in join order (created_at,
+    then id) the first whose party fits freed seats is offered them, as a hold in their name."""
+
+    id: int
+    show_id: int
+    user_id: int
+    num_seats: int
+    status: WaitlistStatus
+    created_at: datetime
+    # 1 = next, among the show's waiting entries; None unless waiting. Filled by readers.
+    position: int | None = None
+    # The offer: the hold keeping its seats, and when that hold lapses.
+    hold_id: int | None = None
+    expires_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def is_live(self) -> bool:
+        """Waiting, or holding an offer: it still counts in the show's list."""
+        return self.status is WaitlistStatus.WAITING or self.status is WaitlistStatus.OFFERED
+
+    def offered(self, hold: Hold) -> WaitlistEntry:
+        return attrs.evolve(
+            self,
+            status=WaitlistStatus.OFFERED,
+            hold_id=hold.id,
+            expires_at=hold.expires_at,
+            updated_at=hold.created_at,
+            position=None,
+        )
+
+    def ended(self, status: WaitlistStatus, now: datetime) -> WaitlistEntry:
+        """Booked, expired or left: it no longer counts in the list."""
+        return attrs.evolve(self, status=status, updated_at=now, position=None)
 
 
 @attrs.frozen

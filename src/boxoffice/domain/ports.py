@@ -26,6 +26,7 @@ from boxoffice.domain.model import (
     Ticket,
     TicketType,
     User,
+    WaitlistEntry,
 )
 from boxoffice.domain.queries import ShowCursor, ShowQuery
 
@@ -155,6 +156,47 @@ class HoldRepository(Protocol):
         """The holds of these shows whose status is active, lapsed or not."""
 
 
+class WaitlistRepository(Protocol):
+    """Waiting-list entries. A show's live entries are read and written with its inventory,
+    under its lock; readers use the rest."""
+
+    def next_id(self) -> int:
+        """The id the next entry of this unit of work carries."""
+
+    def get(self, entry_id: int) -> WaitlistEntry | None: ...
+
+    def live_of_show(self, show_id: int) -> list[WaitlistEntry]:
+        """The show's waiting and offered entries, in join order (created_at, then id)."""
+
+    def add(self, entry: WaitlistEntry) -> None:
+        """Store a new entry under the id it carries (from next_id)."""
+
+    def save(self, entry: WaitlistEntry) -> None:
+        """Write an entry's status, offer (hold_id, expires_at) and updated_at."""
+
+    def waiting_ahead(self, entry: WaitlistEntry) -> int:
+        """How many waiting entries of the entry's show joined before it."""
+
+    def list_for_user(
+        self, user_id: int, *, after: int | None, limit: int
+    ) -> list[WaitlistEntry]: ...
+
+    def list_for_show(
+        self, show_id: int, *, after: int | None, limit: int
+    ) -> list[WaitlistEntry]: ...
+
+    def due(self, now: datetime, *, limit: int) -> list[int]:
+        """Shows with a live list that the next change would settle: an active hold lapsed by
+        `now`, or begun with entries still waiting. By id, at most limit."""
+
+
+class LeaseRepository(Protocol):
+    def take(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take or renew the named lease until `until` when it is free, lapsed by `now`, or
+        already the holder's; False when another holder has it. Atomic across processes; the
+        caller commits."""
+
+
 class BookingRepository(Protocol):
     def next_id(self) -> int:
         """The id the next booking of this unit of work carries."""
@@ -244,6 +286,12 @@ class UnitOfWork(Protocol):
 
     @property
     def holds(self) -> HoldRepository: ...
+
+    @property
+    def waitlist(self) -> WaitlistRepository: ...
+
+    @property
+    def leases(self) -> LeaseRepository: ...
 
     @property
     def idempotency_keys(self) -> IdempotencyRepository: ...

@@ -39,6 +39,8 @@ class Limits:
     hold_ttl_seconds: int = 600
     # How long before a show its doors open: tickets are let in from then.
     doors_open_minutes: int = 60
+    # How long an offer to a waiting-list entry keeps its seats for the entry's user.
+    waitlist_offer_seconds: int = 1800
 
 
 def require_int(field: str, value: Any, *, low: int, high: int) -> int:

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 import attrs
 
 from boxoffice.domain import rules
-from boxoffice.domain.acting import Ports, acting
+from boxoffice.domain.acting import Ports, acting, save, settle
 from boxoffice.domain.audit import booking_event, show_event
 from boxoffice.domain.errors import Clash, NotFound, ScheduleConflict, ValidationError
 from boxoffice.domain.model import (
@@ -231,7 +231,7 @@ class UpdateShow:
             inventory = uow.inventories.lock(show_id)
             if inventory is None:
                 raise NotFound("show", show_id)
-            inventory.settle(now)
+            settle(self.ports, uow, inventory, now)
             # A show cancelled or begun is not moved, wherever to: refused as such before any
             # clash, which would send the owner looking for a free window in vain.
             inventory.require_open(now)
@@ -250,7 +250,7 @@ class UpdateShow:
                 inventory.resize(capacity, now)
             if prices is not None:
                 inventory.reprice(_prices_of(uow, show, prices), now)
-            uow.inventories.save(inventory)
+            save(self.ports, uow, inventory, now)
             uow.commit()
         return inventory.show
 
@@ -273,6 +273,7 @@ class CancelShow:
                 raise NotFound("show", show_id)
             if inventory.show.is_cancelled:
                 return inventory.show
+            # Not passed on to the waiting list: every entry expires with the show.
             inventory.settle(now)
             # Read under the show's lock: no booking of it can be added or cancelled meanwhile.
             cancelled = inventory.cancel(uow.bookings.active_for_show(show_id), now)
@@ -286,7 +287,7 @@ class CancelShow:
             uow.audit.add(
                 show_event(AuditAction.SHOW_CANCELLED, inventory.show, actor, client, now)
             )
-            uow.inventories.save(inventory)
+            save(self.ports, uow, inventory, now)
             uow.commit()
         self._tell(cancelled)
         return inventory.show
@@ -377,6 +378,6 @@ class UpdateMovie:
             # Cancelled since it was listed: it has no window to keep.
             if current.is_cancelled:
                 continue
-            inventory.settle(now)
+            settle(self.ports, uow, inventory, now)
             inventory.reschedule(current.timing, *_rerun(current, movie), now)
-            uow.inventories.save(inventory)
+            save(self.ports, uow, inventory, now)

@@ -48,6 +48,7 @@ from boxoffice.domain.model import (
     Ticket,
     TicketType,
     User,
+    WaitlistEntry,
 )
 from boxoffice.domain.paging import Page
 from boxoffice.domain.ports import (
@@ -74,6 +75,15 @@ from boxoffice.domain.venues import (
     ListTicketTypes,
     UpdateCinema,
     UpdateScreen,
+)
+from boxoffice.domain.waitlisting import (
+    GetWaitlistEntry,
+    JoinWaitlist,
+    LeaveWaitlist,
+    ListShowWaitlist,
+    ListWaitlist,
+    SettleDue,
+    TakeLease,
 )
 
 
@@ -119,6 +129,13 @@ class Boxoffice:
     _undo_check_in: UndoCheckIn
     _show_report: GetShowReport
     _cinema_report: GetCinemaReport
+    _join_waitlist: JoinWaitlist
+    _leave_waitlist: LeaveWaitlist
+    _get_waitlist_entry: GetWaitlistEntry
+    _list_waitlist: ListWaitlist
+    _list_show_waitlist: ListShowWaitlist
+    _settle_due: SettleDue
+    _take_lease: TakeLease
     limits: Limits
 
     @classmethod
@@ -176,6 +193,13 @@ class Boxoffice:
             undo_check_in=UndoCheckIn(ports),
             show_report=GetShowReport(ports),
             cinema_report=GetCinemaReport(ports),
+            join_waitlist=JoinWaitlist(ports),
+            leave_waitlist=LeaveWaitlist(ports),
+            get_waitlist_entry=GetWaitlistEntry(ports),
+            list_waitlist=ListWaitlist(ports),
+            list_show_waitlist=ListShowWaitlist(ports),
+            settle_due=SettleDue(ports),
+            take_lease=TakeLease(ports),
             limits=limits,
         )
 
@@ -554,6 +578,54 @@ class Boxoffice:
 
     def get_hold(self, actor: Actor, hold_id: int) -> Hold:
         return self._get_hold(actor, hold_id)
+
+    def join_waitlist(
+        self, actor: Actor, show_id: int, *, num_seats: int, client: str | None = None
+    ) -> WaitlistEntry:
+        """Wait for `num_seats` of a show that cannot give them now (SeatsAvailable when it
+        can: book them). One live entry per user and show (AlreadyWaiting); at most the
+        per-booking maximum; not for a show begun or cancelled. When seats free up, the first
+        entry in join order whose party fits them is offered them: a hold in the user's name
+        for `waitlist_offer_seconds` (entry "offered", with hold_id and expires_at), booked by
+        confirm_hold. An entry whose user already holds seats of the show is passed over until
+        that hold ends, and keeps its place."""
+        return self._join_waitlist(actor, show_id, num_seats=num_seats, client=client)
+
+    def leave_waitlist(
+        self, actor: Actor, entry_id: int, *, client: str | None = None
+    ) -> WaitlistEntry:
+        """Leave a waiting list; an offered entry's hold is released and passed on. An entry no
+        longer live (booked, expired, left) is returned unchanged."""
+        return self._leave_waitlist(actor, entry_id, client=client)
+
+    def get_waitlist_entry(self, actor: Actor, entry_id: int) -> WaitlistEntry:
+        """One of the actor's entries, with its place in line (`position`, 1 = next) while
+        waiting; anyone else's is NotFound."""
+        return self._get_waitlist_entry(actor, entry_id)
+
+    def list_waitlist(
+        self, actor: Actor, *, after: int | None = None, limit: int | None = None
+    ) -> Page[WaitlistEntry]:
+        """The actor's entries on every show, by id."""
+        return self._list_waitlist(actor, after=after, limit=limit)
+
+    def list_show_waitlist(
+        self, actor: Actor, show_id: int, *, after: int | None = None, limit: int | None = None
+    ) -> Page[WaitlistEntry]:
+        """Every entry of one of the owner's shows, by id."""
+        return self._list_show_waitlist(actor, show_id, after=after, limit=limit)
+
+    def settle_due(self, now: datetime | None = None) -> int:
+        """Settle the shows whose offers (or holds) lapsed by `now` (default: the clock), so the
+        next entries get their offers with nobody touching the shows; how many changed. Not
+        needed for correctness: the next change of a show settles it. Call it every few
+        seconds from one process, or hold a lease for it (take_lease)."""
+        return self._settle_due(now)
+
+    def take_lease(self, name: str, holder: str, *, seconds: float) -> bool:
+        """Take or renew the named lease for `seconds`, unless another holder has it unlapsed:
+        one holder at a time across every process sharing the database."""
+        return self._take_lease(name, holder, seconds=seconds)
 
     def list_audit_events(
         self, *, after: int | None = None, limit: int | None = None

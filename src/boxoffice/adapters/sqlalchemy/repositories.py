@@ -20,11 +20,14 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    exists,
     func,
     insert,
+    literal_column,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from boxoffice.adapters.sqlalchemy.errors import MissingReference, TicketTypeCodeTaken
 from boxoffice.adapters.sqlalchemy.statements import Statements
@@ -34,6 +37,7 @@ from boxoffice.adapters.sqlalchemy.tables import (
     cinemas,
     holds,
     idempotency_keys,
+    leases,
     login_failures,
     movies,
     screens,
@@ -41,6 +45,7 @@ from boxoffice.adapters.sqlalchemy.tables import (
     ticket_types,
     tickets,
     users,
+    waitlist_entries,
 )
 from boxoffice.adapters.sqlalchemy.views import (
     listed_show,
@@ -70,6 +75,8 @@ from boxoffice.domain.model import (
     TicketStatus,
     TicketType,
     User,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 from boxoffice.domain.queries import ShowCursor, ShowQuery
 from boxoffice.domain.rules import MAX_DURATION_MINUTES
@@ -192,8 +199,9 @@ class SqlAlchemyMovieRepository:
         return [_movie(row) for row in rows]
 
 
-_SHOWS = _in_field_order(shows, Show)
-_SHOW_BY_ID = _SHOWS.where(shows.c.id == bindparam("id"))
+# Listings leave out the count of a show's waiting list: only its inventory needs it.
+_SHOWS = select(*(shows.c[f.name] for f in attrs.fields(Show) if f.name != "waitlisted"))
+_SHOW_BY_ID = _SHOWS.add_columns(shows.c.waitlisted).where(shows.c.id == bindparam("id"))
 _INSERT_SHOW = insert(shows)
 _SCHEDULED = shows.c.status == ShowStatus.SCHEDULED.value
 # The longest window a show can have: a show overlapping [start, end) begins after start less
@@ -242,6 +250,12 @@ _INVENTORY = _SHOW_BY_ID.add_columns(shows.c.seat_codes)
 _INVENTORY_FOR_UPDATE = _INVENTORY.with_for_update()
 
 
+def _counted_show(row: Sequence[Any]) -> Show:
+    """A show from a row ending in its waitlisted count."""
+    show = show_from_row(row[:-1])
+    return attrs.evolve(show, waitlisted=row[-1]) if row[-1] else show
+
+
 def _seats_text(seats: tuple[str, ...]) -> str | None:
     return ",".join(seats) if seats else None
 
@@ -285,7 +299,7 @@ class SqlAlchemyShowRepository:
 
     def get(self, show_id: int) -> Show | None:
         row = self._sql.first(_SHOW_BY_ID, {"id": show_id})
-        return None if row is None else show_from_row(row)
+        return None if row is None else _counted_show(row)
 
     def on_screen(self, screen_id: int, start: datetime, end: datetime) -> list[Show]:
         parameters = {
@@ -321,9 +335,15 @@ class SqlAlchemyShowRepository:
 class SqlAlchemyShowInventoryRepository:
     """A show's row (its counts and its chart's codes) and its active holds' rows."""
 
-    def __init__(self, statements: Statements, holds: SqlAlchemyHoldRepository) -> None:
+    def __init__(
+        self,
+        statements: Statements,
+        holds: SqlAlchemyHoldRepository,
+        waitlist: SqlAlchemyWaitlistRepository,
+    ) -> None:
         self._sql = statements
         self._holds = holds
+        self._waitlist = waitlist
 
     def lock(self, show_id: int) -> ShowInventory | None:
         return self._load(_INVENTORY_FOR_UPDATE, show_id)
@@ -335,7 +355,7 @@ class SqlAlchemyShowInventoryRepository:
         row = self._sql.first(statement, {"id": show_id})
         if row is None:
             return None
-        show, codes = show_from_row(row[:-1]), row[-1]
+        show, codes = _counted_show(row[:-1]), row[-1]
         chart = None
         if show.seat_map is not None:
             if codes is None or len(codes) != len(show.seat_map.labels):
@@ -344,7 +364,8 @@ class SqlAlchemyShowInventoryRepository:
             chart = SeatingChart(show.seat_map, codes)
         # Most shows hold nothing most of the time: then there is nothing to look up.
         holds = self._holds.active_on([show_id]) if show.held_seats else []
-        return ShowInventory(show, chart, holds)
+        entries = self._waitlist.live_of_show(show_id) if show.waitlisted else []
+        return ShowInventory(show, chart, holds, entries)
 
     def save(self, inventory: ShowInventory) -> None:
         show = inventory.show
@@ -355,6 +376,9 @@ class SqlAlchemyShowInventoryRepository:
         }
         if inventory.chart is not None and inventory.chart_changed:
             changes["seat_codes"] = inventory.chart.codes
+        # Written only by a change of the list: a booking of a show without one never does.
+        if inventory.waitlist_changed:
+            changes["waitlisted"] = show.waitlisted
         # A booking changes none of these: its UPDATE writes only the seat counts and chart.
         if inventory.schedule_changed:
             changes.update(
@@ -372,6 +396,11 @@ class SqlAlchemyShowInventoryRepository:
             self._holds.save(hold)
         for hold in inventory.added_holds():
             self._holds.add(hold)
+        # After the holds their offers name.
+        for entry in inventory.changed_entries():
+            self._waitlist.save(entry)
+        for entry in inventory.added_entries():
+            self._waitlist.add(entry)
         inventory.saved()
 
 
@@ -863,6 +892,166 @@ class SqlAlchemyHoldRepository:
         padded = list(show_ids) + [show_ids[-1]] * (size - len(show_ids))
         parameters = {f"show_id_{n}": show_id for n, show_id in enumerate(padded)}
         return [_hold(row) for row in self._sql.all(_active_holds(size), parameters)]
+
+
+_ENTRIES = select(
+    waitlist_entries.c.id,
+    waitlist_entries.c.show_id,
+    waitlist_entries.c.user_id,
+    waitlist_entries.c.num_seats,
+    waitlist_entries.c.status,
+    waitlist_entries.c.created_at,
+    waitlist_entries.c.hold_id,
+    waitlist_entries.c.expires_at,
+    waitlist_entries.c.updated_at,
+)
+_ENTRY_BY_ID = _ENTRIES.where(waitlist_entries.c.id == bindparam("id"))
+# Literals, as in the partial indexes' conditions, so the queries can use them.
+_LIVE = waitlist_entries.c.status.in_([literal_column("'waiting'"), literal_column("'offered'")])
+_WAITING = waitlist_entries.c.status == literal_column("'waiting'")
+_LIVE_OF_SHOW = _ENTRIES.where(waitlist_entries.c.show_id == bindparam("show_id"), _LIVE).order_by(
+    waitlist_entries.c.created_at, waitlist_entries.c.id
+)
+_WAITING_AHEAD = select(func.count()).where(
+    waitlist_entries.c.show_id == bindparam("show_id"),
+    _LIVE,
+    _WAITING,
+    (waitlist_entries.c.created_at < bindparam("created_at"))
+    | (
+        (waitlist_entries.c.created_at == bindparam("created_at"))
+        & (waitlist_entries.c.id < bindparam("id"))
+    ),
+)
+_USER_ENTRIES_PAGE = _page(_ENTRIES, waitlist_entries.c.user_id == bindparam("user_id"))
+_SHOW_ENTRIES_PAGE = _page(_ENTRIES, waitlist_entries.c.show_id == bindparam("show_id"))
+_INSERT_ENTRY = insert(waitlist_entries)
+_UPDATE_ENTRY = update(waitlist_entries).where(waitlist_entries.c.id == bindparam("entry_id"))
+_LAPSED_HOLD = exists().where(
+    holds.c.show_id == shows.c.id,
+    holds.c.status == literal_column("'active'"),
+    holds.c.expires_at <= bindparam("now"),
+)
+_STILL_WAITING = exists().where(waitlist_entries.c.show_id == shows.c.id, _LIVE, _WAITING)
+_DUE = (
+    select(shows.c.id)
+    .where(
+        shows.c.waitlisted > 0,
+        _LAPSED_HOLD | ((shows.c.timing <= bindparam("now")) & _STILL_WAITING),
+    )
+    .order_by(shows.c.id)
+    .limit(bindparam("limit"))
+)
+
+
+def _entry(row: Sequence[Any]) -> WaitlistEntry:
+    entry_id, show_id, user_id, num_seats, status, created_at, hold_id, expires_at, updated = row
+    return WaitlistEntry(
+        entry_id,
+        show_id,
+        user_id,
+        num_seats,
+        WaitlistStatus(status),
+        created_at,
+        None,
+        hold_id,
+        expires_at,
+        updated,
+    )
+
+
+class SqlAlchemyWaitlistRepository:
+    def __init__(self, statements: Statements) -> None:
+        self._sql = statements
+
+    def next_id(self) -> int:
+        return self._sql.next_id(waitlist_entries)
+
+    def get(self, entry_id: int) -> WaitlistEntry | None:
+        row = self._sql.first(_ENTRY_BY_ID, {"id": entry_id})
+        return None if row is None else _entry(row)
+
+    def live_of_show(self, show_id: int) -> list[WaitlistEntry]:
+        return [_entry(row) for row in self._sql.all(_LIVE_OF_SHOW, {"show_id": show_id})]
+
+    def add(self, entry: WaitlistEntry) -> None:
+        # The partial unique index refuses a second live entry of a user on a show.
+        self._sql.write(
+            _INSERT_ENTRY,
+            {
+                "id": entry.id,
+                "show_id": entry.show_id,
+                "user_id": entry.user_id,
+                "num_seats": entry.num_seats,
+                "status": entry.status.value,
+                "created_at": entry.created_at,
+                "hold_id": entry.hold_id,
+                "expires_at": entry.expires_at,
+                "updated_at": entry.updated_at,
+            },
+        )
+
+    def save(self, entry: WaitlistEntry) -> None:
+        self._sql.write(
+            _UPDATE_ENTRY,
+            {
+                "entry_id": entry.id,
+                "status": entry.status.value,
+                "hold_id": entry.hold_id,
+                "expires_at": entry.expires_at,
+                "updated_at": entry.updated_at,
+            },
+        )
+
+    def waiting_ahead(self, entry: WaitlistEntry) -> int:
+        parameters = {"show_id": entry.show_id, "created_at": entry.created_at, "id": entry.id}
+        row = self._sql.first(_WAITING_AHEAD, parameters)
+        return 0 if row is None else int(row[0])
+
+    def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[WaitlistEntry]:
+        parameters = {"user_id": user_id, "after": after or 0, "limit": limit}
+        return [_entry(row) for row in self._sql.all(_USER_ENTRIES_PAGE, parameters)]
+
+    def list_for_show(self, show_id: int, *, after: int | None, limit: int) -> list[WaitlistEntry]:
+        parameters = {"show_id": show_id, "after": after or 0, "limit": limit}
+        return [_entry(row) for row in self._sql.all(_SHOW_ENTRIES_PAGE, parameters)]
+
+    def due(self, now: datetime, *, limit: int) -> list[int]:
+        return [int(row[0]) for row in self._sql.all(_DUE, {"now": now, "limit": limit})]
+
+
+# Renewed by its holder, or taken once lapsed: one statement, so two takers cannot both win.
+_RENEW_LEASE = (
+    update(leases)
+    .where(
+        leases.c.name == bindparam("lease"),
+        (leases.c.expires_at <= bindparam("now")) | (leases.c.holder == bindparam("claimant")),
+    )
+    .returning(leases.c.name)
+)
+
+
+# A new lease, unless a racing taker's row is there first: then nothing is inserted.
+_INSERT_LEASE = {
+    "postgresql": postgresql.insert(leases).on_conflict_do_nothing().returning(leases.c.name),
+    "sqlite": sqlite.insert(leases).on_conflict_do_nothing().returning(leases.c.name),
+}
+
+
+class SqlAlchemyLeaseRepository:
+    def __init__(self, statements: Statements, dialect: str) -> None:
+        self._sql = statements
+        self._insert = _INSERT_LEASE[dialect]
+
+    def take(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        renewed = self._sql.first(
+            _RENEW_LEASE,
+            {"lease": name, "now": now, "claimant": holder, "holder": holder, "expires_at": until},
+        )
+        if renewed is not None:
+            return True
+        # No such lease yet, or another holder's.
+        taken = self._sql.first(self._insert, {"name": name, "holder": holder, "expires_at": until})
+        return taken is not None
 
 
 _IDEMPOTENCY_RECORD = _in_field_order(idempotency_keys, IdempotencyRecord).where(

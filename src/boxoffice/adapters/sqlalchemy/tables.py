@@ -202,7 +202,11 @@ shows = Table(
     # {ticket_type, zone, amount}; NULL when the show has no prices and sells at 0.
     Column("currency", Text, nullable=True),
     Column("prices", Text, nullable=True),
+    # Live waiting-list entries (waiting or offered): the inventory reads the list only when
+    # there are some.
+    Column("waitlisted", Integer, nullable=False, server_default="0"),
     CheckConstraint("capacity > 0", name="capacity_positive"),
+    CheckConstraint("waitlisted >= 0", name="waitlisted_non_negative"),
     CheckConstraint(
         "available_seats >= 0 AND available_seats <= capacity", name="available_within_capacity"
     ),
@@ -305,6 +309,67 @@ Index(
     holds.c.expires_at,
     sqlite_where=holds.c.status == "active",
     postgresql_where=holds.c.status == "active",
+)
+
+# Shows with a waiting list, for the sweep that settles their lapsed offers.
+Index(
+    "ix_shows_id_waitlisted",
+    shows.c.id,
+    sqlite_where=shows.c.waitlisted > 0,
+    postgresql_where=shows.c.waitlisted > 0,
+)
+
+# A user waiting for seats of a sold-out show, served in join order (created_at, then id).
+waitlist_entries = Table(
+    "waitlist_entries",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("show_id", Id, ForeignKey("shows.id"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("num_seats", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # The offer: the hold keeping its seats and when it lapses; kept once the entry ends.
+    Column("hold_id", Id, ForeignKey("holds.id"), nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=True),
+    CheckConstraint("num_seats > 0", name="num_seats_positive"),
+    CheckConstraint("status IN ('waiting', 'offered', 'booked', 'expired', 'left')", name="status"),
+    CheckConstraint(
+        "status <> 'offered' OR (hold_id IS NOT NULL AND expires_at IS NOT NULL)",
+        name="offer_has_hold",
+    ),
+    # A user's entries and a show's, page by page.
+    Index("ix_waitlist_entries_user_id_id", "user_id", "id"),
+    Index("ix_waitlist_entries_show_id_id", "show_id", "id"),
+)
+_LIVE_ENTRY = waitlist_entries.c.status.in_(("waiting", "offered"))
+# One live entry per user and show; and a show's live entries in join order.
+ONE_LIVE_ENTRY = "uq_waitlist_entries_user_id_show_id_live"
+Index(
+    ONE_LIVE_ENTRY,
+    waitlist_entries.c.user_id,
+    waitlist_entries.c.show_id,
+    unique=True,
+    sqlite_where=_LIVE_ENTRY,
+    postgresql_where=_LIVE_ENTRY,
+)
+Index(
+    "ix_waitlist_entries_show_id_created_at_id_live",
+    waitlist_entries.c.show_id,
+    waitlist_entries.c.created_at,
+    waitlist_entries.c.id,
+    sqlite_where=_LIVE_ENTRY,
+    postgresql_where=_LIVE_ENTRY,
+)
+
+# Named leases: one holder at a time across processes (the service's waiting-list sweeper).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("holder", Text, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
 )
 
 # One row per seat (per admission, for general admission) of a booking. The code is random and

@@ -22,6 +22,7 @@ from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyCinemaRepository,
     SqlAlchemyHoldRepository,
     SqlAlchemyIdempotencyRepository,
+    SqlAlchemyLeaseRepository,
     SqlAlchemyLoginAttemptRepository,
     SqlAlchemyMovieRepository,
     SqlAlchemyScreenRepository,
@@ -30,6 +31,7 @@ from boxoffice.adapters.sqlalchemy.repositories import (
     SqlAlchemyTicketRepository,
     SqlAlchemyTicketTypeRepository,
     SqlAlchemyUserRepository,
+    SqlAlchemyWaitlistRepository,
 )
 from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.wal_sync import WalSync
@@ -116,7 +118,11 @@ class SqlAlchemyUnitOfWork:
         self._shows = SqlAlchemyShowRepository(statements)
         self._bookings = SqlAlchemyBookingRepository(statements)
         self._holds = SqlAlchemyHoldRepository(statements)
-        self._inventories = SqlAlchemyShowInventoryRepository(statements, self._holds)
+        self._waitlist = SqlAlchemyWaitlistRepository(statements)
+        self._leases = SqlAlchemyLeaseRepository(statements, self._engine.dialect.name)
+        self._inventories = SqlAlchemyShowInventoryRepository(
+            statements, self._holds, self._waitlist
+        )
         self._idempotency_keys = SqlAlchemyIdempotencyRepository(statements)
         self._login_attempts = SqlAlchemyLoginAttemptRepository(statements)
         self._audit = SqlAlchemyAuditLog(statements)
@@ -193,6 +199,14 @@ class SqlAlchemyUnitOfWork:
     @property
     def holds(self) -> SqlAlchemyHoldRepository:
         return self._holds
+
+    @property
+    def waitlist(self) -> SqlAlchemyWaitlistRepository:
+        return self._waitlist
+
+    @property
+    def leases(self) -> SqlAlchemyLeaseRepository:
+        return self._leases
 
     @property
     def idempotency_keys(self) -> SqlAlchemyIdempotencyRepository:

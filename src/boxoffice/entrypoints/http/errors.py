@@ -17,6 +17,7 @@ import msgspec
 from boxoffice.domain.errors import (
     AlreadyCancelled,
     AlreadyHolding,
+    AlreadyWaiting,
     BookingCheckedIn,
     BoxofficeError,
     CancellationClosed,
@@ -33,6 +34,7 @@ from boxoffice.domain.errors import (
     NotEnoughSeats,
     NotFound,
     ScheduleConflict,
+    SeatsAvailable,
     SeatsUnavailable,
     ShowCancelled,
     ShowEnded,
@@ -67,6 +69,8 @@ STATUS_BY_ERROR: Mapping[type[BoxofficeError], int] = {
     TicketTypeTaken: 409,
     CancellationClosed: 409,
     CheckInRefused: 409,
+    SeatsAvailable: 409,
+    AlreadyWaiting: 409,
     TooManyAttempts: 429,
     StorageUnavailable: 503,
 }
