@@ -53,6 +53,7 @@ OWNER_ONLY = {
     ("GET", "/shows/{show_id}/report"),
     ("POST", "/checkins"),
     ("DELETE", "/checkins/{code}"),
+    ("GET", "/shows/{show_id}/waitlist"),
 }
 # Rules a JSON Schema cannot state, so schema-valid input may still get a (documented) 400:
 # a show's timing must be in the future; a password at most 72 bytes of UTF-8, an email at
@@ -60,8 +61,10 @@ OWNER_ONLY = {
 # and blocked seats must be on its map; a series' days must be real, in order and ahead; a
 # listing's date needs its cinema_id, and its instants a timezone; a show's capacity can only
 # change under general admission; a currency must be a real one; a report's `to` must follow
-# its `from`; prices must name the cinema's ticket types and the show's zones.
+# its `from`; prices must name the cinema's ticket types and the show's zones; a waiting list
+# takes only a party the show cannot seat now, once per user.
 NOT_EVERY_VALID_INPUT_IS_ACCEPTED = {
+    "POST /shows/{show_id}/waitlist",
     "POST /shows",
     "POST /signup",
     "POST /cinemas",

@@ -110,7 +110,7 @@ def test_the_document_is_valid_for_schemathesis(document: dict[str, Any]) -> Non
     schema = schemathesis.openapi.from_dict(document)
 
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 40
+    assert len(operations) == 45
 
 
 @pytest.mark.parametrize(
@@ -191,3 +191,37 @@ def test_a_refusal_at_the_door_documents_its_result(document: dict[str, Any]) ->
     refusal = document["components"]["schemas"]["CheckInRefusal"]
     assert {"title", "description", "result"} <= set(refusal["required"])
     assert "checked_in_at" in refusal["properties"]
+
+
+def test_the_waiting_list_routes_are_documented(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    schemas = document["components"]["schemas"]
+    join = paths["/shows/{show_id}/waitlist"]["post"]
+
+    assert set(join["responses"]) == {"201", "400", "401", "403", "404", "409", "413", "415", "503"}
+    assert "1800 seconds" in join["summary"]
+    assert join["responses"]["201"]["headers"]["Location"]["required"] is True
+    assert schemas["WaitlistRequest"]["required"] == ["num_seats"]
+    assert set(paths["/shows/{show_id}/waitlist"]["get"]["responses"]) >= {"403", "404"}
+    assert set(paths["/waitlist"]["get"]["responses"]["200"]["headers"]) == {"Link"}
+    assert set(paths["/waitlist/{entry_id}"]) == {"get", "delete"}
+    entry = schemas["WaitlistEntry"]
+    assert set(entry["required"]) == {
+        "id",
+        "show_id",
+        "user_id",
+        "num_seats",
+        "status",
+        "position",
+        "hold_id",
+        "expires_at",
+        "created_at",
+    }
+    assert entry["properties"]["status"] == {"$ref": "#/components/schemas/WaitlistStatus"}
+    assert set(schemas["WaitlistStatus"]["enum"]) == {
+        "waiting",
+        "offered",
+        "booked",
+        "expired",
+        "left",
+    }

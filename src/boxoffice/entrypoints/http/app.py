@@ -28,6 +28,7 @@ from boxoffice.entrypoints.http.resources.movies import Movies
 from boxoffice.entrypoints.http.resources.reports import Reports
 from boxoffice.entrypoints.http.resources.shows import Shows
 from boxoffice.entrypoints.http.resources.tickets import Tickets
+from boxoffice.entrypoints.http.resources.waitlist import Waitlist
 from boxoffice.entrypoints.http.security_headers import SecurityHeaders
 
 ACCESS_LOGGER = "boxoffice.access"
@@ -105,6 +106,7 @@ def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation
     bookings, holds = Bookings(boxoffice), Holds(boxoffice)
     cinemas, screens = Cinemas(boxoffice), Screens(boxoffice)
     tickets, reports = Tickets(boxoffice), Reports(boxoffice)
+    waitlist = Waitlist(boxoffice)
     document = meta.Document(openapi.document(boxoffice.limits))
     # One per declared operation: create_app looks each one up.
     return {
@@ -144,6 +146,11 @@ def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation
         contract.GET_HOLD: holds.get,
         contract.RELEASE_HOLD: holds.release,
         contract.CONFIRM_HOLD: holds.confirm,
+        contract.JOIN_WAITLIST: waitlist.join,
+        contract.LIST_SHOW_WAITLIST: waitlist.of_show,
+        contract.LIST_WAITLIST: waitlist.list,
+        contract.GET_WAITLIST_ENTRY: waitlist.get,
+        contract.LEAVE_WAITLIST: waitlist.leave,
         contract.GET_TICKET: tickets.get,
         contract.TICKET_QR: tickets.qr,
         contract.CHECK_IN: tickets.check_in,

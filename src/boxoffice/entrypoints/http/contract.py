@@ -379,6 +379,60 @@ CONFIRM_HOLD = Operation(
     located="/bookings/{id}",
     idempotent=True,
 )
+JOIN_WAITLIST = Operation(
+    "POST",
+    "/shows/{show_id}/waitlist",
+    "wait for num_seats of a show that cannot give them now (user); freed seats are offered "
+    "in order of joining, each offer a hold for {limits.waitlist_offer_seconds} seconds; "
+    "409 while the seats are available, for a second live entry, or a show started or "
+    "cancelled",
+    201,
+    shapes.WaitlistEntry,
+    errors=(403, 404, 409, *_STORED),
+    body=shapes.WaitlistRequest,
+    secured=True,
+    located="/waitlist/{id}",
+)
+LIST_SHOW_WAITLIST = Operation(
+    "GET",
+    "/shows/{show_id}/waitlist",
+    "the waiting list of one of the caller's shows (owner), in order of joining, every "
+    "status included",
+    200,
+    shapes.WaitlistEntry,
+    errors=(403, 404, *_STORED),
+    query=shapes.PageQuery,
+    secured=True,
+)
+LIST_WAITLIST = Operation(
+    "GET",
+    "/waitlist",
+    "the caller's waiting-list entries (user)",
+    200,
+    shapes.WaitlistEntry,
+    errors=(403, *_STORED),
+    query=shapes.PageQuery,
+    secured=True,
+)
+GET_WAITLIST_ENTRY = Operation(
+    "GET",
+    "/waitlist/{entry_id}",
+    "one of the caller's waiting-list entries (user), with its current position",
+    200,
+    shapes.WaitlistEntry,
+    errors=(403, 404, *_STORED),
+    secured=True,
+)
+LEAVE_WAITLIST = Operation(
+    "DELETE",
+    "/waitlist/{entry_id}",
+    "leave the waiting list (user); an offer's hold is released and passed on; returns the "
+    "entry, left, or as it is once no longer waiting or offered",
+    200,
+    shapes.WaitlistEntry,
+    errors=(403, 404, *_STORED),
+    secured=True,
+)
 # A refusal at the door names its reason in `result`.
 _REFUSED = ((409, shapes.CheckInRefusal),)
 GET_TICKET = Operation(
@@ -464,6 +518,11 @@ OPERATIONS = (
     GET_HOLD,
     RELEASE_HOLD,
     CONFIRM_HOLD,
+    JOIN_WAITLIST,
+    LIST_SHOW_WAITLIST,
+    LIST_WAITLIST,
+    GET_WAITLIST_ENTRY,
+    LEAVE_WAITLIST,
     GET_TICKET,
     TICKET_QR,
     CHECK_IN,

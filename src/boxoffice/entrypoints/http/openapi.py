@@ -26,7 +26,7 @@ _ERRORS = {
     404: "No such resource (someone else's booking is reported the same way).",
     409: "Conflict with the current state (for seats that are not free, the body's `seats` "
     "names them; for shows that would overlap on a screen, `conflicts` does; a ticket refused "
-    "at the door says why in `result`).",
+    "at the door says why in `result`; a waiting list refuses a party the show can seat now).",
     413: f"The body is larger than {MAX_BODY_BYTES} bytes.",
     415: "The body is not application/json.",
     422: "This Idempotency-Key was already used, within 24 hours, for a different request.",

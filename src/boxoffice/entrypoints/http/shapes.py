@@ -29,6 +29,7 @@ from boxoffice.domain.model import (
     Role,
     ShowStatus,
     TicketStatus,
+    WaitlistStatus,
 )
 from boxoffice.domain.seating import SeatState
 
@@ -462,6 +463,11 @@ class HoldRequest(SeatsRequest, frozen=True):
     pass
 
 
+class WaitlistRequest(Request, frozen=True):
+    # Required; bounded by Limits: see bounded().
+    num_seats: int
+
+
 class PageQuery(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """Query parameters, all integers; any other parameter is refused: a misspelt ?movieid=
     must not list every show."""
@@ -563,10 +569,30 @@ def bounded(limits: rules.Limits) -> dict[type[msgspec.Struct], type[msgspec.Str
         ShowPatch: _refined(ShowPatch, {"capacity": capacity}),
         BookingRequest: _refined(BookingRequest, seat_fields),
         HoldRequest: _refined(HoldRequest, seat_fields),
+        WaitlistRequest: _required(
+            WaitlistRequest,
+            {
+                "num_seats": Annotated[
+                    int, Meta(ge=1, le=most, description="seats the party needs, all together")
+                ]
+            },
+        ),
         ShowRequest: _refined(ShowRequest, {"available_seats": capacity}),
         PageQuery: _refined(PageQuery, {"limit": page_size}),
         ShowsQuery: _refined(ShowsQuery, {"limit": page_size}),
     }
+
+
+def _required(base: type[msgspec.Struct], fields: Mapping[str, Any]) -> type[msgspec.Struct]:
+    # Required fields, refined: no default.
+    return msgspec.defstruct(
+        base.__name__,
+        list(fields.items()),
+        bases=(base,),
+        module=__name__,
+        kw_only=True,
+        frozen=True,
+    )
 
 
 def _at_most(high: int, description: str) -> Any:
@@ -947,6 +973,40 @@ class Hold(Response, frozen=True):
             hold.expires_at,
             hold.booking_id,
             hold.ticket_types,
+        )
+
+
+class WaitlistEntry(Response, frozen=True):
+    id: Id
+    show_id: Id
+    user_id: Id
+    num_seats: int
+    status: WaitlistStatus
+    position: Annotated[
+        Annotated[int, Meta(ge=1)] | None,
+        Meta(description="1 = next for an offer; null unless waiting"),
+    ]
+    hold_id: Annotated[
+        Id | None, Meta(description="the offer, a hold in the user's name; null until offered")
+    ]
+    expires_at: Annotated[
+        Instant | None, Meta(description="when the offer lapses; null unless offered")
+    ]
+    created_at: Instant
+
+    @classmethod
+    def of(cls, entry: model.WaitlistEntry) -> WaitlistEntry:
+        offered = entry.status is WaitlistStatus.OFFERED
+        return cls(
+            entry.id,
+            entry.show_id,
+            entry.user_id,
+            entry.num_seats,
+            entry.status,
+            entry.position if entry.status is WaitlistStatus.WAITING else None,
+            entry.hold_id,
+            entry.expires_at if offered else None,
+            entry.created_at,
         )
 
 
