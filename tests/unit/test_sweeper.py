@@ -3,15 +3,102 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from boxoffice.adapters.memory import InMemoryUnitOfWorkFactory
+from boxoffice.bootstrap import build
+from boxoffice.config import Settings
 from boxoffice.domain.errors import StorageUnavailable
-from boxoffice.entrypoints.sweeper import Sweeper, holder_name
+from boxoffice.domain.model import HoldStatus, WaitlistStatus
+from boxoffice.domain.service import Boxoffice
+from boxoffice.entrypoints.sweeper import LEASE_TICKS, Sweeper, holder_name
+from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
 
 INTERVAL = 0.05
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def shared(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> tuple[Boxoffice, Boxoffice]:
+    """Two workers' Boxoffices over one database, on one fake clock."""
+    if request.param == "memory":
+        uow = InMemoryUnitOfWorkFactory()
+        first, second = (
+            Boxoffice.from_ports(
+                uow=uow, hasher=FakePasswordHasher(), tokens=FakeTokenService(), clock=clock
+            )
+            for _ in range(2)
+        )
+        return first, second
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'shared.db'}", bcrypt_rounds=4)
+    return build(settings, clock=clock), build(settings, clock=clock, migrate=False)
+
+
+class Recording:
+    """A Boxoffice's sweeping calls, passed on and counted by holder."""
+
+    def __init__(self, boxoffice: Boxoffice, settled: Counter[str], holder: str) -> None:
+        self._boxoffice = boxoffice
+        self._settled = settled
+        self._holder = holder
+        self._lock = threading.Lock()
+
+    def take_lease(self, name: str, holder: str, *, seconds: float) -> bool:
+        return self._boxoffice.take_lease(name, holder, seconds=seconds)
+
+    def settle_due(self, now: datetime | None = None) -> int:
+        with self._lock:
+            self._settled[self._holder] += 1
+        return self._boxoffice.settle_due(now)
+
+
+def test_one_sweeper_holds_the_lease_until_it_lapses(
+    shared: tuple[Boxoffice, Boxoffice], clock: FakeClock
+) -> None:
+    first = Sweeper(shared[0], interval=1, holder="host:1:a")
+    second = Sweeper(shared[1], interval=1, holder="host:2:b")
+
+    assert first.tick() is True
+    assert second.tick() is False
+    clock.advance(seconds=LEASE_TICKS - 1)
+    assert first.tick() is True  # renewed: its lease runs LEASE_TICKS from now
+    clock.advance(seconds=LEASE_TICKS - 1)
+    assert second.tick() is False
+    clock.advance(seconds=2)  # the holder missed its ticks: the lease lapsed
+    assert second.tick() is True
+    assert first.tick() is False
+
+
+def test_running_sweepers_sharing_a_database_settle_through_one_holder(
+    tmp_path: Path,
+) -> None:
+    # The real clock: leases lapse as they would in the service.
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'shared.db'}", bcrypt_rounds=4)
+    settled: Counter[str] = Counter()
+    sweepers = [
+        Sweeper(
+            Recording(build(settings, migrate=index > 0), settled, f"worker-{index}"),
+            interval=INTERVAL,
+            holder=f"worker-{index}",
+        )
+        for index in range(2)
+    ]
+    for sweeper in sweepers:
+        sweeper.start()
+    time.sleep(30 * INTERVAL)
+    for sweeper in sweepers:
+        sweeper.stop()
+
+    assert len(settled) == 1, settled
+    assert sum(settled.values()) >= 10
+    assert not any(sweeper.running for sweeper in sweepers)
 
 
 class Failing:
@@ -94,3 +181,66 @@ def test_holders_are_unique_per_start() -> None:
 def test_an_interval_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         Sweeper(Failing(), interval=0)
+
+
+def test_serve_starts_a_sweeper_per_worker_unless_turned_off() -> None:
+    from boxoffice.entrypoints.server import start_sweeper
+
+    database = Failing()
+    database.down = False
+
+    assert start_sweeper(Settings(waitlist_sweep_seconds=0), database) is None
+    sweeper = start_sweeper(Settings(waitlist_sweep_seconds=1), database)
+    assert sweeper is not None
+    try:
+        assert sweeper.running
+        assert any(thread.name == "waitlist-sweeper" for thread in threading.enumerate())
+    finally:
+        sweeper.stop()
+
+
+def test_the_wsgi_factory_runs_no_sweeper(tmp_path: Path) -> None:
+    from boxoffice.entrypoints import wsgi
+
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'app.db'}", jwt_secret="s" * 48, bcrypt_rounds=4
+    )
+    build(settings)  # migrated, as `boxoffice db upgrade` would
+    before = {t.ident for t in threading.enumerate() if t.name == "waitlist-sweeper"}
+
+    wsgi.worker_app(settings)
+
+    after = {t.ident for t in threading.enumerate() if t.name == "waitlist-sweeper"}
+    assert after == before
+
+
+def test_a_sweep_passes_a_lapsed_offer_to_the_next_entry(
+    shared: tuple[Boxoffice, Boxoffice], clock: FakeClock
+) -> None:
+    app = shared[0]
+    actors = {}
+    for name, role in [("owner", "owner"), ("buyer", "user"), ("ada", "user"), ("bob", "user")]:
+        email = f"{name}@example.com"
+        app.sign_up(name=name, email=email, password="correct horse", role=role)
+        actors[name] = app.actor_for(email=email, password="correct horse")
+    movie = app.add_movie(actors["owner"], title="Alien", genre="sci-fi", duration=117)
+    show = app.add_show(
+        actors["owner"],
+        movie_id=movie.id,
+        timing=clock.now() + timedelta(days=1),
+        available_seats=1,
+    )
+    booking = app.book_seats(actors["buyer"], show_id=show.id, num_seats=1)
+    ada = app.join_waitlist(actors["ada"], show.id, num_seats=1)
+    bob = app.join_waitlist(actors["bob"], show.id, num_seats=1)
+    app.cancel_booking(actors["buyer"], booking.id)
+    assert app.get_waitlist_entry(actors["ada"], ada.id).status is WaitlistStatus.OFFERED
+    clock.advance(seconds=app.limits.waitlist_offer_seconds + 1)
+
+    # The other worker's sweeper, as in the service.
+    assert Sweeper(shared[1], interval=1).tick() is True
+
+    assert app.get_waitlist_entry(actors["ada"], ada.id).status is WaitlistStatus.EXPIRED
+    passed = app.get_waitlist_entry(actors["bob"], bob.id)
+    assert passed.status is WaitlistStatus.OFFERED
+    assert app.get_hold(actors["bob"], passed.hold_id or 0).status is HoldStatus.ACTIVE

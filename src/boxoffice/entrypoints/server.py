@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import multiprocessing.util
 import os
 import shutil
 import signal
@@ -34,7 +35,8 @@ from boxoffice.domain.errors import BoxofficeError
 from boxoffice.entrypoints import jwt_secret
 from boxoffice.entrypoints.http.metrics import every_worker
 from boxoffice.entrypoints.logs import configure_service_logging, granian_log_config
-from boxoffice.entrypoints.wsgi import service_settings, worker_app
+from boxoffice.entrypoints.sweeper import Sweepable, Sweeper
+from boxoffice.entrypoints.wsgi import service_settings, worker_service
 
 _log = logging.getLogger("boxoffice.server")
 
@@ -162,7 +164,21 @@ def _worker(settings: Settings, metrics_dir: str) -> WSGIApplication:
     """Runs in each worker, after the fork: the settings are resolved already."""
     forget_request_like_environment(os.environ)
     _stop_with_the_master(os.getppid())
-    return worker_app(settings, metrics_dir)
+    boxoffice, app = worker_service(settings, metrics_dir)
+    start_sweeper(settings, boxoffice)
+    return app
+
+
+def start_sweeper(settings: Settings, boxoffice: Sweepable) -> Sweeper | None:
+    """The worker's waitlist sweeper, running until the worker stops; None when turned off."""
+    if not settings.waitlist_sweep_seconds:
+        return None
+    sweeper = Sweeper(boxoffice, interval=settings.waitlist_sweep_seconds)
+    sweeper.start()
+    # A granian worker is a multiprocessing child: it leaves through os._exit, which runs no
+    # atexit handler, but multiprocessing's finalizers run once it stops serving.
+    multiprocessing.util.Finalize(None, sweeper.stop, exitpriority=10)
+    return sweeper
 
 
 # prometheus_client's multi-process mode finds its directory by this variable.

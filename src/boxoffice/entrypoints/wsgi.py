@@ -23,6 +23,7 @@ import attrs
 
 from boxoffice.bootstrap import build
 from boxoffice.config import Settings
+from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints import jwt_secret
 from boxoffice.entrypoints.bulkhead import Bulkhead
 from boxoffice.entrypoints.http import create_app
@@ -41,6 +42,13 @@ def worker_app(settings: Settings, metrics_dir: str | None = None) -> WSGIApplic
     """The app for one process; settings must already be service_settings(). metrics_dir:
     where every worker writes its metrics (`boxoffice serve` makes it); without it the
     metrics are the process's own."""
+    return worker_service(settings, metrics_dir)[1]
+
+
+def worker_service(
+    settings: Settings, metrics_dir: str | None = None
+) -> tuple[Boxoffice, WSGIApplication]:
+    """worker_app's app, and the Boxoffice it serves, for what else the worker runs on it."""
     # Again in the worker: a worker started by spawning rather than forking has none yet.
     configure_service_logging()
     metrics = Metrics(metrics_dir)
@@ -65,7 +73,7 @@ def worker_app(settings: Settings, metrics_dir: str | None = None) -> WSGIApplic
         slots=settings.slots,
         hashing_paths=PASSWORD_HASHING_ROUTES,
     )
-    return Timed(bulkhead)
+    return boxoffice, Timed(bulkhead)
 
 
 def get_app() -> WSGIApplication:
