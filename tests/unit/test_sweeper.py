@@ -151,10 +151,26 @@ def test_a_database_error_is_logged_once_and_the_next_tick_retries(
     assert sweeper.tick() is True
 
     assert database.settled == 1
-    failures = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(failures) == 1
-    assert "connection refused" in caplog.text
+    (failure,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "connection refused" in failure.getMessage()
+    assert not failure.exc_info
     assert "waitlist sweep works again" in caplog.text
+
+
+def test_an_unexpected_error_is_logged_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken(Failing):
+        def take_lease(self, name: str, holder: str, *, seconds: float) -> bool:
+            raise RuntimeError("a bug")
+
+    sweeper = Sweeper(Broken(), interval=INTERVAL)
+
+    assert sweeper.tick() is False
+
+    (failure,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert failure.exc_info
+    assert "a bug" in caplog.text
 
 
 def test_a_running_sweeper_outlives_database_errors() -> None:

@@ -17,6 +17,8 @@ import threading
 from datetime import datetime
 from typing import Protocol
 
+from boxoffice.domain.errors import BoxofficeError
+
 LEASE = "waitlist-sweeper"
 # A holder that misses this many ticks in a row loses the lease to another worker.
 LEASE_TICKS = 5
@@ -60,10 +62,15 @@ class Sweeper:
             )
             if held:
                 self._boxoffice.settle_due()
-        except Exception:
-            # Whatever went wrong (most likely the database), the worker keeps serving.
+        except Exception as error:
+            # Whatever went wrong (most likely the database), the worker keeps serving. A
+            # domain error says enough in its message; anything else needs its traceback.
             if not self._failing:
-                _log.warning("waitlist sweep failed; retrying every tick", exc_info=True)
+                _log.warning(
+                    "waitlist sweep failed, retrying every tick: %s",
+                    error,
+                    exc_info=not isinstance(error, BoxofficeError),
+                )
             self._failing = True
             return False
         if self._failing:
