@@ -11,7 +11,8 @@ Settings come from BOXOFFICE_* variables. Each worker calls get_app() after the 
 database connection is shared between processes. The schema is not migrated here (several
 workers would race to do it): run `boxoffice db upgrade` first, as `boxoffice serve` does.
 GET /metrics here tells the counts of the worker that answers it; `boxoffice serve` sums
-every worker's.
+every worker's. No waitlist sweeper runs here: a lapsed offer passes on at its show's next
+change, or when something calls Boxoffice.settle_due() (docs/waitlist.md).
 """
 
 from __future__ import annotations
