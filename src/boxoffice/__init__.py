@@ -11,6 +11,7 @@ from boxoffice.domain.catalog import ShowSeats
 from boxoffice.domain.errors import (
     AlreadyCancelled,
     AlreadyHolding,
+    AlreadyWaiting,
     BookingCheckedIn,
     BoxofficeError,
     CancellationClosed,
@@ -28,6 +29,7 @@ from boxoffice.domain.errors import (
     NotEnoughSeats,
     NotFound,
     ScheduleConflict,
+    SeatsAvailable,
     SeatsUnavailable,
     ShowCancelled,
     ShowEnded,
@@ -58,6 +60,8 @@ from boxoffice.domain.model import (
     TicketStatus,
     TicketType,
     User,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 from boxoffice.domain.paging import Page
 from boxoffice.domain.reports import Breakdown, CinemaReport, ShowReport
@@ -71,6 +75,7 @@ __all__ = [
     "Actor",
     "AlreadyCancelled",
     "AlreadyHolding",
+    "AlreadyWaiting",
     "AuditAction",
     "AuditEvent",
     "Booking",
@@ -109,6 +114,7 @@ __all__ = [
     "SeatMap",
     "SeatRow",
     "SeatState",
+    "SeatsAvailable",
     "SeatsUnavailable",
     "Show",
     "ShowCancelled",
@@ -126,5 +132,7 @@ __all__ = [
     "TooManyAttempts",
     "User",
     "ValidationError",
+    "WaitlistEntry",
+    "WaitlistStatus",
     "bootstrap",
 ]

@@ -17,11 +17,21 @@ cancels the show. The owner checks tickets in at the door (time is walked into t
 window). After every step, for every show: sold + held + free == capacity, gross - refunds
 == the active bookings' totals + the fees kept, admissions are the model's; no ticket is in
 twice; every ticket code is unique.
+
+Waiting lists: users join the list of a general-admission show that cannot give their party
+now, and leave it; whenever the core changes a show (before and after the change, under its
+lock) or settle_due runs, the model settles lapsed holds and offers the free seats in join
+order to each waiting party that fits, as a hold in its user's name; offers are confirmed,
+declined or lapse as time passes. After every step: each entry is as the model has it (status,
+place in line, offer); every live offer is an active hold of its user and no hold is offered
+twice; no waiting entry whose party fits a settled show's free seats is left waiting while its
+user holds nothing there; available + held + booked == capacity still.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import itertools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -46,6 +56,7 @@ from hypothesis.stateful import (
 from boxoffice.domain.errors import (
     AlreadyCancelled,
     AlreadyHolding,
+    AlreadyWaiting,
     BookingCheckedIn,
     BoxofficeError,
     CancellationClosed,
@@ -56,13 +67,22 @@ from boxoffice.domain.errors import (
     NotEnoughSeats,
     NotFound,
     ScheduleConflict,
+    SeatsAvailable,
     SeatsUnavailable,
     ShowCancelled,
     ShowEnded,
     ShowStarted,
     ValidationError,
 )
-from boxoffice.domain.model import Actor, Booking, CancelReason, Price, Role, ShowStatus
+from boxoffice.domain.model import (
+    Actor,
+    Booking,
+    CancelReason,
+    Price,
+    Role,
+    ShowStatus,
+    WaitlistStatus,
+)
 from boxoffice.domain.ports import UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.seating import STANDARD_ZONE, SeatMap
@@ -76,6 +96,8 @@ PASSWORD = "correct horse"
 
 # Time is counted in whole seconds, so the model and the clock agree to the second.
 HOLD_TTL_SECONDS = Limits().hold_ttl_seconds
+OFFER_SECONDS = Limits().waitlist_offer_seconds
+LIVE_ENTRY = ("waiting", "offered")
 RUNNING_MINUTES = 117
 GAP_MINUTES = 8
 # How long a show on a screen holds it: its running time and the cleaning gap.
@@ -173,6 +195,18 @@ class ModelHold:
     kinds: tuple[str, ...] | None = None
 
 
+@attrs.define
+class ModelEntry:
+    user_id: int
+    show_id: int
+    seats: int
+    # "waiting", "offered", "booked", "expired" or "left", as stored; an offered one whose hold
+    # lapsed reads as expired before anything settles it (_entry_status).
+    status: str = "waiting"
+    # The offer's hold: negative while the model waits to learn the core's id (_adopt_offers).
+    hold_id: int | None = None
+
+
 def expect(error: type[BoxofficeError] | None, call: Callable[[], Any]) -> Any:
     """Run call; it must raise exactly `error`, or nothing when error is None."""
     if error is None:
@@ -203,6 +237,8 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             self.model_shows: dict[int, ModelShow] = {}
             self.model_bookings: dict[int, ModelBooking] = {}
             self.model_holds: dict[int, ModelHold] = {}
+            self.model_entries: dict[int, ModelEntry] = {}
+            self.placeholders = itertools.count(-1, -1)
             self.emails: list[str] = []
             self.actors: list[Actor] = []
             # Every ticket code ever sold, and each one's admissions less undos.
@@ -317,6 +353,100 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             if seats is not None:
                 for label in labels:
                     seats[label] = "free"
+
+        # --- waiting lists ---------------------------------------------------------------
+
+        def _actor(self, user_id: int) -> Actor:
+            return next(actor for actor in self.actors if actor.id == user_id)
+
+        def _entry_status(self, entry: ModelEntry) -> str:
+            """The entry as readers see it: an offer whose hold lapsed is expired."""
+            if entry.status == "offered" and entry.hold_id is not None:
+                hold = self.model_holds[entry.hold_id]
+                if hold.status in ("active", "expired") and not self._live(hold):
+                    return "expired"
+            return entry.status
+
+        def _entries_of(self, show_id: int, *statuses: str) -> list[tuple[int, ModelEntry]]:
+            """The show's entries (in join order: ids grow with time) read as in `statuses`."""
+            return [
+                (entry_id, entry)
+                for entry_id, entry in sorted(self.model_entries.items())
+                if entry.show_id == show_id and self._entry_status(entry) in statuses
+            ]
+
+        def _settle(self, show_id: int) -> None:
+            """What the core settles under a show's lock: lapsed holds expire, and the entries
+            whose offers they were."""
+            for hold in self.model_holds.values():
+                if hold.show_id == show_id and hold.status == "active" and not self._live(hold):
+                    hold.status = "expired"
+            for entry in self.model_entries.values():
+                if entry.show_id == show_id and self._entry_status(entry) != entry.status:
+                    entry.status = "expired"
+
+        def _pass_on(self, show_id: int) -> None:
+            """The core's step before and after each change of a show: settle it, then offer
+            the free seats in join order to each waiting party that fits and whose user holds
+            nothing there. Once the show has begun, waiting entries expire instead."""
+            self._settle(show_id)
+            live = self._entries_of(show_id, *LIVE_ENTRY)
+            if self.model_shows[show_id].cancelled or not live:
+                return
+            if self._started(show_id):
+                for _, entry in live:
+                    if entry.status == "waiting":
+                        entry.status = "expired"
+                return
+            holding = {
+                h.user_id
+                for h in self.model_holds.values()
+                if h.show_id == show_id and self._live(h)
+            }
+            for _, entry in live:
+                fits = entry.seats <= self._available(show_id)
+                if entry.status == "waiting" and fits and entry.user_id not in holding:
+                    hold_id = next(self.placeholders)
+                    expires = self.seconds_passed + OFFER_SECONDS
+                    self.model_holds[hold_id] = ModelHold(
+                        entry.user_id, show_id, entry.seats, (), expires
+                    )
+                    entry.status, entry.hold_id = "offered", hold_id
+                    holding.add(entry.user_id)
+
+        def _adopt_offers(self, show_id: int) -> None:
+            """Offers the model made take the ids of the holds the core made for them: the
+            core must have offered exactly those entries."""
+            for entry_id, entry in self.model_entries.items():
+                if entry.show_id != show_id or entry.hold_id is None or entry.hold_id >= 0:
+                    continue
+                seen = self.app.get_waitlist_entry(self._actor(entry.user_id), entry_id)
+                assert seen.hold_id is not None, f"entry {entry_id} was not offered"
+                assert seen.hold_id not in self.model_holds
+                expires = self.model_holds[entry.hold_id].expires_after_seconds
+                assert seen.expires_at == self._instant(expires)
+                self.model_holds[seen.hold_id] = self.model_holds.pop(entry.hold_id)
+                entry.hold_id = seen.hold_id
+                event("waitlist: an offer made")
+
+        def _locked(self, show_id: int) -> Any:
+            """The core locks the show and passes its seats on before a change: the model does
+            too, returning what to go back to should the change be refused."""
+            before = copy.deepcopy((self.model_holds, self.model_entries))
+            self._pass_on(show_id)
+            return before
+
+        def _refused(self, before: Any) -> None:
+            """A refused change rolls back, its settlement and offers too."""
+            self.model_holds, self.model_entries = before
+
+        def _committed(self, show_id: int) -> None:
+            """After the change the seats it freed pass on, and the model learns the ids."""
+            self._pass_on(show_id)
+            self._adopt_offers(show_id)
+
+        def _offer_of(self, hold_id: int) -> ModelEntry | None:
+            return next((e for e in self.model_entries.values() if e.hold_id == hold_id), None)
 
         def _request_error(
             self, show_id: int, count: int, labels: tuple[str, ...] | None
@@ -523,6 +653,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
         def reprice(self, show_id: int, base: int | None) -> None:
             model = self.model_shows[show_id]
             prices = {} if base is None or model.screen is None else price_list(base, model.screen)
+            before = self._locked(show_id)
             error: type[BoxofficeError] | None = None
             if model.cancelled:
                 error = ShowCancelled
@@ -538,10 +669,13 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             changed = expect(
                 error, lambda: self.app.update_show(self.owner, show_id, prices=listed)
             )
-            if changed is not None:
-                assert set(changed.prices) == set(listed)
-                # What was sold keeps its price: the invariants read the bookings again.
-                model.prices = prices
+            if changed is None:
+                self._refused(before)
+                return
+            assert set(changed.prices) == set(listed)
+            # What was sold keeps its price: the invariants read the bookings again.
+            model.prices = prices
+            self._committed(show_id)
 
         @rule(
             target=shows,
@@ -595,6 +729,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 if screen is None
                 else max(self.seconds_passed + 60, self._draw_start(data, screen))
             )
+            before = self._locked(show_id)
             error: type[BoxofficeError] | None = None
             # A show that is cancelled or has begun is not moved, wherever to.
             if model.cancelled:
@@ -608,10 +743,12 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 lambda: self.app.update_show(self.owner, show_id, timing=self._instant(start)),
             )
             if moved is None:
+                self._refused(before)
                 return
             assert self._seconds(moved.timing) == start
             assert moved.ends_at == moved.timing + timedelta(minutes=RUNNING_MINUTES)
             model.starts_after_seconds = start
+            self._committed(show_id)
 
         @rule(show_id=shows)
         def cancel_show(self, show_id: int) -> None:
@@ -623,6 +760,11 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             if cancelled is None:
                 return
             assert cancelled.status is ShowStatus.CANCELLED
+            if not model.cancelled:
+                # Settled, not passed on: the list expires with the show.
+                self._settle(show_id)
+                for _, entry in self._entries_of(show_id, *LIVE_ENTRY):
+                    entry.status = "expired"
             model.cancelled = True
             for booking in self.model_bookings.values():
                 if booking.show_id == show_id and booking.active:
@@ -656,6 +798,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             labels = self._draw_labels(data, show_id)
             count = len(labels) if labels else data.draw(st.integers(-1, MAX_SEATS + 2))
             kinds = self._draw_kinds(data, count)
+            before = self._locked(show_id)
             error: type[BoxofficeError] | None = None
             if not 1 <= count <= MAX_SEATS:
                 error = ValidationError
@@ -679,6 +822,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 ),
             )
             if booking is None:
+                self._refused(before)
                 return multiple()
             assert (booking.user_id, booking.show_id, booking.num_seats) == (
                 user.id,
@@ -694,6 +838,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             self.model_bookings[booking.id] = ModelBooking(
                 user.id, show_id, count, booking.seats, tickets=tickets
             )
+            self._committed(show_id)
             return booking.id
 
         @rule(user=users, booking_id=bookings)
@@ -701,6 +846,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             booking = self.model_bookings[booking_id]
             show = self.model_shows[booking.show_id]
             in_cinema = show.screen is not None
+            before = self._locked(booking.show_id)
             error: type[BoxofficeError] | None = None
             if booking.user_id != user.id:
                 error = NotFound
@@ -726,6 +872,9 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 for ticket in booking.tickets:
                     ticket.status = "cancelled"
                 self._free(booking.show_id, booking.labels)
+                self._committed(booking.show_id)
+            else:
+                self._refused(before)
 
         # --- holds ---------------------------------------------------------------------
 
@@ -734,6 +883,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             labels = self._draw_labels(data, show_id)
             count = len(labels) if labels else data.draw(st.integers(1, MAX_SEATS))
             kinds = self._draw_kinds(data, count)
+            before = self._locked(show_id)
             error: type[BoxofficeError] | None = None
             if self.model_shows[show_id].cancelled:
                 error = ShowCancelled
@@ -759,6 +909,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 ),
             )
             if hold is None:
+                self._refused(before)
                 return multiple()
             assert (hold.user_id, hold.show_id, hold.num_seats) == (user.id, show_id, count)
             # The types are kept per seat, in the seats' order, to be priced at confirmation.
@@ -777,11 +928,13 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 self.seconds_passed + HOLD_TTL_SECONDS,
                 kinds=per_seat,
             )
+            self._committed(show_id)
             return hold.id
 
         @rule(user=users, hold_id=holds)
         def confirm(self, user: Actor, hold_id: int) -> None:
             hold = self.model_holds[hold_id]
+            before = self._locked(hold.show_id)
             error: type[BoxofficeError] | None = None
             if hold.user_id != user.id:
                 error = NotFound
@@ -791,6 +944,7 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 error = HoldNotActive
             booking = expect(error, lambda: self.app.confirm_hold(user, hold_id))
             if booking is None:
+                self._refused(before)
                 return
             assert (booking.num_seats, booking.seats) == (hold.seats, hold.labels)
             # Priced now, at the show's prices of the moment of confirming.
@@ -804,19 +958,207 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             self.model_bookings[booking.id] = ModelBooking(
                 user.id, hold.show_id, hold.seats, hold.labels, tickets=tickets
             )
+            offer = self._offer_of(hold_id)
+            if offer is not None:
+                offer.status = "booked"
+            self._committed(hold.show_id)
 
         @rule(user=users, hold_id=holds)
         def release(self, user: Actor, hold_id: int) -> None:
             hold = self.model_holds[hold_id]
+            before = self._locked(hold.show_id)
             error: type[BoxofficeError] | None = None
             if hold.user_id != user.id:
                 error = NotFound
             elif not self._live(hold):
                 error = HoldNotActive
             expect(error, lambda: self.app.release_hold(user, hold_id))
-            if error is None:
-                hold.status = "released"
-                self._free(hold.show_id, hold.labels)
+            if error is not None:
+                self._refused(before)
+                return
+            hold.status = "released"
+            self._free(hold.show_id, hold.labels)
+            offer = self._offer_of(hold_id)
+            if offer is not None:
+                # Declined: the entry leaves the list.
+                offer.status = "left"
+            self._committed(hold.show_id)
+
+        # --- waiting lists: joining, leaving, offers ------------------------------------
+
+        @precondition(lambda self: any(show.seats is None for show in self.model_shows.values()))
+        @rule(user=users, data=st.data())
+        def join_waitlist(self, user: Actor, data: st.DataObject) -> None:
+            general = sorted(i for i, show in self.model_shows.items() if show.seats is None)
+            show_id = data.draw(st.sampled_from(general), label="show")
+            count = data.draw(st.integers(0, MAX_SEATS + 1), label="party")
+            before = self._locked(show_id)
+            error: type[BoxofficeError] | None = None
+            mine = [e for _, e in self._entries_of(show_id, *LIVE_ENTRY) if e.user_id == user.id]
+            if not 1 <= count <= MAX_SEATS:
+                error = ValidationError
+            elif self.model_shows[show_id].cancelled:
+                error = ShowCancelled
+            elif self._started(show_id):
+                error = ShowStarted
+            elif mine:
+                error = AlreadyWaiting
+            elif count <= self._available(show_id):
+                error = SeatsAvailable
+            event(f"join: {'ok' if error is None else error.__name__}")
+            entry = expect(error, lambda: self.app.join_waitlist(user, show_id, num_seats=count))
+            if entry is None:
+                self._refused(before)
+                return
+            waiting = self._entries_of(show_id, "waiting")
+            assert (entry.status, entry.position) == (WaitlistStatus.WAITING, len(waiting) + 1)
+            self.model_entries[entry.id] = ModelEntry(user.id, show_id, count)
+            self._committed(show_id)
+
+        @precondition(lambda self: any(show.seats is None for show in self.model_shows.values()))
+        @rule(target=bookings, user=users, data=st.data())
+        def sell_out(self, user: Actor, data: st.DataObject) -> Any:
+            """The user books every seat left of a general-admission show, ten at a time: a
+            sold-out show is where waiting lists begin."""
+            general = sorted(i for i, show in self.model_shows.items() if show.seats is None)
+            show_id = data.draw(st.sampled_from(general), label="show")
+            if self.model_shows[show_id].cancelled or self._started(show_id):
+                return multiple()
+            sold = []
+            while True:
+                before = self._locked(show_id)
+                count = min(MAX_SEATS, self._available(show_id))
+                if count < 1:
+                    # Nothing was asked of the core: nothing it settled is kept.
+                    self._refused(before)
+                    return multiple(*sold)
+                booking = self.app.book_seats(user, show_id=show_id, num_seats=count)
+                tickets = self._sold(booking, show_id, self._lines(show_id, (), count, None, None))
+                self.model_bookings[booking.id] = ModelBooking(
+                    user.id, show_id, count, (), tickets=tickets
+                )
+                self._committed(show_id)
+                sold.append(booking.id)
+
+        @initialize(
+            target=bookings,
+            capacity=st.integers(2, 12),
+            parties=st.lists(st.integers(1, 4), max_size=4),
+            first_holds=st.booleans(),
+        )
+        def a_sold_out_show(self, capacity: int, parties: list[int], first_holds: bool) -> Any:
+            """A general-admission show sold out to one user, and people waiting for it; the
+            first of them may hold its last seat, and is passed over while the hold lasts."""
+            show = self.app.add_show(
+                self.owner,
+                movie_id=self.movie.id,
+                timing=self.clock.now() + timedelta(hours=30),
+                available_seats=capacity,
+            )
+            self.model_shows[show.id] = ModelShow(capacity, self.seconds_passed + 30 * 3600)
+            buyer = self.sign_up_user()
+            waiters = [self.sign_up_user() for _ in parties]
+            held = 1 if first_holds and waiters else 0
+            if held:
+                hold = self.app.hold_seats(waiters[0], show_id=show.id, num_seats=held)
+                expires = self.seconds_passed + HOLD_TTL_SECONDS
+                self.model_holds[hold.id] = ModelHold(waiters[0].id, show.id, held, (), expires)
+            sold = []
+            for count in ((capacity - held) // 2, capacity - held - (capacity - held) // 2):
+                if count:
+                    booking = self.app.book_seats(buyer, show_id=show.id, num_seats=count)
+                    lines = self._lines(show.id, (), count, None, None)
+                    tickets = self._sold(booking, show.id, lines)
+                    self.model_bookings[booking.id] = ModelBooking(
+                        buyer.id, show.id, count, (), tickets=tickets
+                    )
+                    sold.append(booking.id)
+            for waiter, party in zip(waiters, parties, strict=True):
+                entry = self.app.join_waitlist(waiter, show.id, num_seats=party)
+                self.model_entries[entry.id] = ModelEntry(waiter.id, show.id, party)
+            return multiple(*sold)
+
+        @precondition(lambda self: any(b.active for b in self.model_bookings.values()))
+        @rule(data=st.data())
+        def cancel_own(self, data: st.DataObject) -> None:
+            """A booking cancelled by its own user: seats come free for the lists."""
+            active = sorted(i for i, b in self.model_bookings.items() if b.active)
+            # Mostly a booking of a show people wait for.
+            awaited = [
+                i for i in active if self._entries_of(self.model_bookings[i].show_id, "waiting")
+            ]
+            pool = awaited if awaited and data.draw(st.booleans(), label="awaited") else active
+            booking_id = data.draw(st.sampled_from(pool), label="booking")
+            self.cancel(self._actor(self.model_bookings[booking_id].user_id), booking_id)
+
+        @precondition(lambda self: self.model_entries)
+        @rule(data=st.data())
+        def leave_waitlist(self, data: st.DataObject) -> None:
+            entry_id = data.draw(st.sampled_from(sorted(self.model_entries)), label="entry")
+            entry = self.model_entries[entry_id]
+            who = self._actor(entry.user_id)
+            if data.draw(st.integers(0, 5), label="someone else") == 0:
+                who = data.draw(st.sampled_from(self.actors), label="who")
+            if who.id != entry.user_id:
+                expect(NotFound, lambda: self.app.leave_waitlist(who, entry_id))
+                return
+            self._locked(entry.show_id)
+            if entry.status in LIVE_ENTRY:
+                if entry.status == "offered" and entry.hold_id is not None:
+                    offer = self.model_holds[entry.hold_id]
+                    offer.status = "released"
+                    self._free(entry.show_id, offer.labels)
+                entry.status = "left"
+            left = self.app.leave_waitlist(who, entry_id)
+            event(f"leave: {left.status}")
+            assert str(left.status) == entry.status
+            self._committed(entry.show_id)
+
+        def _draw_offer(self, data: st.DataObject) -> tuple[Actor, int]:
+            offered = sorted(i for i, e in self.model_entries.items() if e.hold_id is not None)
+            entry = self.model_entries[data.draw(st.sampled_from(offered), label="offer")]
+            assert entry.hold_id is not None
+            return self._actor(entry.user_id), entry.hold_id
+
+        @precondition(lambda self: any(e.hold_id for e in self.model_entries.values()))
+        @rule(data=st.data())
+        def confirm_offer(self, data: st.DataObject) -> None:
+            self.confirm(*self._draw_offer(data))
+
+        @precondition(lambda self: any(e.hold_id for e in self.model_entries.values()))
+        @rule(data=st.data())
+        def decline_offer(self, data: st.DataObject) -> None:
+            self.release(*self._draw_offer(data))
+
+        @rule()
+        def settle_due(self) -> None:
+            """The sweeper's call: every show with a list and a lapsed hold, or begun with
+            entries still waiting, is settled and passed on."""
+            due = [
+                show_id
+                for show_id in sorted(self.model_shows)
+                if any(
+                    e.show_id == show_id and e.status in LIVE_ENTRY
+                    for e in self.model_entries.values()
+                )
+                and (
+                    any(
+                        h.show_id == show_id and h.status == "active" and not self._live(h)
+                        for h in self.model_holds.values()
+                    )
+                    or (
+                        self._started(show_id)
+                        and any(
+                            e.show_id == show_id and e.status == "waiting"
+                            for e in self.model_entries.values()
+                        )
+                    )
+                )
+            ]
+            event(f"settle_due: {min(len(due), 2)}")
+            assert self.app.settle_due() == len(due)
+            for show_id in due:
+                self._committed(show_id)
 
         # --- the door ------------------------------------------------------------------
 
@@ -927,6 +1269,52 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
                 for rows in (report.by_ticket_type, report.by_zone):
                     assert sum(row.sold for row in rows) == report.sold
                     assert sum(row.gross for row in rows) == report.gross
+
+        @invariant()
+        def every_entry_is_as_the_model_has_it(self) -> None:
+            offered_holds = []
+            for entry_id, model in self.model_entries.items():
+                user = self._actor(model.user_id)
+                seen = self.app.get_waitlist_entry(user, entry_id)
+                status = self._entry_status(model)
+                assert (str(seen.status), seen.hold_id) == (status, model.hold_id), entry_id
+                if status == "waiting":
+                    ahead = [
+                        i for i, _ in self._entries_of(model.show_id, "waiting") if i < entry_id
+                    ]
+                    assert seen.position == len(ahead) + 1
+                if status == "offered":
+                    # Every offer is a live hold of its user, for the entry's party.
+                    assert model.hold_id is not None
+                    hold = self.app.get_hold(user, model.hold_id)
+                    assert (hold.user_id, hold.show_id, hold.num_seats) == (
+                        model.user_id,
+                        model.show_id,
+                        model.seats,
+                    )
+                    assert str(hold.status) == "active"
+                    offered_holds.append(model.hold_id)
+            # No hold is offered twice at once.
+            assert len(offered_holds) == len(set(offered_holds))
+
+        @invariant()
+        def no_waiting_party_that_fits_is_passed_over(self) -> None:
+            for show_id, show in self.model_shows.items():
+                lapsed = any(
+                    h.show_id == show_id and h.status == "active" and not self._live(h)
+                    for h in self.model_holds.values()
+                )
+                # Seats freed by a lapse pass on at the show's next change, or settle_due.
+                if show.cancelled or lapsed or self._started(show_id):
+                    continue
+                free = self.app.get_show(show_id).available_seats
+                holding = {
+                    h.user_id
+                    for h in self.model_holds.values()
+                    if h.show_id == show_id and self._live(h)
+                }
+                for _, entry in self._entries_of(show_id, "waiting"):
+                    assert entry.seats > free or entry.user_id in holding
 
         @invariant()
         def no_ticket_is_in_twice(self) -> None:
