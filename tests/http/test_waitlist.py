@@ -196,12 +196,16 @@ def test_a_started_show_refuses_joining_with_409(
 
 
 def test_owners_may_not_wait_and_strangers_must_log_in(
-    api: Api, owner: str, sold_out: dict[str, Any]
+    api: Api, owner: str, user: str, sold_out: dict[str, Any]
 ) -> None:
     show_id = sold_out["show"]["id"]
+    entry_id = join(api, user, show_id).json["id"]
 
     assert join(api, owner, show_id).status_code == 403
     assert api.call("GET", "/waitlist", token=owner).status_code == 403
+    assert api.call("GET", f"/waitlist/{entry_id}", token=owner).status_code == 403
+    assert api.call("DELETE", f"/waitlist/{entry_id}", token=owner).status_code == 403
+    assert entry(api, user, entry_id)["status"] == "waiting"
     unauthenticated = api.call("POST", f"/shows/{show_id}/waitlist", json={"num_seats": 1})
     assert unauthenticated.status_code == 401
     assert unauthenticated.headers["WWW-Authenticate"] == "Bearer"
