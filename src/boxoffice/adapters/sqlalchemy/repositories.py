@@ -928,7 +928,7 @@ _STILL_WAITING = exists().where(waitlist_entries.c.show_id == shows.c.id, _LIVE,
 _DUE = (
     select(shows.c.id)
     .where(
-        shows.c.waitlisted > 0,
+        shows.c.waitlisted > literal_column("0"),
         _LAPSED_HOLD | ((shows.c.timing <= bindparam("now")) & _STILL_WAITING),
     )
     .order_by(shows.c.id)
