@@ -69,6 +69,7 @@ def test_join_read_and_leave(app: Boxoffice, owner: Actor, buyer: Actor, clock: 
     )
     assert (second.position, app.get_waitlist_entry(bob, second.id).position) == (2, 2)
     assert app.get_show(show_id).waitlisted == 2
+    assert [s.waitlisted for s in app.list_shows() if s.id == show_id] == [2]
     with pytest.raises(AlreadyWaiting):
         app.join_waitlist(ada, show_id, num_seats=1)
     with pytest.raises(NotFound):

@@ -389,3 +389,27 @@ def test_round_trips_are_the_waits_for_the_server() -> None:
         ["SELECT 1\nFROM shows FOR UPDATE"],
         ["UPDATE shows SET x = 1", "COMMIT"],
     ]
+
+
+def test_a_show_without_a_waiting_list_reads_and_writes_none(
+    store: SqlAlchemyUnitOfWorkFactory,
+) -> None:
+    app = Boxoffice.from_ports(
+        uow=store, hasher=FakePasswordHasher(), tokens=FakeTokenService(), clock=FakeClock()
+    )
+    ada, show_id = a_show(app)
+
+    def sent(call: Callable[[], object]) -> list[str]:
+        with traced(store.engine) as messages:
+            call()
+        return [m.runs or m.text for m in messages if m.frontend and (m.runs or m.text)]
+
+    booked = sent(lambda: app.book_seats(ada, show_id=show_id, num_seats=2))
+    booking = app.list_bookings(ada)[0]
+    cancelled = sent(lambda: app.cancel_booking(ada, booking.id))
+    for statements in (booked, cancelled):
+        assert not [s for s in statements if "waitlist_entries" in s]
+        assert not [s for s in statements if "UPDATE shows SET" in s and "waitlisted" in s]
+    # The trace saw the booking's lock and writes: what is absent was not sent.
+    assert [s for s in booked if LOCK in s and "shows.waitlisted" in s]
+    assert [s for s in cancelled if "UPDATE shows SET" in s]

@@ -57,6 +57,7 @@ def test_arguments_win_over_the_environment_and_none_means_not_given() -> None:
         ("BOXOFFICE_ACCESS_LOG", "no"),
         ("BOXOFFICE_SLOTS", "0"),
         ("BOXOFFICE_SLOTS", "four"),
+        ("BOXOFFICE_WAITLIST_OFFER_SECONDS", "0"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str) -> None:
@@ -88,3 +89,10 @@ def test_bootstrap_refuses_a_short_jwt_secret() -> None:
 def test_bootstrap_refuses_an_unknown_database_scheme() -> None:
     with pytest.raises(ConfigurationError, match="mysql"):
         boxoffice.bootstrap("mysql://localhost/x")
+
+
+def test_the_waitlist_offer_lasts_half_an_hour_unless_set() -> None:
+    assert Settings.from_env({}).waitlist_offer_seconds == 1800
+    variable = {"BOXOFFICE_WAITLIST_OFFER_SECONDS": "2"}
+    assert Settings.from_env(variable).waitlist_offer_seconds == 2
+    assert boxoffice.bootstrap(waitlist_offer_seconds=2).limits.waitlist_offer_seconds == 2

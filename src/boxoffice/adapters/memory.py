@@ -273,6 +273,9 @@ class InMemoryShowRepository(_StagedRepository[Show]):
         ]
         return sorted(shows, key=lambda show: (show.timing, show.id))
 
+    def with_waitlist(self) -> list[Show]:
+        return self._select(lambda s: s.waitlisted > 0, None, 2**62)
+
     def upcoming_of_movie(self, movie_id: int, now: datetime) -> list[Show]:
         return self._select(
             lambda s: (
@@ -464,7 +467,7 @@ class InMemoryWaitlistRepository(_StagedRepository[WaitlistEntry]):
         return self._select(lambda e: e.show_id == show_id, after, limit)
 
     def due(self, now: datetime, *, limit: int) -> list[int]:
-        listed = self._shows._select(lambda s: s.waitlisted > 0, None, 2**62)
+        listed = self._shows.with_waitlist()
         lapsed = {
             hold.show_id
             for hold in self._holds.active_on([show.id for show in listed])

@@ -199,9 +199,8 @@ class SqlAlchemyMovieRepository:
         return [_movie(row) for row in rows]
 
 
-# Listings leave out the count of a show's waiting list: only its inventory needs it.
-_SHOWS = select(*(shows.c[f.name] for f in attrs.fields(Show) if f.name != "waitlisted"))
-_SHOW_BY_ID = _SHOWS.add_columns(shows.c.waitlisted).where(shows.c.id == bindparam("id"))
+_SHOWS = _in_field_order(shows, Show)
+_SHOW_BY_ID = _SHOWS.where(shows.c.id == bindparam("id"))
 _INSERT_SHOW = insert(shows)
 _SCHEDULED = shows.c.status == ShowStatus.SCHEDULED.value
 # The longest window a show can have: a show overlapping [start, end) begins after start less
@@ -250,12 +249,6 @@ _INVENTORY = _SHOW_BY_ID.add_columns(shows.c.seat_codes)
 _INVENTORY_FOR_UPDATE = _INVENTORY.with_for_update()
 
 
-def _counted_show(row: Sequence[Any]) -> Show:
-    """A show from a row ending in its waitlisted count."""
-    show = show_from_row(row[:-1])
-    return attrs.evolve(show, waitlisted=row[-1]) if row[-1] else show
-
-
 def _seats_text(seats: tuple[str, ...]) -> str | None:
     return ",".join(seats) if seats else None
 
@@ -299,7 +292,7 @@ class SqlAlchemyShowRepository:
 
     def get(self, show_id: int) -> Show | None:
         row = self._sql.first(_SHOW_BY_ID, {"id": show_id})
-        return None if row is None else _counted_show(row)
+        return None if row is None else show_from_row(row)
 
     def on_screen(self, screen_id: int, start: datetime, end: datetime) -> list[Show]:
         parameters = {
@@ -355,7 +348,7 @@ class SqlAlchemyShowInventoryRepository:
         row = self._sql.first(statement, {"id": show_id})
         if row is None:
             return None
-        show, codes = _counted_show(row[:-1]), row[-1]
+        show, codes = show_from_row(row[:-1]), row[-1]
         chart = None
         if show.seat_map is not None:
             if codes is None or len(codes) != len(show.seat_map.labels):
@@ -935,7 +928,7 @@ _STILL_WAITING = exists().where(waitlist_entries.c.show_id == shows.c.id, _LIVE,
 _DUE = (
     select(shows.c.id)
     .where(
-        shows.c.waitlisted > 0,
+        shows.c.waitlisted > literal_column("0"),
         _LAPSED_HOLD | ((shows.c.timing <= bindparam("now")) & _STILL_WAITING),
     )
     .order_by(shows.c.id)

@@ -38,6 +38,7 @@ def show_from_row(row: Sequence[Any]) -> Show:
         occupied_until,
         currency,
         prices,
+        waitlisted,
     ) = row
     return Show(
         show_id,
@@ -55,6 +56,7 @@ def show_from_row(row: Sequence[Any]) -> Show:
         occupied_until,
         currency,
         () if prices is None else prices_of(prices),
+        waitlisted,
     )
 
 
