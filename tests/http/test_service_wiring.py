@@ -257,3 +257,16 @@ def test_workers_forget_environment_variables_a_request_could_be_mistaken_for() 
     server.forget_request_like_environment(environment)
 
     assert environment == {"BOXOFFICE_WORKERS": "2", "PATH": "/usr/bin"}
+
+
+def test_the_wsgi_factory_runs_no_waitlist_sweeper(tmp_path: Path) -> None:
+    # Only `boxoffice serve` runs one: the factory's host may run several apps, or none.
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'app.db'}", jwt_secret="s" * 48, bcrypt_rounds=4
+    )
+    build(settings)  # migrated, as `boxoffice db upgrade` would
+    before = {t.ident for t in threading.enumerate() if t.name == "waitlist-sweeper"}
+
+    wsgi.worker_app(settings)
+
+    assert {t.ident for t in threading.enumerate() if t.name == "waitlist-sweeper"} == before

@@ -215,21 +215,6 @@ def test_serve_starts_a_sweeper_per_worker_unless_turned_off() -> None:
         sweeper.stop()
 
 
-def test_the_wsgi_factory_runs_no_sweeper(tmp_path: Path) -> None:
-    from boxoffice.entrypoints import wsgi
-
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'app.db'}", jwt_secret="s" * 48, bcrypt_rounds=4
-    )
-    build(settings)  # migrated, as `boxoffice db upgrade` would
-    before = {t.ident for t in threading.enumerate() if t.name == "waitlist-sweeper"}
-
-    wsgi.worker_app(settings)
-
-    after = {t.ident for t in threading.enumerate() if t.name == "waitlist-sweeper"}
-    assert after == before
-
-
 def test_a_sweep_passes_a_lapsed_offer_to_the_next_entry(
     shared: tuple[Boxoffice, Boxoffice], clock: FakeClock
 ) -> None:
