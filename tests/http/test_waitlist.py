@@ -376,3 +376,25 @@ def test_the_list_of_a_show_is_its_owners_alone(
     assert api.call("GET", f"/shows/{show_id}/waitlist", token=rival).status_code == 404
     assert api.call("GET", f"/shows/{show_id}/waitlist", token=user).status_code == 403
     assert api.call("GET", "/shows/999/waitlist", token=rival).status_code == 404
+
+
+def test_every_state_of_an_entry_matches_the_documented_schema(
+    api: Api, user: str, sold_out: dict[str, Any], clock: FakeClock
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    document = api.call("GET", "/openapi.json").json
+    schema = {"$ref": "#/components/schemas/WaitlistEntry", "components": document["components"]}
+    show_id = sold_out["show"]["id"]
+    later = api.account("later@example.com")
+    first = join(api, user, show_id).json
+    second = join(api, later, show_id).json
+    api.call("DELETE", f"/bookings/{sold_out['bookings'][0]['id']}", token=sold_out["buyer"])
+    offered = entry(api, user, first["id"])
+    clock.advance(seconds=Limits().waitlist_offer_seconds + 1)
+    expired = entry(api, user, first["id"])
+    left = api.call("DELETE", f"/waitlist/{second['id']}", token=later).json
+
+    states = [first, offered, expired, left]
+    assert [state["status"] for state in states] == ["waiting", "offered", "expired", "left"]
+    for state in states:
+        jsonschema.validate(state, schema, cls=jsonschema.Draft202012Validator)
