@@ -11,6 +11,7 @@ import pytest
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import create_app, reference
 from tests.http.conftest import Api
+from tests.http.test_waitlist import ENTRY_FIELDS
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -206,17 +207,7 @@ def test_the_waiting_list_routes_are_documented(document: dict[str, Any]) -> Non
     assert set(paths["/waitlist"]["get"]["responses"]["200"]["headers"]) == {"Link"}
     assert set(paths["/waitlist/{entry_id}"]) == {"get", "delete"}
     entry = schemas["WaitlistEntry"]
-    assert set(entry["required"]) == {
-        "id",
-        "show_id",
-        "user_id",
-        "num_seats",
-        "status",
-        "position",
-        "hold_id",
-        "expires_at",
-        "created_at",
-    }
+    assert set(entry["required"]) == ENTRY_FIELDS
     assert entry["properties"]["status"] == {"$ref": "#/components/schemas/WaitlistStatus"}
     assert set(schemas["WaitlistStatus"]["enum"]) == {
         "waiting",
