@@ -45,7 +45,7 @@ from boxoffice.domain.model import (
 )
 from boxoffice.domain.queries import ShowCursor, ShowQuery
 from boxoffice.domain.seating import SeatingChart
-from boxoffice.domain.waitlist import join_order
+from boxoffice.domain.waitlist import join_order, positions
 
 
 class _Entity(Protocol):
@@ -453,12 +453,7 @@ class InMemoryWaitlistRepository(_StagedRepository[WaitlistEntry]):
         return sorted((e for e in self._of_show(show_id) if e.is_live), key=join_order)
 
     def waiting_ahead(self, entry: WaitlistEntry) -> int:
-        place = join_order(entry)
-        return sum(
-            1
-            for other in self._of_show(entry.show_id)
-            if other.status is WaitlistStatus.WAITING and join_order(other) < place
-        )
+        return positions(self._of_show(entry.show_id))[entry.id] - 1
 
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[WaitlistEntry]:
         return self._select(lambda e: e.user_id == user_id, after, limit)
