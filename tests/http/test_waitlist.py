@@ -48,6 +48,21 @@ def entry(api: Api, token: str, entry_id: int) -> dict[str, Any]:
     return found
 
 
+def free_seats(api: Api, sold_out: dict[str, Any]) -> None:
+    """The buyer cancels a booking of the sold-out show: its seats go to the waiting list."""
+    booking_id = sold_out["bookings"][0]["id"]
+    cancelled = api.call("DELETE", f"/bookings/{booking_id}", token=sold_out["buyer"])
+    assert cancelled.status_code == 200, cancelled.text
+
+
+def two_waiting(api: Api, user: str, show_id: int) -> tuple[str, Any, Any]:
+    """`user` joins the show's list, then a later user: that user's token and both entries."""
+    later = api.account("later@example.com")
+    first = join(api, user, show_id).json
+    second = join(api, later, show_id).json
+    return later, first, second
+
+
 def test_joining_a_sold_out_show_is_201_a_waiting_entry_at_its_place(
     api: Api, user: str, sold_out: dict[str, Any]
 ) -> None:
@@ -72,9 +87,7 @@ def test_positions_follow_the_order_of_joining(
     api: Api, user: str, sold_out: dict[str, Any]
 ) -> None:
     show_id = sold_out["show"]["id"]
-    later = api.account("later@example.com")
-    first = join(api, user, show_id).json
-    second = join(api, later, show_id).json
+    later, first, second = two_waiting(api, user, show_id)
 
     assert (first["position"], second["position"]) == (1, 2)
     api.call("DELETE", f"/waitlist/{first['id']}", token=user)
@@ -301,7 +314,7 @@ def test_confirming_the_offer_books_and_the_entry_is_booked(
     api: Api, user: str, sold_out: dict[str, Any]
 ) -> None:
     mine = join(api, user, sold_out["show"]["id"]).json
-    api.call("DELETE", f"/bookings/{sold_out['bookings'][0]['id']}", token=sold_out["buyer"])
+    free_seats(api, sold_out)
     hold_id = entry(api, user, mine["id"])["hold_id"]
 
     booked = api.call("POST", f"/holds/{hold_id}/confirm", token=user)
@@ -314,10 +327,8 @@ def test_leaving_with_an_offer_passes_it_to_the_next_entry(
     api: Api, user: str, sold_out: dict[str, Any]
 ) -> None:
     show_id = sold_out["show"]["id"]
-    later = api.account("later@example.com")
-    first = join(api, user, show_id).json
-    second = join(api, later, show_id).json
-    api.call("DELETE", f"/bookings/{sold_out['bookings'][0]['id']}", token=sold_out["buyer"])
+    later, first, second = two_waiting(api, user, show_id)
+    free_seats(api, sold_out)
     offer = entry(api, user, first["id"])["hold_id"]
 
     left = api.call("DELETE", f"/waitlist/{first['id']}", token=user)
@@ -331,10 +342,8 @@ def test_a_lapsed_offer_reads_expired_at_once_and_passes_on_when_settled(
     api: Api, app: Boxoffice, user: str, sold_out: dict[str, Any], clock: FakeClock
 ) -> None:
     show_id = sold_out["show"]["id"]
-    later = api.account("later@example.com")
-    first = join(api, user, show_id).json
-    second = join(api, later, show_id).json
-    api.call("DELETE", f"/bookings/{sold_out['bookings'][0]['id']}", token=sold_out["buyer"])
+    later, first, second = two_waiting(api, user, show_id)
+    free_seats(api, sold_out)
     offer = entry(api, user, first["id"])
 
     clock.advance(seconds=Limits().waitlist_offer_seconds + 1)
@@ -385,10 +394,8 @@ def test_every_state_of_an_entry_matches_the_documented_schema(
     document = api.call("GET", "/openapi.json").json
     schema = {"$ref": "#/components/schemas/WaitlistEntry", "components": document["components"]}
     show_id = sold_out["show"]["id"]
-    later = api.account("later@example.com")
-    first = join(api, user, show_id).json
-    second = join(api, later, show_id).json
-    api.call("DELETE", f"/bookings/{sold_out['bookings'][0]['id']}", token=sold_out["buyer"])
+    later, first, second = two_waiting(api, user, show_id)
+    free_seats(api, sold_out)
     offered = entry(api, user, first["id"])
     clock.advance(seconds=Limits().waitlist_offer_seconds + 1)
     expired = entry(api, user, first["id"])

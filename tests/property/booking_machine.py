@@ -341,6 +341,16 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
         def _started(self, show_id: int) -> bool:
             return self.model_shows[show_id].starts_after_seconds <= self.seconds_passed
 
+        def _party_error(self, show_id: int, count: int) -> type[BoxofficeError] | None:
+            """What refuses a party of `count` on the show before its seats are looked at."""
+            if not 1 <= count <= MAX_SEATS:
+                return ValidationError
+            if self.model_shows[show_id].cancelled:
+                return ShowCancelled
+            if self._started(show_id):
+                return ShowStarted
+            return None
+
         def _take(self, show_id: int, labels: tuple[str, ...], taker: str) -> None:
             seats = self.model_shows[show_id].seats
             if seats is not None:
@@ -799,17 +809,11 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             count = len(labels) if labels else data.draw(st.integers(-1, MAX_SEATS + 2))
             kinds = self._draw_kinds(data, count)
             before = self._locked(show_id)
-            error: type[BoxofficeError] | None = None
-            if not 1 <= count <= MAX_SEATS:
-                error = ValidationError
-            elif self.model_shows[show_id].cancelled:
-                error = ShowCancelled
-            elif self._started(show_id):
-                error = ShowStarted
-            else:
-                error = self._request_error(show_id, count, labels) or self._kinds_error(
-                    show_id, kinds
-                )
+            error = (
+                self._party_error(show_id, count)
+                or self._request_error(show_id, count, labels)
+                or self._kinds_error(show_id, kinds)
+            )
             event(f"book: {'ok' if error is None else error.__name__}")
             booking = expect(
                 error,
@@ -993,17 +997,11 @@ def booking_machine(new_store: NewStore) -> type[RuleBasedStateMachine]:
             show_id = data.draw(st.sampled_from(general), label="show")
             count = data.draw(st.integers(0, MAX_SEATS + 1), label="party")
             before = self._locked(show_id)
-            error: type[BoxofficeError] | None = None
             mine = [e for _, e in self._entries_of(show_id, *LIVE_ENTRY) if e.user_id == user.id]
-            if not 1 <= count <= MAX_SEATS:
-                error = ValidationError
-            elif self.model_shows[show_id].cancelled:
-                error = ShowCancelled
-            elif self._started(show_id):
-                error = ShowStarted
-            elif mine:
+            error = self._party_error(show_id, count)
+            if error is None and mine:
                 error = AlreadyWaiting
-            elif count <= self._available(show_id):
+            elif error is None and count <= self._available(show_id):
                 error = SeatsAvailable
             event(f"join: {'ok' if error is None else error.__name__}")
             entry = expect(error, lambda: self.app.join_waitlist(user, show_id, num_seats=count))
