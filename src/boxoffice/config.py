@@ -125,6 +125,14 @@ class Settings:
     # The service only: how often one worker settles the shows whose waiting-list offers
     # lapsed, so the next entry gets its offer with nobody touching the show. 0: never.
     waitlist_sweep_seconds: int = attrs.field(default=1, validator=_int_in(0, 3600))
+    # 1: webhook endpoints may be on loopback, private or link-local addresses (tests, a
+    # receiver on the premises); 0 refuses them, when registered and when delivered to.
+    webhooks_allow_private: int = attrs.field(default=0, validator=_int_in(0, 1))
+    # The service only: how often the webhook dispatcher looks for deliveries due, in
+    # milliseconds; 0: `boxoffice serve` runs none (run `boxoffice dispatch` instead).
+    webhook_poll_ms: int = attrs.field(default=500, validator=_int_in(0, 3_600_000))
+    # Deliveries in flight at once per dispatcher: a slow endpoint holds one of them.
+    webhook_concurrency: int = attrs.field(default=8, validator=_int_in(1, 256))
 
     def cors_origin_list(self) -> tuple[str, ...]:
         return _split_origins(self.cors_origins or "")
@@ -193,6 +201,11 @@ SETTING_HELP: Mapping[str, str] = {
     "such as https://cinema.example (default: none)",
     "waitlist_sweep_seconds": "how often one worker passes lapsed waiting-list offers on "
     "(0: only when the show next changes)",
+    "webhooks_allow_private": "1: webhook URLs may point to loopback, private or link-local "
+    "addresses; 0: refused",
+    "webhook_poll_ms": "how often the webhook dispatcher looks for deliveries due, in "
+    "milliseconds (0: none in the service; run boxoffice dispatch)",
+    "webhook_concurrency": "webhook deliveries in flight at once",
 }
 
 
