@@ -54,6 +54,7 @@ def build(
             doors_open_minutes=settings.doors_open_minutes,
             waitlist_offer_seconds=settings.waitlist_offer_seconds,
             webhooks_allow_private=bool(settings.webhooks_allow_private),
+            webhook_first_retry_seconds=settings.webhooks_retry_base_seconds,
         ),
         events=events,
         presenter=HttpShapes(),

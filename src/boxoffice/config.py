@@ -38,6 +38,20 @@ def _int_in(low: int, high: int) -> Any:
     return check
 
 
+def _number_in(low: float, high: float) -> Any:
+    def check(_: object, field: attrs.Attribute[Any], value: Any) -> None:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            raise ConfigurationError(
+                f"{field.name} ({_env_name(field)}) must be a number from {low:g} to {high:g}"
+            )
+
+    return check
+
+
 def _one_of(*choices: str) -> Any:
     def check(_: object, field: attrs.Attribute[Any], value: Any) -> None:
         if value not in choices:
@@ -128,11 +142,15 @@ class Settings:
     # 1: webhook endpoints may be on loopback, private or link-local addresses (tests, a
     # receiver on the premises); 0 refuses them, when registered and when delivered to.
     webhooks_allow_private: int = attrs.field(default=0, validator=_int_in(0, 1))
-    # The service only: how often the webhook dispatcher looks for deliveries due, in
-    # milliseconds; 0: `boxoffice serve` runs none (run `boxoffice dispatch` instead).
-    webhook_poll_ms: int = attrs.field(default=500, validator=_int_in(0, 3_600_000))
+    # The service only: how often the webhook dispatcher looks for deliveries due; 0: the
+    # service runs none (run `boxoffice dispatch` instead).
+    webhooks_poll_seconds: float = attrs.field(default=0.5, validator=_number_in(0, 3600))
+    # A failed delivery is retried after about this long, then twice as long each time.
+    webhooks_retry_base_seconds: float = attrs.field(default=1.0, validator=_number_in(0.001, 3600))
+    # How long one attempt may wait to connect, and then for each read of the answer.
+    webhooks_timeout_seconds: float = attrs.field(default=10.0, validator=_number_in(0.001, 600))
     # Deliveries in flight at once per dispatcher: a slow endpoint holds one of them.
-    webhook_concurrency: int = attrs.field(default=8, validator=_int_in(1, 256))
+    webhooks_concurrency: int = attrs.field(default=8, validator=_int_in(1, 256))
 
     def cors_origin_list(self) -> tuple[str, ...]:
         return _split_origins(self.cors_origins or "")
@@ -170,6 +188,11 @@ def _from_text(field: attrs.Attribute[Any], text: str | None) -> Any:
         return None
     if field.type in ("int", int, "int | None") and text.strip().isdigit():
         return int(text)
+    if field.type in ("float", float):
+        try:
+            return float(text)
+        except ValueError:
+            return text
     return text
 
 
@@ -203,9 +226,13 @@ SETTING_HELP: Mapping[str, str] = {
     "(0: only when the show next changes)",
     "webhooks_allow_private": "1: webhook URLs may point to loopback, private or link-local "
     "addresses; 0: refused",
-    "webhook_poll_ms": "how often the webhook dispatcher looks for deliveries due, in "
-    "milliseconds (0: none in the service; run boxoffice dispatch)",
-    "webhook_concurrency": "webhook deliveries in flight at once",
+    "webhooks_poll_seconds": "how often the service's webhook dispatcher looks for "
+    "deliveries due (0: none in the service; run boxoffice dispatch)",
+    "webhooks_retry_base_seconds": "how long the first retry of a failed webhook delivery "
+    "waits; each next one waits twice as long",
+    "webhooks_timeout_seconds": "how long a webhook delivery waits to connect, and for each "
+    "read of the answer",
+    "webhooks_concurrency": "webhook deliveries in flight at once per dispatcher",
 }
 
 

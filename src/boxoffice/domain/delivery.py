@@ -7,6 +7,7 @@ Pure: the dispatcher (entrypoints/dispatcher.py) does the network, the use cases
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -24,6 +25,9 @@ MAX_DELAY = timedelta(hours=1)
 # What one attempt may take, connecting and answering, before it counts as a timeout.
 ATTEMPT_TIMEOUT_SECONDS = 10.0
 MAX_URL_CHARS = 2000
+# http(s), then printable ASCII without spaces: what the HTTP API's schema says as well.
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$"
+_URL = re.compile(URL_PATTERN)
 
 
 @attrs.frozen
@@ -115,11 +119,13 @@ class Destination:
 
 def require_webhook_url(value: object) -> tuple[str, Destination]:
     """An http(s) URL with a host and no credentials, and where it points."""
-    if not isinstance(value, str) or not 1 <= len(value) <= MAX_URL_CHARS:
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_URL_CHARS or not _URL.match(value):
         raise ValidationError(
-            "url", f"must be an http or https URL of at most {MAX_URL_CHARS} characters"
+            "url",
+            f"must be an http or https URL of at most {MAX_URL_CHARS} characters, "
+            "printable ASCII without spaces",
         )
-    url = value.strip()
+    url = value
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -132,8 +138,6 @@ def require_webhook_url(value: object) -> tuple[str, Destination]:
     if parts.username is not None or parts.password is not None:
         # Credentials would be shown in every listing of the webhook.
         raise ValidationError("url", "must not carry a user name or password")
-    if any(char.isspace() or not char.isprintable() for char in url):
-        raise ValidationError("url", "must not contain spaces or control characters")
     default = 443 if parts.scheme == "https" else 80
     return url, Destination(parts.scheme, parts.hostname, port or default)
 
