@@ -8,13 +8,13 @@ and they alone commit.
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 import attrs
 
+from boxoffice.domain import ticket_codes
 from boxoffice.domain.audit import booking_event, waitlist_event
 from boxoffice.domain.errors import (
     Forbidden,
@@ -55,8 +55,8 @@ class Ports:
     clock: Clock
     limits: Limits
     events: Events = attrs.field(factory=Unobserved)
-    # A new ticket's code: 128 random bits as URL-safe text, never derived from an id.
-    new_code: Callable[[], str] = attrs.field(default=lambda: secrets.token_urlsafe(16))
+    # A new booking's ticket key, which its tickets' codes are made of (ticket_codes.py).
+    new_key: Callable[[], str] = attrs.field(default=ticket_codes.new_key)
 
 
 @attrs.frozen
