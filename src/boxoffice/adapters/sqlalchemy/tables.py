@@ -258,6 +258,12 @@ bookings = Table(
     # The show's currency when booked; what a cancellation gave back (0 while active).
     Column("currency", Text, nullable=True),
     Column("refund", Integer, nullable=False, server_default="0"),
+    # The random key its tickets' codes are made of (domain/ticket_codes.py); NULL for a booking
+    # made before keys, whose codes are in its lines and in ticket_codes.
+    Column("ticket_key", Text, nullable=True),
+    # Its tickets in seat order, a JSON array of [zone, ticket_type, amount] (and the code, for
+    # a booking without a key): a booking's tickets are part of its row.
+    Column("lines", Text, nullable=False, server_default="[]"),
     CheckConstraint("num_seats > 0", name="num_seats_positive"),
     CheckConstraint("status IN ('active', 'cancelled')", name="status"),
     CheckConstraint("refund >= 0", name="refund_non_negative"),
@@ -270,6 +276,8 @@ bookings = Table(
     # A user's bookings, page by page; a show's bookings (foreign key checks, audits).
     Index("ix_bookings_user_id_id", "user_id", "id"),
     Index("ix_bookings_show_id", "show_id"),
+    # A ticket is found by its code's key.
+    Index("uq_bookings_ticket_key", "ticket_key", unique=True),
 )
 
 holds = Table(
@@ -372,32 +380,25 @@ leases = Table(
     Column("expires_at", UtcDateTime, nullable=False),
 )
 
-# One row per seat (per admission, for general admission) of a booking. The code is random and
-# unguessable: it is what the door scans.
-# Keyed by booking and place, so a booking's tickets are written side by side and read in one
-# range; the code, random, has an index of its own. Without SQLite's rowid: one B-tree fewer
-# to write a booking's tickets into. A show's tickets are found through its bookings.
-tickets = Table(
-    "tickets",
+# A ticket let in at the door, by its booking and its place among the booking's tickets. Without
+# SQLite's rowid: the key is all there is. Whether a ticket is valid or cancelled is its booking's
+# status, so only check-ins are written.
+checkins = Table(
+    "checkins",
     metadata,
     Column("booking_id", Id, ForeignKey("bookings.id"), primary_key=True),
-    # Its place among the booking's tickets: seat order.
-    Column("position", Integer, primary_key=True),
-    Column("code", Text, nullable=False, unique=True),
-    Column("show_id", Id, ForeignKey("shows.id"), nullable=False),
-    # NULL for general admission.
-    Column("seat", Text, nullable=True),
-    Column("zone", Text, nullable=False),
-    # NULL where the show's cinema had no ticket types.
-    Column("ticket_type", Text, nullable=True),
-    Column("amount", Integer, nullable=False),
-    Column("status", Text, nullable=False),
-    Column("checked_in_at", UtcDateTime, nullable=True),
-    CheckConstraint("amount >= 0", name="amount_non_negative"),
-    CheckConstraint("status IN ('valid', 'checked_in', 'cancelled')", name="status"),
-    CheckConstraint(
-        "(status = 'checked_in') = (checked_in_at IS NOT NULL)", name="checked_in_at_iff_checked_in"
-    ),
+    Column("place", Integer, primary_key=True),
+    Column("checked_in_at", UtcDateTime, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# The codes of tickets sold before bookings had keys: random codes of their own, kept valid.
+ticket_codes = Table(
+    "ticket_codes",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("booking_id", Id, ForeignKey("bookings.id"), nullable=False),
+    Column("place", Integer, nullable=False),
     sqlite_with_rowid=False,
 )
 

@@ -1,7 +1,7 @@
 """Webhooks: a cinema's endpoints, and the outbox of deliveries written with each change.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-# The ticket-storage migration, 0009, comes before this one once it lands.
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
