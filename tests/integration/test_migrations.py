@@ -48,6 +48,7 @@ TABLES = {
     "waitlist_entries",
     "leases",
     "webhooks",
+    "webhook_outbox",
     "webhook_deliveries",
 }
 

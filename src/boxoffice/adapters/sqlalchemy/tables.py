@@ -459,10 +459,12 @@ webhooks = Table(
     Index("ix_webhooks_cinema_id_id", "cinema_id", "id"),
 )
 
-# The outbox: one row per event and subscribing webhook, written in the transaction of the
-# change it reports, with the body as it is delivered. Deleted with its webhook.
-webhook_deliveries = Table(
-    "webhook_deliveries",
+# The outbox: one row per event and subscribing webhook still to be delivered, written in the
+# transaction of the change it reports, with the body as it is delivered. No index but its key:
+# on SQLite each index is one more page written by every booking's commit. Few rows at a time:
+# a delivery leaves for webhook_deliveries once delivered or failed, under the same id.
+webhook_outbox = Table(
+    "webhook_outbox",
     metadata,
     Column("id", Id, primary_key=True),
     Column("webhook_id", Id, ForeignKey("webhooks.id"), nullable=False),
@@ -472,32 +474,30 @@ webhook_deliveries = Table(
     Column("show_id", Id, nullable=True),
     Column("body", Text, nullable=False),
     Column("attempts", Integer, nullable=False),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+)
+
+# Deliveries done with: delivered, or failed after a day of retries. Their bodies are not kept.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    # Its id in the outbox.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("webhook_id", Id, ForeignKey("webhooks.id"), nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("show_id", Id, nullable=True),
+    Column("attempts", Integer, nullable=False),
     Column("status", Text, nullable=False),
     Column("last_status", Integer, nullable=True),
     Column("last_error", Text, nullable=True),
-    Column("next_attempt_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     CheckConstraint("attempts >= 0", name="attempts_non_negative"),
-    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
-    CheckConstraint(
-        "(status = 'pending') = (next_attempt_at IS NOT NULL)", name="next_attempt_iff_pending"
-    ),
+    CheckConstraint("status IN ('delivered', 'failed')", name="status"),
     # A webhook's deliveries, page by page.
     Index("ix_webhook_deliveries_webhook_id_id", "webhook_id", "id"),
-)
-_PENDING = webhook_deliveries.c.status == "pending"
-# The pending deliveries: by when they are due, and each webhook and show's first.
-Index(
-    "ix_webhook_deliveries_next_attempt_at_pending",
-    webhook_deliveries.c.next_attempt_at,
-    sqlite_where=_PENDING,
-    postgresql_where=_PENDING,
-)
-Index(
-    "ix_webhook_deliveries_webhook_id_show_id_id_pending",
-    webhook_deliveries.c.webhook_id,
-    webhook_deliveries.c.show_id,
-    webhook_deliveries.c.id,
-    sqlite_where=_PENDING,
-    postgresql_where=_PENDING,
 )
