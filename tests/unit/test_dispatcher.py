@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import attrs
 import pytest
@@ -330,3 +333,72 @@ def test_bodies_show_the_resource_as_the_http_api_does(
         "EUR",
     )
     assert [line["ticket_code"] for line in data["lines"]] == [t.code for t in booking.tickets]
+
+
+@pytest.fixture
+def tls_receiver(tmp_path: Path) -> Iterator[tuple[Receiver, int, Path]]:
+    """A receiver over HTTPS with a certificate of its own for hooks.test."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=hooks.test",
+            "-addext",
+            "subjectAltName=DNS:hooks.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    endpoint = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            self.send_response(endpoint.answer(dict(self.headers.items()), body))
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield endpoint, server.server_address[1], cert
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_checks_the_certificate_against_the_urls_host(
+    tls_receiver: tuple[Receiver, int, Path],
+) -> None:
+    endpoint, port, cert = tls_receiver
+    resolver = FakeResolver({"hooks.test": ["127.0.0.1"]})
+    url = f"https://hooks.test:{port}/in"
+    untrusted = HttpWebhookSender(resolver, allow_private=True)(outgoing(url))
+    assert (untrusted.error or "").startswith("tls error")
+    trusting = ssl.create_default_context(cafile=str(cert))
+    sent = HttpWebhookSender(resolver, allow_private=True, tls=trusting)(outgoing(url))
+    assert sent.status == 204
+    # The address is not the name the certificate is for.
+    by_address = HttpWebhookSender(resolver, allow_private=True, tls=trusting)(
+        outgoing(f"https://127.0.0.1:{port}/in")
+    )
+    assert (by_address.error or "").startswith("tls error")
+    assert len(endpoint.received) == 1
