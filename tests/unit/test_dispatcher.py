@@ -10,7 +10,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,6 +23,7 @@ from boxoffice.adapters.memory import InMemoryUnitOfWorkFactory
 from boxoffice.adapters.network import SocketResolver
 from boxoffice.adapters.webhook_http import HttpWebhookSender
 from boxoffice.config import Settings
+from boxoffice.domain.delivery import Attempt
 from boxoffice.domain.model import Actor, Delivery, DeliveryStatus, Outgoing, Show
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.service import Boxoffice
@@ -299,10 +300,8 @@ def test_a_failing_database_is_logged_once_and_the_next_tick_retries(
         def due_deliveries(self, *, limit: int = 100) -> list[Outgoing]:
             return []
 
-        def record_attempt(
-            self, delivery_id: int, *, status: int | None = None, error: str | None = None
-        ) -> Delivery | None:
-            return None
+        def record_attempts(self, attempts: Sequence[tuple[int, Attempt]]) -> list[Delivery | None]:
+            return []
 
     dispatcher = Dispatcher(Down(), sender(), interval=1)
     assert dispatcher.tick() == 0
@@ -405,3 +404,46 @@ def test_https_checks_the_certificate_against_the_urls_host(
     )
     assert (by_address.error or "").startswith("tls error")
     assert len(endpoint.received) == 1
+
+
+@attrs.define
+class CountingRecords:
+    """A Boxoffice whose record_attempts calls are counted."""
+
+    app: Boxoffice
+    batches: list[int] = attrs.field(factory=list)
+
+    def take_lease(self, name: str, holder: str, *, seconds: float) -> bool:
+        return self.app.take_lease(name, holder, seconds=seconds)
+
+    def due_deliveries(self, *, limit: int = 100) -> list[Outgoing]:
+        return self.app.due_deliveries(limit=limit)
+
+    def record_attempts(self, attempts: Sequence[tuple[int, Attempt]]) -> list[Delivery | None]:
+        self.batches.append(len(attempts))
+        return self.app.record_attempts(attempts)
+
+
+def test_a_busy_shows_events_go_in_one_round_recorded_in_one_transaction(
+    app: Boxoffice, receiver: tuple[Receiver, int]
+) -> None:
+    endpoint, port = receiver
+    owner = sign_up(app, "owner@example.com", "owner")
+    buyer = sign_up(app, "buyer@example.com")
+    first, second = shows_in_a_cinema(app, owner, 2)
+    assert first.cinema_id is not None
+    webhook = app.add_webhook(owner, first.cinema_id, url=f"http://127.0.0.1:{port}/", events=["*"])
+    made = [app.book_seats(buyer, show_id=s.id, num_seats=1).id for s in [first, second] * 10]
+    counting = CountingRecords(app)
+    dispatcher = Dispatcher(counting, sender(), interval=1, concurrency=4)
+
+    assert dispatcher.tick() == 20
+    assert dispatcher.wait_idle(10)
+
+    assert counting.batches == [20]
+    assert {d.status for d in deliveries(app, owner, webhook.id)} == {DeliveryStatus.DELIVERED}
+    heard = [json.loads(r.body)["data"] for r in endpoint.received]
+    for show in (first, second):
+        assert [b["id"] for b in heard if b["show_id"] == show.id] == [
+            booking for n, booking in enumerate(made) if n % 2 == (show is second)
+        ]
