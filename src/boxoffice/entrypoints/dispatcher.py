@@ -42,7 +42,7 @@ MIN_LEASE_SECONDS = 5.0
 # Deliveries handed out and not yet recorded, at most: a tick's batch.
 MAX_IN_FLIGHT = 200
 # After attempts finish, how long a tick waits for more to finish: one commit records them all.
-GATHER_SECONDS = 0.02
+GATHER_SECONDS = 0.05
 
 _log = logging.getLogger("boxoffice.dispatcher")
 
@@ -93,6 +93,8 @@ class Dispatcher:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._failing = False
+        # When the lease held is next renewed (time.monotonic()); 0: not held.
+        self._renew_at = 0.0
 
     @property
     def lease_seconds(self) -> float:
@@ -102,7 +104,7 @@ class Dispatcher:
         """One round: how many deliveries it handed out. Never raises."""
         try:
             self._record()
-            if not self._boxoffice.take_lease(LEASE, self.holder, seconds=self.lease_seconds):
+            if not self._holds_lease():
                 return 0
             with self._lock:
                 room = self._max_in_flight - len(self._in_flight)
@@ -121,10 +123,25 @@ class Dispatcher:
                 self._pool.submit(self._deliver, chain)
                 started += len(chain)
         except Exception as error:
+            # Whether the lease is still held is for the next tick to find out.
+            self._renew_at = 0.0
             self._failed("webhook dispatch failed, retrying every tick: %s", error)
             return 0
         self._works_again()
         return started
+
+    def _holds_lease(self) -> bool:
+        """Take or renew the lease, unless it was renewed less than half its time ago: each
+        renewal is a commit, and ticks come often while work is due."""
+        now = time.monotonic()
+        if now < self._renew_at:
+            return True
+        seconds = self.lease_seconds
+        if self._boxoffice.take_lease(LEASE, self.holder, seconds=seconds):
+            self._renew_at = now + seconds / 2
+            return True
+        self._renew_at = 0.0
+        return False
 
     def _record(self) -> None:
         """Record the attempts made since the last tick, in one transaction."""
