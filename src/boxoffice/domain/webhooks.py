@@ -1,6 +1,6 @@
 """Webhooks: a cinema's owner registers endpoints for the events of its shows; deliveries
 record each attempt. Events are written by outbox.publish; the dispatcher takes the pending
-deliveries (DueDeliveries) and records each attempt (RecordAttempt).
+deliveries (DueDeliveries) and records what its attempts came to (RecordAttempts).
 """
 
 from __future__ import annotations
