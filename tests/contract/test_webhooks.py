@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -298,4 +300,71 @@ def test_a_deleted_webhooks_deliveries_stop(app: Boxoffice, owner: Actor, buyer:
     # An attempt in flight when it was deleted records nothing.
     assert app.record_attempt(due.delivery.id, status=200) is None
     app.book_seats(buyer, show_id=show.id, num_seats=1)
+    assert app.due_deliveries() == []
+
+
+def test_a_webhook_deleted_while_a_change_writes_its_delivery_takes_it_along(
+    app: Boxoffice, owner: Actor, uow_factory: UnitOfWorkFactory
+) -> None:
+    show = cinema_show(app, owner)
+    webhook = hook(app, owner, show)
+    assert show.cinema_id is not None
+    event = OutboxEvent("evt_1", WebhookEvent.SHOW_CANCELLED, show.cinema_id, show.id, START)
+    deleting = threading.Event()
+    failures: list[BaseException] = []
+
+    def delete() -> None:
+        deleting.set()
+        try:
+            app.delete_webhook(owner, webhook.id)
+        except BaseException as error:
+            failures.append(error)
+
+    deleter = threading.Thread(target=delete)
+    with uow_factory() as uow:
+        uow.outbox.add(event, lambda: "{}")
+        # A read sends the delivery's insert on its way where writes wait for the next one.
+        assert uow.webhooks.get(webhook.id) is not None
+        deleter.start()
+        deleting.wait()
+        # The deletion is under way (or waiting its turn) while the change commits.
+        time.sleep(0.2)
+        uow.commit()
+    deleter.join(10)
+    assert failures == []
+    assert app.due_deliveries() == []
+    with pytest.raises(NotFound):
+        app.get_webhook(owner, webhook.id)
+
+
+def test_a_webhook_deleted_while_its_attempts_are_recorded_waits_for_them(
+    app: Boxoffice, owner: Actor, buyer: Actor, uow_factory: UnitOfWorkFactory
+) -> None:
+    show = cinema_show(app, owner)
+    webhook = hook(app, owner, show)
+    for _ in range(3):
+        app.book_seats(buyer, show_id=show.id, num_seats=1)
+    due = app.due_deliveries()
+    recorded: list[object] = []
+    failures: list[BaseException] = []
+
+    def record() -> None:
+        try:
+            recorded.extend(
+                app.record_attempts([(d.delivery.id, Attempt(status=200)) for d in due])
+            )
+        except BaseException as error:
+            failures.append(error)
+
+    recorder = threading.Thread(target=record)
+    with uow_factory() as uow:
+        # The deletion first, as the webhook's owner would make it, left open while the
+        # dispatcher records what it sent.
+        uow.webhooks.delete(webhook.id)
+        recorder.start()
+        time.sleep(0.2)
+        uow.commit()
+    recorder.join(10)
+    assert failures == []
+    assert recorded == [None, None, None]
     assert app.due_deliveries() == []

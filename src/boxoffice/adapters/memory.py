@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -525,6 +525,10 @@ class InMemoryWebhookRepository(_StagedRepository[Webhook]):
 
     def delete(self, webhook_id: int) -> None:
         self.deleted.add(webhook_id)
+
+    def keep(self, webhook_ids: Iterable[int]) -> None:
+        # One unit of work at a time: nothing deletes a webhook while this one runs.
+        pass
 
     def subscribers(self, cinema_id: int, event_type: str) -> list[int]:
         webhooks = (self.get(i) for i in self._table.order + self._added)

@@ -6,7 +6,7 @@ Repository attributes are read-only properties because a Protocol attribute is i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -266,6 +266,10 @@ class WebhookRepository(Protocol):
 
     def delete(self, webhook_id: int) -> None:
         """Remove the webhook and its deliveries: none of them is attempted again."""
+
+    def keep(self, webhook_ids: Iterable[int]) -> None:
+        """Keep the webhooks from being deleted until this unit of work ends: called before
+        it writes any of their deliveries, so a deletion waits rather than deadlocks."""
 
     def list(self, cinema_id: int, *, after: int | None, limit: int) -> list[Webhook]:
         """The cinema's webhooks with id > after, in id order, at most limit."""

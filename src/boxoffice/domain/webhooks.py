@@ -248,7 +248,10 @@ class RecordAttempts:
         now = self.ports.clock.now()
         recorded: list[Delivery | None] = []
         with self.ports.uow() as uow:
+            read = [uow.outbox.get(delivery_id) for delivery_id, _ in checked]
+            uow.webhooks.keep(delivery.webhook_id for delivery in read if delivery is not None)
             for delivery_id, attempt in checked:
+                # Read again once kept: a deletion that went first has taken it.
                 delivery = uow.outbox.get(delivery_id)
                 if delivery is None or delivery.status is not DeliveryStatus.PENDING:
                     recorded.append(delivery)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +57,11 @@ _CINEMA_WEBHOOKS_PAGE = (
 )
 _INSERT_WEBHOOK = insert(webhooks)
 _DELETE_WEBHOOK = delete(webhooks).where(webhooks.c.id == bindparam("webhook_id"))
+# A webhook's row locked: FOR UPDATE by its deletion, first, and FOR KEY SHARE by whatever
+# writes its deliveries, first, so that neither waits for the other holding a delivery's row.
+_LOCK_WEBHOOK = select(webhooks.c.id).where(webhooks.c.id == bindparam("webhook_id"))
+_DELETING = _LOCK_WEBHOOK.with_for_update()
+_KEEPING = _LOCK_WEBHOOK.with_for_update(key_share=True)
 
 # A webhook of the event's cinema that subscribes to its type: "*", or the type among its
 # comma-separated ones.
@@ -106,7 +111,11 @@ _QUEUE_EVENT = insert(_o).from_select(
         literal_column("0"),
         bindparam("due_at", type_=UtcDateTime),
         bindparam("created_at", type_=UtcDateTime),
-    ).where(*_SUBSCRIBED),
+    )
+    .where(*_SUBSCRIBED)
+    # Kept until the change commits: a webhook deleted meanwhile waits, and takes this
+    # delivery with it, rather than the change failing on a webhook gone.
+    .with_for_update(key_share=True),
 )
 
 # Rows in Delivery's field order, from either table.
@@ -268,9 +277,14 @@ class SqlAlchemyWebhookRepository:
         return None if row is None else _webhook(row)
 
     def delete(self, webhook_id: int) -> None:
+        self._sql.first(_DELETING, {"webhook_id": webhook_id})
         self._sql.write(_DELETE_QUEUED, {"webhook_id": webhook_id})
         self._sql.write(_DELETE_DONE, {"webhook_id": webhook_id})
         self._sql.write(_DELETE_WEBHOOK, {"webhook_id": webhook_id})
+
+    def keep(self, webhook_ids: Iterable[int]) -> None:
+        for webhook_id in sorted(set(webhook_ids)):
+            self._sql.first(_KEEPING, {"webhook_id": webhook_id})
 
     def list(self, cinema_id: int, *, after: int | None, limit: int) -> list[Webhook]:
         rows = self._sql.all(
