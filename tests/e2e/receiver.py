@@ -50,7 +50,8 @@ class Receiver:
         self._arrived = threading.Condition(self._lock)
         self._open = threading.Event()
         self._open.set()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._stalled = 0
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -110,8 +111,20 @@ class Receiver:
                 # Released to check, as `done` reads the attempts itself.
                 self._arrived.wait(min(left, 0.5))
 
+    @property
+    def stalled(self) -> int:
+        """Attempts that arrived and wait for release() to be answered."""
+        with self._lock:
+            return self._stalled
+
     def _answer(self, headers: dict[str, str], body: bytes) -> int:
-        self._open.wait()
+        if not self._open.is_set():
+            with self._arrived:
+                self._stalled += 1
+                self._arrived.notify_all()
+            self._open.wait()
+            with self._lock:
+                self._stalled -= 1
         event_id = headers.get("webhook-id", "")
         verified = None if self.secret is None else _verifies(self.secret, headers, body)
         with self._arrived:
@@ -146,6 +159,12 @@ class Receiver:
                 pass
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # An answer to a sender that died meanwhile (a killed service) has nowhere to go.
+        pass
 
 
 def _verifies(secret: str, headers: dict[str, str], body: bytes) -> bool:
