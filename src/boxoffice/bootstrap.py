@@ -8,8 +8,10 @@ from typing import Any
 
 from boxoffice.adapters.clock import SystemClock
 from boxoffice.adapters.memory import InMemoryUnitOfWorkFactory
+from boxoffice.adapters.network import SocketResolver
 from boxoffice.adapters.security import BcryptPasswordHasher, JwtTokenService
 from boxoffice.config import Settings
+from boxoffice.domain.model import Booking, OutboxEvent, Show, Ticket, WaitlistEntry
 from boxoffice.domain.ports import Clock, Events, UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.service import Boxoffice
@@ -51,9 +53,23 @@ def build(
             hold_ttl_seconds=settings.hold_ttl_seconds,
             doors_open_minutes=settings.doors_open_minutes,
             waitlist_offer_seconds=settings.waitlist_offer_seconds,
+            webhooks_allow_private=bool(settings.webhooks_allow_private),
+            webhook_first_retry_seconds=settings.webhooks_retry_base_seconds,
         ),
         events=events,
+        presenter=HttpShapes(),
+        resolver=SocketResolver(),
     )
+
+
+class HttpShapes:
+    """Webhook bodies as the HTTP API shows their resources. Loaded when the first event is
+    written: a library that writes none never loads the web framework."""
+
+    def body(self, event: OutboxEvent, resource: Booking | Show | WaitlistEntry | Ticket) -> str:
+        from boxoffice.entrypoints.http.event_bodies import body
+
+        return body(event, resource)
 
 
 def unit_of_work_factory(

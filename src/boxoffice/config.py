@@ -38,6 +38,20 @@ def _int_in(low: int, high: int) -> Any:
     return check
 
 
+def _number_in(low: float, high: float) -> Any:
+    def check(_: object, field: attrs.Attribute[Any], value: Any) -> None:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            raise ConfigurationError(
+                f"{field.name} ({_env_name(field)}) must be a number from {low:g} to {high:g}"
+            )
+
+    return check
+
+
 def _one_of(*choices: str) -> Any:
     def check(_: object, field: attrs.Attribute[Any], value: Any) -> None:
         if value not in choices:
@@ -125,6 +139,18 @@ class Settings:
     # The service only: how often one worker settles the shows whose waiting-list offers
     # lapsed, so the next entry gets its offer with nobody touching the show. 0: never.
     waitlist_sweep_seconds: int = attrs.field(default=1, validator=_int_in(0, 3600))
+    # 1: webhook endpoints may be on loopback, private or link-local addresses (tests, a
+    # receiver on the premises); 0 refuses them, when registered and when delivered to.
+    webhooks_allow_private: int = attrs.field(default=0, validator=_int_in(0, 1))
+    # The service only: how often the webhook dispatcher looks for deliveries due; 0: the
+    # service runs none (run `boxoffice dispatch` instead).
+    webhooks_poll_seconds: float = attrs.field(default=0.5, validator=_number_in(0, 3600))
+    # A failed delivery is retried after about this long, then twice as long each time.
+    webhooks_retry_base_seconds: float = attrs.field(default=1.0, validator=_number_in(0.001, 3600))
+    # How long one attempt may wait to connect, and then for each read of the answer.
+    webhooks_timeout_seconds: float = attrs.field(default=10.0, validator=_number_in(0.001, 600))
+    # Deliveries in flight at once per dispatcher: a slow endpoint holds one of them.
+    webhooks_concurrency: int = attrs.field(default=8, validator=_int_in(1, 256))
 
     def cors_origin_list(self) -> tuple[str, ...]:
         return _split_origins(self.cors_origins or "")
@@ -162,6 +188,11 @@ def _from_text(field: attrs.Attribute[Any], text: str | None) -> Any:
         return None
     if field.type in ("int", int, "int | None") and text.strip().isdigit():
         return int(text)
+    if field.type in ("float", float):
+        try:
+            return float(text)
+        except ValueError:
+            return text
     return text
 
 
@@ -193,6 +224,15 @@ SETTING_HELP: Mapping[str, str] = {
     "such as https://cinema.example (default: none)",
     "waitlist_sweep_seconds": "how often one worker passes lapsed waiting-list offers on "
     "(0: only when the show next changes)",
+    "webhooks_allow_private": "1: webhook URLs may point to loopback, private or link-local "
+    "addresses; 0: refused",
+    "webhooks_poll_seconds": "how often the service's webhook dispatcher looks for "
+    "deliveries due (0: none in the service; run boxoffice dispatch)",
+    "webhooks_retry_base_seconds": "how long the first retry of a failed webhook delivery "
+    "waits; each next one waits twice as long",
+    "webhooks_timeout_seconds": "how long a webhook delivery waits to connect, and for each "
+    "read of the answer",
+    "webhooks_concurrency": "webhook deliveries in flight at once per dispatcher",
 }
 
 

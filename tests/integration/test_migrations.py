@@ -46,6 +46,8 @@ TABLES = {
     "audit_events",
     "waitlist_entries",
     "leases",
+    "webhooks",
+    "webhook_deliveries",
 }
 
 

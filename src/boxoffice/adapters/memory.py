@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
+from boxoffice.domain.delivery import deliverable
 from boxoffice.domain.errors import (
     AlreadyHolding,
     AlreadyWaiting,
@@ -29,10 +30,14 @@ from boxoffice.domain.model import (
     Booking,
     BookingStatus,
     Cinema,
+    Delivery,
+    DeliveryStatus,
     Hold,
     HoldStatus,
     IdempotencyRecord,
     Movie,
+    OutboxEvent,
+    Outgoing,
     Role,
     Screen,
     Show,
@@ -42,6 +47,7 @@ from boxoffice.domain.model import (
     User,
     WaitlistEntry,
     WaitlistStatus,
+    Webhook,
 )
 from boxoffice.domain.queries import ShowCursor, ShowQuery
 from boxoffice.domain.seating import SeatingChart
@@ -97,6 +103,10 @@ class InMemoryStore:
     waitlist: _Table[WaitlistEntry] = attrs.field(factory=_Table)
     # Each lease's holder and when it lapses.
     leases: dict[str, tuple[str, datetime]] = attrs.field(factory=dict)
+    webhooks: _Table[Webhook] = attrs.field(factory=_Table)
+    deliveries: _Table[Delivery] = attrs.field(factory=_Table)
+    # Each delivery's body, by its id.
+    bodies: dict[int, str] = attrs.field(factory=dict)
 
 
 class _StagedRepository(Generic[E]):
@@ -500,6 +510,119 @@ class InMemoryLeaseRepository:
         self._staged.clear()
 
 
+class InMemoryWebhookRepository(_StagedRepository[Webhook]):
+    def __init__(self, table: _Table[Webhook], cinemas: InMemoryCinemaRepository) -> None:
+        super().__init__(table)
+        self._cinemas = cinemas
+        self.deleted: set[int] = set()
+
+    def add(self, webhook: Webhook) -> Webhook:
+        _require(self._cinemas, "cinema", webhook.cinema_id)
+        return super().add(webhook)
+
+    def get(self, webhook_id: int) -> Webhook | None:
+        return None if webhook_id in self.deleted else super().get(webhook_id)
+
+    def delete(self, webhook_id: int) -> None:
+        self.deleted.add(webhook_id)
+
+    def subscribers(self, cinema_id: int, event_type: str) -> list[int]:
+        webhooks = (self.get(i) for i in self._table.order + self._added)
+        return [
+            w.id
+            for w in webhooks
+            if w is not None and w.cinema_id == cinema_id and w.subscribes(event_type)
+        ]
+
+    def list(self, cinema_id: int, *, after: int | None, limit: int) -> list[Webhook]:
+        return self._select(lambda w: w.cinema_id == cinema_id, after, limit)
+
+    def apply(self) -> None:
+        for webhook_id in self.deleted:
+            self._table.rows.pop(webhook_id, None)
+            self._staged.pop(webhook_id, None)
+        self._table.order[:] = [i for i in self._table.order if i not in self.deleted]
+        super().apply()
+
+    def discard(self) -> None:
+        super().discard()
+        self.deleted.clear()
+
+
+class InMemoryOutbox(_StagedRepository[Delivery]):
+    def __init__(
+        self, table: _Table[Delivery], bodies: dict[int, str], webhooks: InMemoryWebhookRepository
+    ) -> None:
+        super().__init__(table)
+        self._bodies = bodies
+        self._staged_bodies: dict[int, str] = {}
+        self._webhooks = webhooks
+
+    def add(self, event: OutboxEvent, body: Callable[[], str]) -> None:  # type: ignore[override]
+        subscribers = self._webhooks.subscribers(event.cinema_id, event.type.value)
+        if not subscribers:
+            return
+        text = body()
+        for webhook_id in subscribers:
+            delivery = Delivery(
+                next(self._table.ids),
+                webhook_id,
+                event.id,
+                event.type.value,
+                event.show_id,
+                0,
+                DeliveryStatus.PENDING,
+                None,
+                None,
+                event.occurred_at,
+                event.occurred_at,
+            )
+            self.insert(delivery)
+            self._staged_bodies[delivery.id] = text
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        found = super().get(delivery_id)
+        if found is None or self._webhooks.get(found.webhook_id) is None:
+            return None
+        return found
+
+    def pending(self, now: datetime, *, limit: int) -> list[Outgoing]:
+        pending = self._select(lambda d: d.status is DeliveryStatus.PENDING, None, 2**62)
+        due = deliverable(pending, now)[:limit]
+        outgoing = []
+        for delivery in due:
+            webhook = self._webhooks.get(delivery.webhook_id)
+            if webhook is not None:
+                outgoing.append(
+                    Outgoing(delivery, webhook.url, webhook.secret, self._body(delivery.id))
+                )
+        return outgoing
+
+    def save(self, delivery: Delivery) -> None:
+        if self.get(delivery.id) is not None:
+            super().save(delivery)
+
+    def list(self, webhook_id: int, *, after: int | None, limit: int) -> list[Delivery]:
+        return self._select(lambda d: d.webhook_id == webhook_id, after, limit)
+
+    def _body(self, delivery_id: int) -> str:
+        return self._staged_bodies.get(delivery_id) or self._bodies[delivery_id]
+
+    def apply(self) -> None:
+        self._bodies.update(self._staged_bodies)
+        gone = self._webhooks.deleted
+        if gone:
+            for delivery in list(self._table.rows.values()):
+                if delivery.webhook_id in gone:
+                    del self._table.rows[delivery.id]
+                    self._bodies.pop(delivery.id, None)
+        super().apply()
+
+    def discard(self) -> None:
+        super().discard()
+        self._staged_bodies.clear()
+
+
 class InMemoryShowInventoryRepository:
     """Inventories assembled from the staged tables; the store's lock is the show's lock."""
 
@@ -650,6 +773,8 @@ class InMemoryUnitOfWork:
         self._idempotency_keys = InMemoryIdempotencyRepository(store.idempotency_keys)
         self._login_attempts = InMemoryLoginAttemptRepository(store.login_failures)
         self._audit = InMemoryAuditLog(store.audit_events)
+        self._webhooks = InMemoryWebhookRepository(store.webhooks, self._cinemas)
+        self._outbox = InMemoryOutbox(store.deliveries, store.bodies, self._webhooks)
 
     @property
     def users(self) -> InMemoryUserRepository:
@@ -711,6 +836,14 @@ class InMemoryUnitOfWork:
     def audit(self) -> InMemoryAuditLog:
         return self._audit
 
+    @property
+    def webhooks(self) -> InMemoryWebhookRepository:
+        return self._webhooks
+
+    @property
+    def outbox(self) -> InMemoryOutbox:
+        return self._outbox
+
     def _repositories(self) -> tuple[_Staging, ...]:
         return (
             self._users,
@@ -727,6 +860,9 @@ class InMemoryUnitOfWork:
             self._idempotency_keys,
             self._login_attempts,
             self._audit,
+            # The outbox before the webhooks: it drops the deliveries of those deleted.
+            self._outbox,
+            self._webhooks,
         )
 
     def __enter__(self) -> Self:

@@ -8,6 +8,7 @@ and they alone commit.
 from __future__ import annotations
 
 import contextlib
+import random
 import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -24,8 +25,25 @@ from boxoffice.domain.errors import (
     NotFound,
 )
 from boxoffice.domain.inventory import ShowInventory
-from boxoffice.domain.model import Actor, AuditAction, Booking, Hold, IdempotencyRecord, Role
-from boxoffice.domain.ports import Clock, Events, UnitOfWork, UnitOfWorkFactory
+from boxoffice.domain.model import (
+    Actor,
+    AuditAction,
+    Booking,
+    Hold,
+    IdempotencyRecord,
+    Role,
+    WaitlistStatus,
+    WebhookEvent,
+)
+from boxoffice.domain.outbox import PlainPresenter, publish
+from boxoffice.domain.ports import (
+    Clock,
+    Events,
+    Presenter,
+    Resolver,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from boxoffice.domain.rules import Limits
 
 R = TypeVar("R")
@@ -57,6 +75,12 @@ class Ports:
     events: Events = attrs.field(factory=Unobserved)
     # A new ticket's code: 128 random bits as URL-safe text, never derived from an id.
     new_code: Callable[[], str] = attrs.field(default=lambda: secrets.token_urlsafe(16))
+    # Webhook bodies: the HTTP shapes where bootstrap wires them.
+    presenter: Presenter = attrs.field(factory=PlainPresenter)
+    # Host names of webhook URLs, checked when they are registered; None: at delivery only.
+    resolver: Resolver | None = None
+    # In [0, 1): spreads the retries of deliveries that failed together.
+    jitter: Callable[[], float] = random.random
 
 
 @attrs.frozen
@@ -149,6 +173,8 @@ def save(
     uow.inventories.save(inventory)
     for entry in changes:
         uow.audit.add(waitlist_event(entry, client, now))
+        if entry.status is WaitlistStatus.OFFERED:
+            publish(ports.presenter, uow, WebhookEvent.WAITLIST_OFFERED, inventory.show, entry, now)
 
 
 def _offer(ports: Ports, uow: UnitOfWork, inventory: ShowInventory, now: datetime) -> None:
@@ -183,6 +209,10 @@ def change_booking(
             uow.commit()
             return earlier
         booking = change(step)
+        cancelled = audited is AuditAction.BOOKING_CANCELLED
+        event = WebhookEvent.BOOKING_CANCELLED if cancelled else WebhookEvent.BOOKING_CREATED
+        # Before save(): the offers of the seats a cancellation frees follow it.
+        publish(ports.presenter, uow, event, step.inventory.show, booking, now)
         save(ports, uow, step.inventory, now, client)
         if retry.key is not None:
             record = IdempotencyRecord(actor.id, retry.key, retry.fingerprint, booking.id, now)

@@ -15,7 +15,16 @@ from boxoffice.domain import rules
 from boxoffice.domain.acting import Ports, acting
 from boxoffice.domain.audit import ticket_event
 from boxoffice.domain.errors import CheckInRefused, NotFound, ValidationError
-from boxoffice.domain.model import Actor, AuditAction, Role, Show, Ticket, TicketStatus
+from boxoffice.domain.model import (
+    Actor,
+    AuditAction,
+    Role,
+    Show,
+    Ticket,
+    TicketStatus,
+    WebhookEvent,
+)
+from boxoffice.domain.outbox import publish
 from boxoffice.domain.ports import UnitOfWork
 
 MAX_CODE_CHARS = 64
@@ -81,6 +90,8 @@ class CheckIn:
             admitted = ticket.check_in(now)
             uow.tickets.save(admitted)
             uow.audit.add(ticket_event(AuditAction.CHECKED_IN, admitted, actor, client, now))
+            show = inventory.show
+            publish(self.ports.presenter, uow, WebhookEvent.CHECKIN_ADMITTED, show, admitted, now)
             uow.commit()
         return admitted
 

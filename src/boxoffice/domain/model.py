@@ -56,6 +56,26 @@ class WaitlistStatus(enum.StrEnum):
     LEFT = "left"
 
 
+class WebhookEvent(enum.StrEnum):
+    """What a webhook may subscribe to; "*" (ALL_EVENTS) stands for every one."""
+
+    BOOKING_CREATED = "booking.created"
+    BOOKING_CANCELLED = "booking.cancelled"
+    SHOW_RESCHEDULED = "show.rescheduled"
+    SHOW_CANCELLED = "show.cancelled"
+    WAITLIST_OFFERED = "waitlist.offered"
+    CHECKIN_ADMITTED = "checkin.admitted"
+
+
+ALL_EVENTS = "*"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
 class AuditAction(enum.StrEnum):
     SIGNED_UP = "signed_up"
     LOGGED_IN = "logged_in"
@@ -71,6 +91,8 @@ class AuditAction(enum.StrEnum):
     WAITLIST_LAPSED = "waitlist.lapsed"
     WAITLIST_LEFT = "waitlist.left"
     WAITLIST_BOOKED = "waitlist.booked"
+    WEBHOOK_ADDED = "webhook.added"
+    WEBHOOK_DELETED = "webhook.deleted"
 
 
 @attrs.frozen
@@ -422,3 +444,67 @@ class AuditEvent:
     def detail(self) -> dict[str, int]:
         details = {"show_id": self.show_id, "num_seats": self.num_seats}
         return {name: value for name, value in details.items() if value is not None}
+
+
+@attrs.frozen
+class Webhook:
+    """An endpoint of a cinema's other systems, told of the events it subscribes to.
+
+    The secret signs every delivery (Standard Webhooks: "whsec_" and base64 of its key); it is
+    shown once, when the webhook is added, and never logged or audited.
+    """
+
+    id: int
+    cinema_id: int
+    url: str
+    # WebhookEvent values, or (ALL_EVENTS,).
+    events: tuple[str, ...]
+    secret: str = attrs.field(repr=False)
+    created_at: datetime
+
+    def subscribes(self, event_type: str) -> bool:
+        return ALL_EVENTS in self.events or event_type in self.events
+
+
+@attrs.frozen
+class OutboxEvent:
+    """A change as webhooks hear of it, written in the transaction of the change: `body` is
+    the JSON text delivered, {id, type, occurred_at, data}, rendered when it is written."""
+
+    id: str
+    type: WebhookEvent
+    cinema_id: int
+    show_id: int | None
+    occurred_at: datetime
+
+
+@attrs.frozen
+class Delivery:
+    """One event on its way to one webhook: each attempt's outcome, and when the next is due.
+
+    Pending until an attempt succeeds (delivered) or the event is a day old (failed)."""
+
+    id: int
+    webhook_id: int
+    event_id: str
+    event_type: str
+    show_id: int | None
+    attempts: int
+    status: DeliveryStatus
+    # The HTTP status of the last attempt, or why it had none ("timeout", ...).
+    last_status: int | None
+    last_error: str | None
+    # None once delivered or failed.
+    next_attempt_at: datetime | None
+    created_at: datetime
+
+
+@attrs.frozen
+class Outgoing:
+    """A delivery due now, with what its attempt needs: where to, the signing secret and the
+    body, exactly as written with the event."""
+
+    delivery: Delivery
+    url: str
+    secret: str = attrs.field(repr=False)
+    body: str = attrs.field(repr=False)

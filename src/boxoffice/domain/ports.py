@@ -6,7 +6,7 @@ Repository attributes are read-only properties because a Protocol attribute is i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -17,9 +17,12 @@ from boxoffice.domain.model import (
     AuditEvent,
     Booking,
     Cinema,
+    Delivery,
     Hold,
     IdempotencyRecord,
     Movie,
+    OutboxEvent,
+    Outgoing,
     Role,
     Screen,
     Show,
@@ -27,6 +30,7 @@ from boxoffice.domain.model import (
     TicketType,
     User,
     WaitlistEntry,
+    Webhook,
 )
 from boxoffice.domain.queries import ShowCursor, ShowQuery
 
@@ -254,6 +258,42 @@ class AuditLog(Protocol):
         """Events with id > after, in id order, at most limit."""
 
 
+class WebhookRepository(Protocol):
+    def add(self, webhook: Webhook) -> Webhook:
+        """Store a new webhook of an existing cinema and return it with its id."""
+
+    def get(self, webhook_id: int) -> Webhook | None: ...
+
+    def delete(self, webhook_id: int) -> None:
+        """Remove the webhook and its deliveries: none of them is attempted again."""
+
+    def list(self, cinema_id: int, *, after: int | None, limit: int) -> list[Webhook]:
+        """The cinema's webhooks with id > after, in id order, at most limit."""
+
+
+class Outbox(Protocol):
+    """Events on their way to webhooks, one delivery per event and subscribing webhook."""
+
+    def add(self, event: OutboxEvent, body: Callable[[], str]) -> None:
+        """Queue the event, with the JSON text body() renders, for each webhook of its cinema
+        that subscribes to its type, in this unit of work: due at once. With no such webhook,
+        nothing is written (and body may go uncalled): a cinema without webhooks pays no
+        more than a look."""
+
+    def pending(self, now: datetime, *, limit: int) -> list[Outgoing]:
+        """Pending deliveries an attempt may be made of at `now`, by id, at most limit: each
+        the first pending one of its webhook and show (delivery.deliverable), and due."""
+
+    def get(self, delivery_id: int) -> Delivery | None: ...
+
+    def save(self, delivery: Delivery) -> None:
+        """Write a delivery's attempts, status, last status or error and next attempt; a
+        delivery whose webhook was deleted meanwhile is gone, and stays gone."""
+
+    def list(self, webhook_id: int, *, after: int | None, limit: int) -> list[Delivery]:
+        """The webhook's deliveries with id > after, in id order, at most limit."""
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without commit() rolls back."""
 
@@ -301,6 +341,12 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> Self: ...
 
@@ -353,3 +399,15 @@ class Events(Protocol):
     def cancelled(self, booking: Booking) -> None: ...
 
     def held(self, hold: Hold) -> None: ...
+
+
+class Presenter(Protocol):
+    """Renders an event's body as webhooks receive it."""
+
+    def body(self, event: OutboxEvent, resource: Booking | Show | WaitlistEntry | Ticket) -> str:
+        """JSON text: {id, type, occurred_at, data}, data the resource as the API shows it."""
+
+
+class Resolver(Protocol):
+    def addresses(self, host: str, port: int) -> list[str]:
+        """The IP addresses a host name stands for; none when it resolves to nothing."""

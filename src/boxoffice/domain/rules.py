@@ -41,6 +41,11 @@ class Limits:
     doors_open_minutes: int = 60
     # How long an offer to a waiting-list entry keeps its seats for the entry's user.
     waitlist_offer_seconds: int = 1800
+    # Webhook endpoints on loopback, private or link-local addresses: refused unless allowed
+    # (tests, a receiver on the premises).
+    webhooks_allow_private: bool = False
+    # The first retry of a failed delivery waits about this long; each next one twice as long.
+    webhook_first_retry_seconds: float = 1.0
 
 
 def require_int(field: str, value: Any, *, low: int, high: int) -> int:

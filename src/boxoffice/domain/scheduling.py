@@ -30,7 +30,9 @@ from boxoffice.domain.model import (
     Role,
     Screen,
     Show,
+    WebhookEvent,
 )
+from boxoffice.domain.outbox import publish
 from boxoffice.domain.ports import UnitOfWork
 from boxoffice.domain.pricing import require_prices
 from boxoffice.domain.schedule import (
@@ -251,8 +253,14 @@ class UpdateShow:
             if prices is not None:
                 inventory.reprice(_prices_of(uow, show, prices), now)
             save(self.ports, uow, inventory, now)
+            if timing is not None:
+                _rescheduled(self.ports, uow, inventory.show, now)
             uow.commit()
         return inventory.show
+
+
+def _rescheduled(ports: Ports, uow: UnitOfWork, show: Show, now: datetime) -> None:
+    publish(ports.presenter, uow, WebhookEvent.SHOW_RESCHEDULED, show, show, now)
 
 
 @attrs.frozen
@@ -277,6 +285,7 @@ class CancelShow:
             inventory.settle(now)
             # Read under the show's lock: no booking of it can be added or cancelled meanwhile.
             cancelled = inventory.cancel(uow.bookings.active_for_show(show_id), now)
+            presenter = self.ports.presenter
             for booking in cancelled:
                 uow.bookings.save(booking)
                 uow.audit.add(
@@ -284,10 +293,15 @@ class CancelShow:
                         AuditAction.BOOKING_CANCELLED, booking, client, now, actor_id=actor.id
                     )
                 )
+                publish(
+                    presenter, uow, WebhookEvent.BOOKING_CANCELLED, inventory.show, booking, now
+                )
             uow.audit.add(
                 show_event(AuditAction.SHOW_CANCELLED, inventory.show, actor, client, now)
             )
             save(self.ports, uow, inventory, now)
+            show = inventory.show
+            publish(presenter, uow, WebhookEvent.SHOW_CANCELLED, show, show, now)
             uow.commit()
         self._tell(cancelled)
         return inventory.show
@@ -381,3 +395,5 @@ class UpdateMovie:
             settle(self.ports, uow, inventory, now)
             inventory.reschedule(current.timing, *_rerun(current, movie), now)
             save(self.ports, uow, inventory, now)
+            # Its end moved: receivers that show it need to hear.
+            _rescheduled(self.ports, uow, inventory.show, now)

@@ -38,8 +38,10 @@ from boxoffice.domain.model import (
     AuditEvent,
     Booking,
     Cinema,
+    Delivery,
     Hold,
     Movie,
+    Outgoing,
     Price,
     Role,
     Screen,
@@ -49,12 +51,16 @@ from boxoffice.domain.model import (
     TicketType,
     User,
     WaitlistEntry,
+    Webhook,
 )
+from boxoffice.domain.outbox import PlainPresenter
 from boxoffice.domain.paging import Page
 from boxoffice.domain.ports import (
     Clock,
     Events,
     PasswordHasher,
+    Presenter,
+    Resolver,
     TokenService,
     UnitOfWorkFactory,
 )
@@ -84,6 +90,15 @@ from boxoffice.domain.waitlisting import (
     ListWaitlist,
     SettleDue,
     TakeLease,
+)
+from boxoffice.domain.webhooks import (
+    AddWebhook,
+    DeleteWebhook,
+    DueDeliveries,
+    GetWebhook,
+    ListDeliveries,
+    ListWebhooks,
+    RecordAttempt,
 )
 
 
@@ -136,6 +151,13 @@ class Boxoffice:
     _list_show_waitlist: ListShowWaitlist
     _settle_due: SettleDue
     _take_lease: TakeLease
+    _add_webhook: AddWebhook
+    _list_webhooks: ListWebhooks
+    _get_webhook: GetWebhook
+    _delete_webhook: DeleteWebhook
+    _list_deliveries: ListDeliveries
+    _due_deliveries: DueDeliveries
+    _record_attempt: RecordAttempt
     limits: Limits
 
     @classmethod
@@ -148,10 +170,22 @@ class Boxoffice:
         clock: Clock,
         limits: Limits | None = None,
         events: Events | None = None,
+        presenter: Presenter | None = None,
+        resolver: Resolver | None = None,
     ) -> Boxoffice:
-        """events: told of committed bookings, cancellations and holds (none by default)."""
+        """events: told of committed bookings, cancellations and holds (none by default).
+        presenter: renders webhook bodies (default: the entities' fields as JSON).
+        resolver: the addresses of a webhook URL's host, checked when it is added (default:
+        none; the dispatcher checks them when it connects)."""
         limits = limits or Limits()
-        ports = Ports(uow, clock, limits, events or Unobserved())
+        ports = Ports(
+            uow,
+            clock,
+            limits,
+            events or Unobserved(),
+            presenter=presenter or PlainPresenter(),
+            resolver=resolver,
+        )
         return cls(
             sign_up=SignUp(uow, hasher, clock),
             log_in=LogIn(uow, hasher, clock, limits),
@@ -200,6 +234,13 @@ class Boxoffice:
             list_show_waitlist=ListShowWaitlist(ports),
             settle_due=SettleDue(ports),
             take_lease=TakeLease(ports),
+            add_webhook=AddWebhook(ports),
+            list_webhooks=ListWebhooks(ports),
+            get_webhook=GetWebhook(ports),
+            delete_webhook=DeleteWebhook(ports),
+            list_deliveries=ListDeliveries(ports),
+            due_deliveries=DueDeliveries(ports),
+            record_attempt=RecordAttempt(ports),
             limits=limits,
         )
 
@@ -626,6 +667,60 @@ class Boxoffice:
         """Take or renew the named lease for `seconds`, unless another holder has it unlapsed:
         one holder at a time across every process sharing the database."""
         return self._take_lease(name, holder, seconds=seconds)
+
+    def add_webhook(
+        self,
+        actor: Actor,
+        cinema_id: int,
+        *,
+        url: str,
+        events: Sequence[str],
+        client: str | None = None,
+    ) -> Webhook:
+        """An endpoint of one of the actor's cinemas, told of its shows' events of the types
+        listed (WebhookEvent values, or ["*"] for all). The URL is http(s); unless private
+        addresses are allowed (Limits.webhooks_allow_private), not one that is or resolves to
+        a loopback, private, link-local or reserved address. The returned webhook carries its
+        secret, which signs every delivery: it is never shown again."""
+        return self._add_webhook(actor, cinema_id, url=url, events=events, client=client)
+
+    def list_webhooks(
+        self, actor: Actor, cinema_id: int, *, after: int | None = None, limit: int | None = None
+    ) -> Page[Webhook]:
+        """The webhooks of one of the actor's cinemas, by id, without their secrets."""
+        return self._list_webhooks(actor, cinema_id, after=after, limit=limit)
+
+    def get_webhook(self, actor: Actor, webhook_id: int) -> Webhook:
+        """One of the actor's webhooks, without its secret; anyone else's is NotFound."""
+        return self._get_webhook(actor, webhook_id)
+
+    def delete_webhook(
+        self, actor: Actor, webhook_id: int, *, client: str | None = None
+    ) -> Webhook:
+        """Delete one of the actor's webhooks, with its deliveries: those pending are never
+        attempted again. Returns it, without its secret."""
+        return self._delete_webhook(actor, webhook_id, client=client)
+
+    def list_deliveries(
+        self, actor: Actor, webhook_id: int, *, after: int | None = None, limit: int | None = None
+    ) -> Page[Delivery]:
+        """One of the actor's webhooks' deliveries, oldest first (by id): each event's type,
+        attempts, last HTTP status or error, and next attempt."""
+        return self._list_deliveries(actor, webhook_id, after=after, limit=limit)
+
+    def due_deliveries(self, *, limit: int = 100) -> list[Outgoing]:
+        """For a dispatcher: deliveries to attempt now, each with its URL, secret and body;
+        at most one at a time of each webhook and show, so their events arrive in order. Hold
+        a lease ("webhook-dispatcher") so that one dispatcher at a time calls this."""
+        return self._due_deliveries(limit=limit)
+
+    def record_attempt(
+        self, delivery_id: int, *, status: int | None = None, error: str | None = None
+    ) -> Delivery | None:
+        """For a dispatcher: an attempt's HTTP status, or why it had none ("timeout"). A 2xx
+        delivers it; otherwise it is retried with backoff, or failed once its event is a day
+        old. None when the delivery is gone (its webhook deleted)."""
+        return self._record_attempt(delivery_id, status=status, error=error)
 
     def list_audit_events(
         self, *, after: int | None = None, limit: int | None = None

@@ -85,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = db_commands.add_parser("upgrade", help="apply every migration not yet applied")
     database_flags(upgrade)
 
+    dispatch = commands.add_parser(
+        "dispatch",
+        help="deliver webhook events in the foreground, until SIGTERM or SIGINT",
+        description="Deliver the webhook events of the database, apart from `boxoffice "
+        "serve` (which runs a dispatcher of its own unless BOXOFFICE_WEBHOOKS_POLL_SECONDS=0). "
+        "Any number may run: one at a time delivers.",
+    )
+    database_flags(dispatch)
+
     audit = commands.add_parser(
         "audit",
         help="print the audit trail, one JSON object per line, oldest first",
@@ -110,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(settings)
         if args.command == "audit":
             return _audit(settings, after=args.after, limit=args.limit)
+        if args.command == "dispatch":
+            return _dispatch(settings)
         from boxoffice.adapters.sqlalchemy.migrations import upgrade
 
         url = settings.service_database_url()
@@ -133,6 +144,22 @@ def _audit(settings: Settings, *, after: int | None, limit: int | None) -> int:
     except BoxofficeError as error:
         print(f"boxoffice: cannot read the audit trail: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _dispatch(settings: Settings) -> int:
+    from boxoffice.bootstrap import build
+    from boxoffice.entrypoints.dispatcher import dispatcher_for, run_until_signalled
+    from boxoffice.entrypoints.logs import configure_service_logging
+
+    configure_service_logging()
+    settings = attrs.evolve(settings, database_url=settings.service_database_url())
+    try:
+        boxoffice = build(settings)
+    except BoxofficeError as error:
+        print(f"boxoffice: cannot open the database: {error}", file=sys.stderr)
+        return 1
+    run_until_signalled(dispatcher_for(settings, boxoffice))
     return 0
 
 

@@ -33,6 +33,7 @@ from prometheus_client import start_http_server
 from boxoffice.config import Settings
 from boxoffice.domain.errors import BoxofficeError
 from boxoffice.entrypoints import jwt_secret
+from boxoffice.entrypoints.dispatcher import Dispatchable, Dispatcher, dispatcher_for
 from boxoffice.entrypoints.http.metrics import every_worker
 from boxoffice.entrypoints.logs import configure_service_logging, granian_log_config
 from boxoffice.entrypoints.sweeper import Sweepable, Sweeper
@@ -166,6 +167,7 @@ def _worker(settings: Settings, metrics_dir: str) -> WSGIApplication:
     _stop_with_the_master(os.getppid())
     boxoffice, app = worker_service(settings, metrics_dir)
     start_sweeper(settings, boxoffice)
+    start_dispatcher(settings, boxoffice)
     return app
 
 
@@ -179,6 +181,17 @@ def start_sweeper(settings: Settings, boxoffice: Sweepable) -> Sweeper | None:
     # atexit handler, but multiprocessing's finalizers run once it stops serving.
     multiprocessing.util.Finalize(None, sweeper.stop, exitpriority=10)
     return sweeper
+
+
+def start_dispatcher(settings: Settings, boxoffice: Dispatchable) -> Dispatcher | None:
+    """The worker's webhook dispatcher, running until the worker stops; None when turned off.
+    Each worker runs one; the lease lets one at a time deliver."""
+    if not settings.webhooks_poll_seconds:
+        return None
+    dispatcher = dispatcher_for(settings, boxoffice)
+    dispatcher.start()
+    multiprocessing.util.Finalize(None, dispatcher.stop, exitpriority=10)
+    return dispatcher
 
 
 # prometheus_client's multi-process mode finds its directory by this variable.

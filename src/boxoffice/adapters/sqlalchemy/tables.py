@@ -442,3 +442,61 @@ audit_events = Table(
     Column("show_id", Id, nullable=True),
     Column("num_seats", Integer, nullable=True),
 )
+
+# A cinema's endpoints for the events of its shows. The secret signs deliveries: never logged.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("cinema_id", Id, ForeignKey("cinemas.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    # The event types it subscribes to, comma-separated, or "*" for all.
+    Column("events", Text, nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # A cinema's webhooks: page by page, and the look each event of its shows takes.
+    Index("ix_webhooks_cinema_id_id", "cinema_id", "id"),
+)
+
+# The outbox: one row per event and subscribing webhook, written in the transaction of the
+# change it reports, with the body as it is delivered. Deleted with its webhook.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("webhook_id", Id, ForeignKey("webhooks.id"), nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    # No foreign key, as in the audit trail: the show is named, not guarded.
+    Column("show_id", Id, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+    CheckConstraint(
+        "(status = 'pending') = (next_attempt_at IS NOT NULL)", name="next_attempt_iff_pending"
+    ),
+    # A webhook's deliveries, page by page.
+    Index("ix_webhook_deliveries_webhook_id_id", "webhook_id", "id"),
+)
+_PENDING = webhook_deliveries.c.status == "pending"
+# The pending deliveries: by when they are due, and each webhook and show's first.
+Index(
+    "ix_webhook_deliveries_next_attempt_at_pending",
+    webhook_deliveries.c.next_attempt_at,
+    sqlite_where=_PENDING,
+    postgresql_where=_PENDING,
+)
+Index(
+    "ix_webhook_deliveries_webhook_id_show_id_id_pending",
+    webhook_deliveries.c.webhook_id,
+    webhook_deliveries.c.show_id,
+    webhook_deliveries.c.id,
+    sqlite_where=_PENDING,
+    postgresql_where=_PENDING,
+)

@@ -35,6 +35,7 @@ from boxoffice.adapters.sqlalchemy.repositories import (
 )
 from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.wal_sync import WalSync
+from boxoffice.adapters.sqlalchemy.webhooks import SqlAlchemyOutbox, SqlAlchemyWebhookRepository
 from boxoffice.adapters.sqlalchemy.write_gate import GatePass, WriteGate
 from boxoffice.adapters.sqlalchemy.writer_queue import SqliteWriterQueue
 from boxoffice.domain.errors import BoxofficeError, StorageError
@@ -126,6 +127,10 @@ class SqlAlchemyUnitOfWork:
         self._idempotency_keys = SqlAlchemyIdempotencyRepository(statements)
         self._login_attempts = SqlAlchemyLoginAttemptRepository(statements)
         self._audit = SqlAlchemyAuditLog(statements)
+        self._webhooks = SqlAlchemyWebhookRepository(statements)
+        self._outbox = SqlAlchemyOutbox(
+            statements, look_first=self._engine.dialect.name != "postgresql"
+        )
         return self
 
     def __exit__(
@@ -219,6 +224,14 @@ class SqlAlchemyUnitOfWork:
     @property
     def audit(self) -> SqlAlchemyAuditLog:
         return self._audit
+
+    @property
+    def webhooks(self) -> SqlAlchemyWebhookRepository:
+        return self._webhooks
+
+    @property
+    def outbox(self) -> SqlAlchemyOutbox:
+        return self._outbox
 
     def commit(self) -> None:
         """Returns once the commit is durable."""

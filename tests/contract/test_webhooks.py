@@ -1,0 +1,290 @@
+"""Webhooks and their outbox over each adapter: an event is written with its change, or not at
+all; deliveries come due in each show's order; a deleted webhook's never come due again."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+
+import pytest
+
+from boxoffice.domain.delivery import RETRY_FOR
+from boxoffice.domain.errors import Forbidden, NotEnoughSeats, NotFound, ValidationError
+from boxoffice.domain.model import (
+    Actor,
+    DeliveryStatus,
+    OutboxEvent,
+    Show,
+    Webhook,
+    WebhookEvent,
+)
+from boxoffice.domain.ports import UnitOfWorkFactory
+from boxoffice.domain.service import Boxoffice
+from tests.fakes import START, FakeClock
+
+PASSWORD = "correct horse"
+URL = "https://hooks.example.com/boxoffice"
+
+
+def sign_up(app: Boxoffice, email: str, role: str = "user") -> Actor:
+    app.sign_up(name=email.split("@")[0], email=email, password=PASSWORD, role=role)
+    return app.actor_for(email=email, password=PASSWORD)
+
+
+@pytest.fixture
+def owner(app: Boxoffice) -> Actor:
+    return sign_up(app, "owner@example.com", "owner")
+
+
+@pytest.fixture
+def buyer(app: Boxoffice) -> Actor:
+    return sign_up(app, "buyer@example.com")
+
+
+def cinema_show(app: Boxoffice, owner: Actor, *, seats: int = 10, days: int = 1) -> Show:
+    """A general-admission show in a new cinema of the owner's."""
+    cinema = app.add_cinema(owner, name=f"Cinema {days}", time_zone="UTC", currency="EUR")
+    hall = app.add_screen(owner, cinema.id, name="Hall", capacity=seats)
+    film = app.add_movie(owner, title="Metropolis", genre="drama", duration=153)
+    return app.add_show(
+        owner, movie_id=film.id, timing=START + timedelta(days=days), screen_id=hall.id
+    )
+
+
+def hook(app: Boxoffice, owner: Actor, show: Show, events: list[str] | None = None) -> Webhook:
+    assert show.cinema_id is not None
+    return app.add_webhook(owner, show.cinema_id, url=URL, events=events or ["*"])
+
+
+def test_add_list_get_and_delete(app: Boxoffice, owner: Actor, buyer: Actor) -> None:
+    show = cinema_show(app, owner)
+    assert show.cinema_id is not None
+    added = app.add_webhook(
+        owner, show.cinema_id, url=URL, events=["booking.created", "show.cancelled"]
+    )
+    assert (added.cinema_id, added.url, added.events) == (
+        show.cinema_id,
+        URL,
+        ("booking.created", "show.cancelled"),
+    )
+    assert added.secret.startswith("whsec_")
+    assert len(base64.b64decode(added.secret.removeprefix("whsec_"))) == 32
+    # The secret is shown once: later reads leave it out.
+    listed = app.list_webhooks(owner, show.cinema_id)
+    assert [(w.id, w.events, w.secret) for w in listed] == [(added.id, added.events, "")]
+    assert app.get_webhook(owner, added.id).secret == ""
+    rival = sign_up(app, "rival@example.com", "owner")
+    with pytest.raises(NotFound):
+        app.get_webhook(rival, added.id)
+    with pytest.raises(NotFound):
+        app.add_webhook(rival, show.cinema_id, url=URL, events=["*"])
+    with pytest.raises(Forbidden):
+        app.list_webhooks(buyer, show.cinema_id)
+    assert app.delete_webhook(owner, added.id).id == added.id
+    with pytest.raises(NotFound):
+        app.get_webhook(owner, added.id)
+    assert list(app.list_webhooks(owner, show.cinema_id)) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "events"),
+    [
+        ("ftp://hooks.example.com/", ["*"]),
+        ("https:///no-host", ["*"]),
+        ("https://user:pw@hooks.example.com/", ["*"]),
+        ("http://127.0.0.1:8000/", ["*"]),
+        ("http://[::1]/", ["*"]),
+        ("http://169.254.169.254/latest/meta-data", ["*"]),
+        ("http://10.1.2.3/", ["*"]),
+        (URL, []),
+        (URL, ["booking.made"]),
+        (URL, ["*", "booking.created"]),
+        (URL, ["booking.created", "booking.created"]),
+    ],
+)
+def test_bad_urls_and_events_are_refused(
+    app: Boxoffice, owner: Actor, url: str, events: list[str]
+) -> None:
+    show = cinema_show(app, owner)
+    assert show.cinema_id is not None
+    with pytest.raises(ValidationError):
+        app.add_webhook(owner, show.cinema_id, url=url, events=events)
+
+
+def test_a_committed_booking_has_its_event(
+    app: Boxoffice, owner: Actor, buyer: Actor, clock: FakeClock
+) -> None:
+    show = cinema_show(app, owner)
+    webhook = hook(app, owner, show)
+    booking = app.book_seats(buyer, show_id=show.id, num_seats=2)
+    (due,) = app.due_deliveries()
+    delivery = due.delivery
+    assert (due.url, due.secret) == (URL, webhook.secret)
+    assert (delivery.webhook_id, delivery.event_type, delivery.show_id) == (
+        webhook.id,
+        "booking.created",
+        show.id,
+    )
+    assert (delivery.attempts, delivery.status, delivery.next_attempt_at) == (
+        0,
+        DeliveryStatus.PENDING,
+        clock.now(),
+    )
+    body = json.loads(due.body)
+    assert (body["id"], body["type"]) == (delivery.event_id, "booking.created")
+    assert body["data"]["id"] == booking.id
+    assert body["occurred_at"].startswith("2030-01-01T12:00:00")
+    assert [d.id for d in app.list_deliveries(owner, webhook.id)] == [delivery.id]
+
+
+def test_a_refused_change_has_no_event(app: Boxoffice, owner: Actor, buyer: Actor) -> None:
+    show = cinema_show(app, owner, seats=2)
+    webhook = hook(app, owner, show)
+    with pytest.raises(NotEnoughSeats):
+        app.book_seats(buyer, show_id=show.id, num_seats=3)
+    assert app.due_deliveries() == []
+    assert list(app.list_deliveries(owner, webhook.id)) == []
+
+
+def test_a_rolled_back_unit_of_work_writes_no_event(
+    app: Boxoffice, owner: Actor, uow_factory: UnitOfWorkFactory
+) -> None:
+    show = cinema_show(app, owner)
+    hook(app, owner, show)
+    assert show.cinema_id is not None
+    event = OutboxEvent("evt_1", WebhookEvent.SHOW_CANCELLED, show.cinema_id, show.id, START)
+    with uow_factory() as uow:
+        uow.outbox.add(event, lambda: "{}")
+    assert app.due_deliveries() == []
+    with uow_factory() as uow:
+        uow.outbox.add(event, lambda: "{}")
+        uow.commit()
+    assert [d.delivery.event_id for d in app.due_deliveries()] == ["evt_1"]
+
+
+def test_only_subscribing_webhooks_of_the_shows_cinema_hear(
+    app: Boxoffice, owner: Actor, buyer: Actor
+) -> None:
+    show = cinema_show(app, owner)
+    elsewhere = cinema_show(app, owner, days=2)
+    cancelled_only = hook(app, owner, show, ["booking.cancelled"])
+    other_cinema = hook(app, owner, elsewhere)
+    booking = app.book_seats(buyer, show_id=show.id, num_seats=1)
+    assert app.due_deliveries() == []
+    film = app.add_movie(owner, title="Nosferatu", genre="horror", duration=94)
+    bare = app.add_show(
+        owner, movie_id=film.id, timing=START + timedelta(days=3), available_seats=5
+    )
+    app.book_seats(buyer, show_id=bare.id, num_seats=1)
+    assert app.due_deliveries() == []
+    app.cancel_booking(buyer, booking.id)
+    (due,) = app.due_deliveries()
+    assert (due.delivery.webhook_id, due.delivery.event_type) == (
+        cancelled_only.id,
+        "booking.cancelled",
+    )
+    assert list(app.list_deliveries(owner, other_cinema.id)) == []
+
+
+def test_every_kind_of_event(app: Boxoffice, owner: Actor, buyer: Actor, clock: FakeClock) -> None:
+    show = cinema_show(app, owner, seats=2)
+    webhook = hook(app, owner, show)
+    booking = app.book_seats(buyer, show_id=show.id, num_seats=2)
+    waiter = sign_up(app, "waiter@example.com")
+    entry = app.join_waitlist(waiter, show.id, num_seats=1)
+    app.cancel_booking(buyer, booking.id)
+    offered = app.get_waitlist_entry(waiter, entry.id)
+    assert offered.hold_id is not None
+    second = app.confirm_hold(waiter, offered.hold_id)
+    app.update_show(owner, show.id, timing=START + timedelta(days=1, hours=6))
+    clock.advance(days=1, hours=5, minutes=30)
+    app.check_in(owner, code=second.tickets[0].code, show_id=show.id)
+    app.cancel_show(owner, show.id)
+    kinds = [d.event_type for d in app.list_deliveries(owner, webhook.id)]
+    assert kinds == [
+        "booking.created",
+        "booking.cancelled",
+        "waitlist.offered",
+        "booking.created",
+        "show.rescheduled",
+        "checkin.admitted",
+        "booking.cancelled",
+        "show.cancelled",
+    ]
+
+
+def test_a_shows_events_come_due_in_order(
+    app: Boxoffice, owner: Actor, buyer: Actor, clock: FakeClock
+) -> None:
+    show = cinema_show(app, owner)
+    other = cinema_show(app, owner, days=2)
+    assert other.cinema_id is not None
+    webhook = hook(app, owner, show)
+    second_hook = app.add_webhook(owner, other.cinema_id, url=URL, events=["*"])
+    first = app.book_seats(buyer, show_id=show.id, num_seats=1)
+    app.book_seats(buyer, show_id=show.id, num_seats=1)
+    app.book_seats(buyer, show_id=other.id, num_seats=1)
+    due = app.due_deliveries()
+    # One at a time of each webhook and show: the later booking of `show` waits.
+    assert [(d.delivery.webhook_id, d.delivery.show_id) for d in due] == [
+        (webhook.id, show.id),
+        (second_hook.id, other.id),
+    ]
+    assert json.loads(due[0].body)["data"]["id"] == first.id
+    # A failed attempt keeps the next event of the show waiting while it backs off.
+    retried = app.record_attempt(due[0].delivery.id, status=500)
+    assert retried is not None
+    assert (retried.attempts, retried.status, retried.last_status) == (
+        1,
+        DeliveryStatus.PENDING,
+        500,
+    )
+    assert retried.next_attempt_at is not None
+    assert clock.now() < retried.next_attempt_at <= clock.now() + timedelta(seconds=1.5)
+    assert [d.delivery.show_id for d in app.due_deliveries()] == [other.id]
+    clock.advance(seconds=2)
+    assert app.due_deliveries()[0].delivery.id == due[0].delivery.id
+    delivered = app.record_attempt(due[0].delivery.id, status=204)
+    assert delivered is not None
+    assert (delivered.status, delivered.next_attempt_at, delivered.attempts) == (
+        DeliveryStatus.DELIVERED,
+        None,
+        2,
+    )
+    now_due = app.due_deliveries()
+    assert [d.delivery.show_id for d in now_due] == [show.id, other.id]
+    assert now_due[0].delivery.id > due[0].delivery.id
+
+
+def test_a_delivery_fails_a_day_after_its_event(
+    app: Boxoffice, owner: Actor, buyer: Actor, clock: FakeClock
+) -> None:
+    show = cinema_show(app, owner, days=3)
+    hook(app, owner, show)
+    app.book_seats(buyer, show_id=show.id, num_seats=1)
+    (due,) = app.due_deliveries()
+    app.record_attempt(due.delivery.id, error="connection refused")
+    clock.advance(seconds=RETRY_FOR.total_seconds())
+    failed = app.record_attempt(due.delivery.id, error="timeout")
+    assert failed is not None
+    assert (failed.status, failed.next_attempt_at, failed.last_error, failed.attempts) == (
+        DeliveryStatus.FAILED,
+        None,
+        "timeout",
+        2,
+    )
+    assert app.due_deliveries() == []
+
+
+def test_a_deleted_webhooks_deliveries_stop(app: Boxoffice, owner: Actor, buyer: Actor) -> None:
+    show = cinema_show(app, owner)
+    webhook = hook(app, owner, show)
+    app.book_seats(buyer, show_id=show.id, num_seats=1)
+    (due,) = app.due_deliveries()
+    app.delete_webhook(owner, webhook.id)
+    assert app.due_deliveries() == []
+    # An attempt in flight when it was deleted records nothing.
+    assert app.record_attempt(due.delivery.id, status=200) is None
+    app.book_seats(buyer, show_id=show.id, num_seats=1)
+    assert app.due_deliveries() == []
