@@ -9,7 +9,9 @@ subscribes to every event (a receiver in this process that accepts each POST), a
 (the webhook deleted, so no event is written). The rounds alternate, with then without, then
 without then with, as in bench/ab.py, and the medians compare. After each round with the
 webhook, the receiver's count of bookings is waited for: every booking made is delivered,
-and how long delivery trailed the load is reported (drain_s).
+and how long delivery trailed the load is reported (drain_s). With --dispatcher off the
+service delivers nothing (BOXOFFICE_WEBHOOKS_POLL_SECONDS=0): the events are only written, which
+is the outbox's own cost.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ CONNECTIONS = 32
 SHOWS = 100
 SEATS = 100_000
 DRAIN_SECONDS = 300.0
-# Short retries and polls: the receiver accepts every POST, so retries are rare anyway.
+# The receiver is on 127.0.0.1; the dispatcher runs with the service's defaults.
 DISPATCHER_ENV = {
     "BOXOFFICE_WEBHOOKS_ALLOW_PRIVATE": "1",
 }
@@ -82,14 +84,15 @@ def bookings_delivered(receiver: Receiver) -> int:
     return receiver.count("booking.created")
 
 
-def bench_database(database: str, workers: int, rounds: int, seconds: float) -> dict[str, object]:
+def bench_database(
+    database: str, workers: int, rounds: int, seconds: float, dispatch: bool = True
+) -> dict[str, object]:
     runs: dict[str, list[float]] = {"with": [], "without": []}
     drains: list[float] = []
+    env = DISPATCHER_ENV if dispatch else {**DISPATCHER_ENV, "BOXOFFICE_WEBHOOKS_POLL_SECONDS": "0"}
     with (
         Receiver() as receiver,
-        running_service(
-            database, workers=workers, bcrypt_rounds=4, extra_env=DISPATCHER_ENV
-        ) as server,
+        running_service(database, workers=workers, bcrypt_rounds=4, extra_env=env) as server,
     ):
         owner = token_for(server, "owner@example.com", "owner")
         user = token_for(server, "user@example.com", "user")
@@ -111,7 +114,7 @@ def bench_database(database: str, workers: int, rounds: int, seconds: float) -> 
                     seconds=seconds,
                 )
                 runs[leg].append(result.count(201) / result.seconds)
-                if webhook is not None:
+                if webhook is not None and dispatch:
                     want = before + result.count(201)
                     loaded = time.monotonic()
                     receiver.wait_for(
@@ -120,11 +123,13 @@ def bench_database(database: str, workers: int, rounds: int, seconds: float) -> 
                         what="every booking delivered",
                     )
                     drains.append(time.monotonic() - loaded)
+                if webhook is not None:
                     delete(server, owner, webhook)
     with_median, without_median = (statistics.median(runs[leg]) for leg in ("with", "without"))
     return {
         "database": database,
         "workers": workers,
+        "dispatcher": "on" if dispatch else "off",
         "clients": CONNECTIONS,
         "rounds": rounds,
         "without_bookings_per_s": round(without_median),
@@ -144,12 +149,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=5.0, help="per wrk run")
+    parser.add_argument(
+        "--dispatcher",
+        choices=("on", "off"),
+        default="on",
+        help="off: events are written but nothing delivers them (the outbox's cost alone)",
+    )
     parser.add_argument("--smoke", action="store_true", help="one 1-second round, for CI")
     args = parser.parse_args()
     require_wrk()
     rounds, seconds = (1, 1.0) if args.smoke else (args.rounds, args.seconds)
     rows = [
-        bench_database(database, args.workers, rounds, seconds)
+        bench_database(database, args.workers, rounds, seconds, args.dispatcher == "on")
         for database in chosen_legs(args.databases)
     ]
     print_table(rows)
