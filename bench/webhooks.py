@@ -77,7 +77,9 @@ def register(server: Server, owner: str, cinema_id: int, url: str) -> int:
 
 def delete(server: Server, owner: str, webhook_id: int) -> None:
     reply = server.call("DELETE", f"/webhooks/{webhook_id}", token=owner)
-    assert reply.status == 200, reply
+    if reply.status != 200:
+        log = server.log()
+        raise SystemExit(f"DELETE /webhooks/{webhook_id}: {reply}\n{log[log.rfind('Traceback') :]}")
 
 
 def bookings_delivered(receiver: Receiver) -> int:
