@@ -55,3 +55,15 @@ class FakeTokenService:
         if not (user_id.isascii() and user_id.isdigit()) or role not in Role._value2member_map_:
             raise InvalidToken()
         return Actor(int(user_id), Role(role))
+
+
+@attrs.define
+class FakeResolver:
+    """Host names and the addresses they stand for; any other name resolves to nothing."""
+
+    hosts: dict[str, list[str]] = attrs.field(factory=dict)
+    lookups: list[str] = attrs.field(factory=list)
+
+    def addresses(self, host: str, port: int) -> list[str]:
+        self.lookups.append(host)
+        return list(self.hosts.get(host, []))

@@ -20,6 +20,7 @@ from boxoffice.domain.model import (
     TicketType,
 )
 from boxoffice.domain.ports import UnitOfWorkFactory
+from boxoffice.domain.ticket_codes import code_of
 from tests.contract import builders
 from tests.fakes import START
 
@@ -59,9 +60,20 @@ def _ticket(booking: Booking, code: str, seat: str | None, amount: int) -> Ticke
     return Ticket(code, booking.id, booking.show_id, seat, "standard", "adult", amount)
 
 
+FIRST_KEY, SECOND_KEY = "K" * 22, "k" * 21 + "Q"
+CODES = {
+    # What the domain makes: each booking's codes made of its key.
+    "made of keys": (code_of(FIRST_KEY, 0), code_of(FIRST_KEY, 1), code_of(SECOND_KEY, 0)),
+    # Codes from before keys, or a caller's own: kept as they are.
+    "codes of their own": ("zz-first", "aa-second", "mm-third"),
+}
+
+
+@pytest.mark.parametrize("codes", CODES.values(), ids=CODES.keys())
 def test_bookings_keep_their_tickets_in_seat_order_and_cancel_them_together(
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: UnitOfWorkFactory, codes: tuple[str, str, str]
 ) -> None:
+    one, two, three = codes
     with uow_factory() as uow:
         owner, show = builders.stored_show(uow)
         priced = attrs.evolve(show, currency="EUR", prices=(Price("adult", "standard", 900),))
@@ -73,11 +85,11 @@ def test_bookings_keep_their_tickets_in_seat_order_and_cancel_them_together(
         first = attrs.evolve(
             first,
             currency="EUR",
-            tickets=(_ticket(first, "zz-first", None, 900), _ticket(first, "aa-second", None, 900)),
+            tickets=(_ticket(first, one, None, 900), _ticket(first, two, None, 900)),
         )
         uow.bookings.add(first)
         second = builders.booking(owner.id, show.id, 1, booking_id=uow.bookings.next_id())
-        second = attrs.evolve(second, tickets=(_ticket(second, "mm-third", None, 700),))
+        second = attrs.evolve(second, tickets=(_ticket(second, three, None, 700),))
         uow.bookings.add(second)
         uow.commit()
     with uow_factory(read_only=True) as uow:
@@ -89,8 +101,10 @@ def test_bookings_keep_their_tickets_in_seat_order_and_cancel_them_together(
         assert uow.bookings.list_for_show(show.id, after=first.id, limit=10) == [second]
         assert uow.bookings.active_for_show(show.id) == [first, second]
         assert uow.tickets.of_show(show.id) == [*first.tickets, *second.tickets]
-        assert uow.tickets.get("aa-second") == first.tickets[1]
+        assert uow.tickets.get(two) == first.tickets[1]
         assert uow.tickets.get("nope") is None
+        assert uow.tickets.get(code_of(FIRST_KEY, 2)) is None
+        assert uow.tickets.get(code_of("x" * 22, 0)) is None
     checked_in = second.tickets[0].check_in(START)
     with uow_factory() as uow:
         uow.tickets.save(checked_in)
@@ -105,3 +119,9 @@ def test_bookings_keep_their_tickets_in_seat_order_and_cancel_them_together(
         assert uow.bookings.active_for_show(show.id) == [
             attrs.evolve(second, tickets=(checked_in,))
         ]
+    with uow_factory() as uow:
+        uow.tickets.save(checked_in.undo_check_in())
+        uow.commit()
+    with uow_factory(read_only=True) as uow:
+        assert uow.tickets.get(three) == second.tickets[0]
+        assert uow.bookings.get(second.id) == second

@@ -54,7 +54,8 @@ PRICES = [
     Price("adult", "premium", 1500),
     Price("child", "premium", 1000),
 ]
-URL_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
+# A booking's key, 128 random bits as 22 URL-safe characters, a dot and the ticket's place.
+CODE = re.compile(r"^([A-Za-z0-9_-]{22})\.([1-9][0-9]*)$")
 
 
 def sign_up(app: Boxoffice, email: str, role: str = "user") -> Actor:
@@ -508,10 +509,13 @@ def test_ticket_codes_are_long_url_safe_unique_and_not_made_from_ids(
     app.cancel_booking(ada, 1)
     codes += [t.code for t in app.book_seats(ada, show_id=1, seats=["A1", "A2"]).tickets]
     assert len(set(codes)) == len(codes) == 10
-    for code in codes + there:
-        # 22 URL-safe characters carry 128 bits.
-        assert len(code) >= 22, code
-        assert URL_SAFE.match(code), code
+    parts = [CODE.fullmatch(code) for code in codes + there]
+    assert None not in parts, codes + there
+    made_of = [(part[1], part[2]) for part in parts if part is not None]
+    # Each booking draws a key of its own; its tickets are its places, from 1.
+    keys = [key for key, _ in made_of]
+    assert len(set(keys)) == 6
+    assert [place for _, place in made_of] == ["1", "2"] * 6
     assert app.show_report(owner, 1).sold == 8
 
 

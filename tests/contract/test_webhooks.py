@@ -13,6 +13,7 @@ from boxoffice.domain.delivery import RETRY_FOR
 from boxoffice.domain.errors import Forbidden, NotEnoughSeats, NotFound, ValidationError
 from boxoffice.domain.model import (
     Actor,
+    AuditAction,
     DeliveryStatus,
     OutboxEvent,
     Show,
@@ -85,6 +86,12 @@ def test_add_list_get_and_delete(app: Boxoffice, owner: Actor, buyer: Actor) -> 
     with pytest.raises(NotFound):
         app.get_webhook(owner, added.id)
     assert list(app.list_webhooks(owner, show.cinema_id)) == []
+    # Audited by id, never with the secret or the URL.
+    audited = [e for e in app.list_audit_events() if e.target.startswith("webhook:")]
+    assert [(e.action, e.target, e.actor_id) for e in audited] == [
+        (AuditAction.WEBHOOK_ADDED, f"webhook:{added.id}", owner.id),
+        (AuditAction.WEBHOOK_DELETED, f"webhook:{added.id}", owner.id),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -40,13 +40,15 @@ TABLES = {
     "shows",
     "bookings",
     "holds",
-    "tickets",
+    "checkins",
+    "ticket_codes",
     "idempotency_keys",
     "login_failures",
     "audit_events",
     "waitlist_entries",
     "leases",
     "webhooks",
+    "webhook_outbox",
     "webhook_deliveries",
 }
 
@@ -571,3 +573,115 @@ def test_0008_downgrades_with_its_rows_in_place_and_upgrades_again(database_url:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
         assert _constraint_names(connection) == _declared_constraint_names(connection)
         assert connection.exec_driver_sql("SELECT waitlisted FROM shows").scalars().all() == [0]
+
+
+def _tickets_as_0008_kept_them(connection: Connection) -> None:
+    """An active booking of two priced tickets, one let in, and a cancelled booking of one."""
+    _rows_before_waiting_lists(connection)
+    connection.exec_driver_sql(
+        "INSERT INTO bookings (user_id, show_id, num_seats, status, created_at, cancelled_at,"
+        " cancel_reason) VALUES (2, 1, 1, 'cancelled', '2026-01-01 00:00:00',"
+        " '2026-01-02 00:00:00', 'by_user')"
+    )
+    for ticket in (
+        "(1, 0, 'printed-code-a', 1, 'standard', 'adult', 900, 'checked_in',"
+        " '2030-01-01 19:30:00')",
+        "(1, 1, 'printed-code-b', 1, 'standard', 'child', 600, 'valid', NULL)",
+        "(2, 0, 'printed-code-c', 1, 'standard', NULL, 0, 'cancelled', NULL)",
+    ):
+        connection.exec_driver_sql(
+            "INSERT INTO tickets (booking_id, position, code, show_id, zone, ticket_type, amount,"
+            f" status, checked_in_at) VALUES {ticket}"
+        )
+    connection.commit()
+
+
+def test_tickets_from_before_keys_keep_their_codes_and_check_ins(
+    empty_database_url: str,
+) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(empty_database_url), "0008")
+    with connect(empty_database_url) as connection:
+        _tickets_as_0008_kept_them(connection)
+    upgrade(empty_database_url)
+    let_in = datetime(2030, 1, 1, 19, 30, tzinfo=UTC)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(empty_database_url)
+    try:
+        with factory(read_only=True) as uow:
+            active, cancelled = uow.bookings.get(1), uow.bookings.get(2)
+            assert active is not None
+            assert cancelled is not None
+            assert [
+                (t.code, t.ticket_type, t.amount, t.status, t.checked_in_at) for t in active.tickets
+            ] == [
+                ("printed-code-a", "adult", 900, TicketStatus.CHECKED_IN, let_in),
+                ("printed-code-b", "child", 600, TicketStatus.VALID, None),
+            ]
+            assert active.total == 1500
+            assert [(t.code, t.status) for t in cancelled.tickets] == [
+                ("printed-code-c", TicketStatus.CANCELLED)
+            ]
+            assert uow.tickets.get("printed-code-b") == active.tickets[1]
+        # The door lets the printed codes in, once each.
+        valid = active.tickets[1]
+        with factory() as uow:
+            uow.tickets.save(valid.check_in(let_in))
+            uow.commit()
+        with factory(read_only=True) as uow:
+            found = uow.tickets.get("printed-code-b")
+            assert found is not None
+            assert (found.status, found.checked_in_at) == (TicketStatus.CHECKED_IN, let_in)
+            assert [t.status for t in uow.tickets.of_show(1)] == [
+                TicketStatus.CHECKED_IN,
+                TicketStatus.CHECKED_IN,
+                TicketStatus.CANCELLED,
+            ]
+    finally:
+        factory.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_0009_downgrades_with_its_rows_in_place_and_upgrades_again(database_url: str) -> None:
+    from alembic import command
+
+    from boxoffice.domain.ticket_codes import code_of
+
+    key = "K" * 22
+    with connect(database_url) as connection:
+        _rows_before_waiting_lists(connection)
+        connection.exec_driver_sql(
+            "UPDATE bookings SET ticket_key = %(key)s, lines = %(lines)s"
+            if connection.dialect.name == "postgresql"
+            else "UPDATE bookings SET ticket_key = :key, lines = :lines",
+            {"key": key, "lines": '[["standard", "adult", 900], ["standard", null, 0]]'},
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO checkins (booking_id, place, checked_in_at)"
+            " VALUES (1, 1, '2030-01-01 19:30:00')"
+        )
+        connection.commit()
+    command.downgrade(alembic_config(database_url), "0008")
+    with connect(database_url) as connection:
+        assert not {"checkins", "ticket_codes"} & set(inspect(connection).get_table_names())
+        columns = {c["name"] for c in inspect(connection).get_columns("bookings")}
+        assert not columns & {"ticket_key", "lines"}
+        rows = connection.exec_driver_sql(
+            "SELECT code, position, ticket_type, amount, status FROM tickets ORDER BY position"
+        ).all()
+        assert [tuple(row) for row in rows] == [
+            (code_of(key, 0), 0, "adult", 900, "valid"),
+            (code_of(key, 1), 1, None, 0, "checked_in"),
+        ]
+    upgrade(database_url)
+    with connect(database_url) as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert _constraint_names(connection) == _declared_constraint_names(connection)
+    factory = SqlAlchemyUnitOfWorkFactory.from_url(database_url)
+    try:
+        with factory(read_only=True) as uow:
+            kept = uow.tickets.get(code_of(key, 1))
+            assert kept is not None
+            assert (kept.booking_id, kept.status) == (1, TicketStatus.CHECKED_IN)
+    finally:
+        factory.dispose()

@@ -58,6 +58,12 @@ def test_arguments_win_over_the_environment_and_none_means_not_given() -> None:
         ("BOXOFFICE_SLOTS", "0"),
         ("BOXOFFICE_SLOTS", "four"),
         ("BOXOFFICE_WAITLIST_OFFER_SECONDS", "0"),
+        ("BOXOFFICE_WEBHOOKS_ALLOW_PRIVATE", "yes"),
+        ("BOXOFFICE_WEBHOOKS_POLL_SECONDS", "-1"),
+        ("BOXOFFICE_WEBHOOKS_RETRY_BASE_SECONDS", "0"),
+        ("BOXOFFICE_WEBHOOKS_RETRY_BASE_SECONDS", "nan"),
+        ("BOXOFFICE_WEBHOOKS_TIMEOUT_SECONDS", "soon"),
+        ("BOXOFFICE_WEBHOOKS_CONCURRENCY", "0"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str) -> None:
@@ -96,3 +102,23 @@ def test_the_waitlist_offer_lasts_half_an_hour_unless_set() -> None:
     variable = {"BOXOFFICE_WAITLIST_OFFER_SECONDS": "2"}
     assert Settings.from_env(variable).waitlist_offer_seconds == 2
     assert boxoffice.bootstrap(waitlist_offer_seconds=2).limits.waitlist_offer_seconds == 2
+
+
+def test_webhook_settings_take_fractions_of_a_second() -> None:
+    settings = Settings.from_env(
+        {
+            "BOXOFFICE_WEBHOOKS_ALLOW_PRIVATE": "1",
+            "BOXOFFICE_WEBHOOKS_POLL_SECONDS": "0.05",
+            "BOXOFFICE_WEBHOOKS_RETRY_BASE_SECONDS": "0.01",
+            "BOXOFFICE_WEBHOOKS_TIMEOUT_SECONDS": "2.5",
+        }
+    )
+    assert (
+        settings.webhooks_allow_private,
+        settings.webhooks_poll_seconds,
+        settings.webhooks_retry_base_seconds,
+        settings.webhooks_timeout_seconds,
+        settings.webhooks_concurrency,
+    ) == (1, 0.05, 0.01, 2.5, 8)
+    defaults = Settings.from_env({})
+    assert (defaults.webhooks_allow_private, defaults.webhooks_retry_base_seconds) == (0, 1.0)

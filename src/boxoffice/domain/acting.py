@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import random
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 import attrs
 
+from boxoffice.domain import ticket_codes
 from boxoffice.domain.audit import booking_event, waitlist_event
 from boxoffice.domain.errors import (
     Forbidden,
@@ -73,8 +73,8 @@ class Ports:
     clock: Clock
     limits: Limits
     events: Events = attrs.field(factory=Unobserved)
-    # A new ticket's code: 128 random bits as URL-safe text, never derived from an id.
-    new_code: Callable[[], str] = attrs.field(default=lambda: secrets.token_urlsafe(16))
+    # A new booking's ticket key, which its tickets' codes are made of (ticket_codes.py).
+    new_key: Callable[[], str] = attrs.field(default=ticket_codes.new_key)
     # Webhook bodies: the HTTP shapes where bootstrap wires them.
     presenter: Presenter = attrs.field(factory=PlainPresenter)
     # Host names of webhook URLs, checked when they are registered; None: at delivery only.

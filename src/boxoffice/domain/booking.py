@@ -45,7 +45,7 @@ class BookSeats:
         def book(step: Step) -> Booking:
             booking = step.inventory.book(step.new_id, actor.id, request, step.now)
             chosen = per_seat(kinds, request.labels, booking.seats)
-            priced = pricing(step).tickets(booking, chosen, self.ports.new_code)
+            priced = pricing(step).tickets(booking, chosen, self.ports.new_key)
             step.uow.bookings.add(priced)
             return priced
 

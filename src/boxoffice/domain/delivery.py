@@ -10,12 +10,12 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
 
 from boxoffice.domain.errors import ValidationError
-from boxoffice.domain.model import Delivery
 
 # An event is tried again for this long after it happened, then its delivery has failed.
 RETRY_FOR = timedelta(hours=24)
@@ -64,12 +64,31 @@ def next_attempt(
     return min(now + timedelta(seconds=delay * (0.5 + jitter)), deadline)
 
 
-def deliverable(pending: Iterable[Delivery], now: datetime) -> list[Delivery]:
+class Queued(Protocol):
+    """What the order of deliveries looks at: a Delivery, or an adapter's row of one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def webhook_id(self) -> int: ...
+
+    @property
+    def show_id(self) -> int | None: ...
+
+    @property
+    def next_attempt_at(self) -> datetime | None: ...
+
+
+Q = TypeVar("Q", bound=Queued)
+
+
+def deliverable(pending: Iterable[Q], now: datetime) -> list[Q]:
     """The pending deliveries to attempt at `now`, by id: due, and each the first still
     pending of its webhook and show, so that a show's events reach an endpoint in the order
     they happened (a later one waits while an earlier one retries)."""
     first_of: set[tuple[int, int]] = set()
-    due = []
+    due: list[Q] = []
     for delivery in sorted(pending, key=lambda d: d.id):
         if delivery.show_id is not None:
             key = (delivery.webhook_id, delivery.show_id)

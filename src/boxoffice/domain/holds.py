@@ -109,7 +109,7 @@ class ConfirmHold:
             booking = step.inventory.confirm(hold_id, step.new_id, step.now)
             kinds = step.uow.holds.get(hold_id)
             chosen = None if kinds is None or not kinds.ticket_types else kinds.ticket_types
-            priced = pricing(step).tickets(booking, chosen, self.ports.new_code)
+            priced = pricing(step).tickets(booking, chosen, self.ports.new_key)
             # Before the hold that names it is saved.
             step.uow.bookings.add(priced)
             return priced

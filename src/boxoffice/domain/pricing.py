@@ -17,6 +17,7 @@ from boxoffice.domain import rules
 from boxoffice.domain.errors import ValidationError
 from boxoffice.domain.model import Booking, Price, Show, Ticket, TicketType
 from boxoffice.domain.seating import STANDARD_ZONE
+from boxoffice.domain.ticket_codes import code_of
 
 # A hundred million minor units: a million euros a ticket is beyond any cinema.
 MAX_AMOUNT = 100_000_000
@@ -112,10 +113,11 @@ class Pricing:
         self,
         booking: Booking,
         requested: Sequence[str] | None,
-        new_code: Callable[[], str],
+        new_key: Callable[[], str],
     ) -> Booking:
         """The booking with one ticket a seat (an admission, for general admission), each
-        priced for its type and zone, and the show's currency."""
+        priced for its type and zone, and the show's currency. The tickets' codes are made of
+        one new key."""
         seats: Sequence[str | None] = booking.seats or [None] * booking.num_seats
         if requested is None:
             codes: Sequence[str | None] = [self._default()] * len(seats)
@@ -126,12 +128,13 @@ class Pricing:
                 raise ValidationError("ticket_types", f"the cinema sells no {unknown!r} tickets")
             codes = requested
         show = self.show
+        key = new_key()
         tickets = []
-        for seat, kind in zip(seats, codes, strict=True):
+        for place, (seat, kind) in enumerate(zip(seats, codes, strict=True)):
             zone = self._zone(seat)
             amount = self._amount(kind, zone, seat) if show.prices else 0
-            ticket = Ticket(new_code(), booking.id, booking.show_id, seat, zone, kind, amount)
-            tickets.append(ticket)
+            code = code_of(key, place)
+            tickets.append(Ticket(code, booking.id, booking.show_id, seat, zone, kind, amount))
         return booking.priced(tuple(tickets), show.currency)
 
     def _default(self) -> str | None:

@@ -92,11 +92,11 @@ def require_reachable(
         )
 
 
-def _event(action: AuditAction, webhook: Webhook, actor: Actor, client: str | None) -> AuditEvent:
+def _event(
+    action: AuditAction, webhook: Webhook, actor: Actor, client: str | None, at: datetime
+) -> AuditEvent:
     # Names the webhook, never its secret or URL.
-    return AuditEvent(
-        UNSAVED, webhook.created_at, action, actor.id, f"webhook:{webhook.id}", client
-    )
+    return AuditEvent(UNSAVED, at, action, actor.id, f"webhook:{webhook.id}", client)
 
 
 def owned_webhook(uow: UnitOfWork, actor: Actor, webhook_id: int) -> Webhook:
@@ -109,7 +109,8 @@ def owned_webhook(uow: UnitOfWork, actor: Actor, webhook_id: int) -> Webhook:
 
 
 def without_secret(webhook: Webhook) -> Webhook:
-    return attrs.evolve(webhook, secret="")
+    # An empty secret: the webhook as later reads show it, never a password.
+    return attrs.evolve(webhook, secret="")  # nosec B106
 
 
 @attrs.frozen
@@ -139,7 +140,7 @@ class AddWebhook:
             webhook = uow.webhooks.add(
                 Webhook(UNSAVED, cinema_id, checked_url, kinds, new_secret(), now)
             )
-            uow.audit.add(_event(AuditAction.WEBHOOK_ADDED, webhook, actor, client))
+            uow.audit.add(_event(AuditAction.WEBHOOK_ADDED, webhook, actor, client, now))
             uow.commit()
         return webhook
 
@@ -181,8 +182,8 @@ class DeleteWebhook:
         with acting(self.ports, actor, Role.OWNER, "delete webhooks") as uow:
             webhook = owned_webhook(uow, actor, webhook_id)
             uow.webhooks.delete(webhook_id)
-            deleted = attrs.evolve(webhook, created_at=self.ports.clock.now())
-            uow.audit.add(_event(AuditAction.WEBHOOK_DELETED, deleted, actor, client))
+            now = self.ports.clock.now()
+            uow.audit.add(_event(AuditAction.WEBHOOK_DELETED, webhook, actor, client, now))
             uow.commit()
         return without_secret(webhook)
 

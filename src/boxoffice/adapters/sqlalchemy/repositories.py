@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
+import orjson
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -34,6 +35,7 @@ from boxoffice.adapters.sqlalchemy.statements import Statements
 from boxoffice.adapters.sqlalchemy.tables import (
     audit_events,
     bookings,
+    checkins,
     cinemas,
     holds,
     idempotency_keys,
@@ -42,8 +44,8 @@ from boxoffice.adapters.sqlalchemy.tables import (
     movies,
     screens,
     shows,
+    ticket_codes,
     ticket_types,
-    tickets,
     users,
     waitlist_entries,
 )
@@ -82,6 +84,7 @@ from boxoffice.domain.queries import ShowCursor, ShowQuery
 from boxoffice.domain.rules import MAX_DURATION_MINUTES
 from boxoffice.domain.schedule import MAX_GAP_MINUTES
 from boxoffice.domain.seating import SeatingChart
+from boxoffice.domain.ticket_codes import code_of, key_and_place
 
 
 def _in_field_order(table: Table, entity: type) -> Select[Any]:
@@ -551,83 +554,87 @@ class SqlAlchemyScreenRepository:
         return [_screen(row) for row in rows]
 
 
-# A booking's columns, in its fields' order but for its tickets, read apart.
-_BOOKINGS = select(*(bookings.c[f.name] for f in attrs.fields(Booking) if f.name != "tickets"))
+# A booking's columns, in its fields' order but for its tickets, then what its tickets are
+# made of.
+_BOOKINGS = select(
+    *(bookings.c[f.name] for f in attrs.fields(Booking) if f.name != "tickets"),
+    bookings.c.ticket_key,
+    bookings.c.lines,
+)
 _BOOKING_BY_ID = _BOOKINGS.where(bookings.c.id == bindparam("id"))
+_BOOKING_BY_KEY = _BOOKINGS.where(bookings.c.ticket_key == bindparam("ticket_key"))
 _USER_BOOKINGS_PAGE = _page(_BOOKINGS, bookings.c.user_id == bindparam("user_id"))
 _SHOW_BOOKINGS_PAGE = _page(_BOOKINGS, bookings.c.show_id == bindparam("show_id"))
+_SHOW_BOOKINGS = _BOOKINGS.where(bookings.c.show_id == bindparam("show_id")).order_by(bookings.c.id)
 _ACTIVE_SHOW_BOOKINGS = _BOOKINGS.where(
     bookings.c.show_id == bindparam("show_id"), bookings.c.status == BookingStatus.ACTIVE.value
 ).order_by(bookings.c.id)
 _INSERT_BOOKING = insert(bookings)
 _UPDATE_BOOKING = update(bookings).where(bookings.c.id == bindparam("booking_id"))
-# Cancelled is final: tickets cancelled already are left as they are.
-_CANCEL_TICKETS = (
-    update(tickets)
-    .where(
-        tickets.c.booking_id == bindparam("cancelled_booking_id"),
-        tickets.c.status != TicketStatus.CANCELLED.value,
-    )
-    .values(status=TicketStatus.CANCELLED.value, checked_in_at=None)
-)
 _REFUNDS_OF_SHOW = select(func.coalesce(func.sum(bookings.c.refund), 0)).where(
     bookings.c.show_id == bindparam("show_id"),
     bookings.c.status == BookingStatus.CANCELLED.value,
 )
 
-_TICKETS = select(
-    tickets.c.code,
-    tickets.c.booking_id,
-    tickets.c.show_id,
-    tickets.c.seat,
-    tickets.c.zone,
-    tickets.c.ticket_type,
-    tickets.c.amount,
-    tickets.c.status,
-    tickets.c.checked_in_at,
+_CHECKINS = select(checkins.c.booking_id, checkins.c.place, checkins.c.checked_in_at)
+# Through the show's bookings (their show_id index), each booking's check-ins a key range.
+_SHOW_CHECKINS = _CHECKINS.join_from(
+    checkins, bookings, checkins.c.booking_id == bookings.c.id
+).where(bookings.c.show_id == bindparam("show_id"))
+_INSERT_CHECKIN = insert(checkins)
+_DELETE_CHECKIN = delete(checkins).where(
+    checkins.c.booking_id == bindparam("checked_booking_id"),
+    checkins.c.place == bindparam("checked_place"),
 )
-_TICKET_BY_CODE = _TICKETS.where(tickets.c.code == bindparam("code"))
-_BOOKING_TICKETS = _TICKETS.where(tickets.c.booking_id == bindparam("booking_id")).order_by(
-    tickets.c.position
+_CODE_PLACE = select(ticket_codes.c.booking_id, ticket_codes.c.place).where(
+    ticket_codes.c.code == bindparam("code")
 )
-# Through the show's bookings (their show_id index), each booking's tickets a key range.
-_SHOW_TICKETS = (
-    _TICKETS.join_from(tickets, bookings, tickets.c.booking_id == bookings.c.id)
-    .where(bookings.c.show_id == bindparam("show_id"))
-    .order_by(tickets.c.booking_id, tickets.c.position)
-)
-_INSERT_TICKET = insert(tickets)
-_UPDATE_TICKET = update(tickets).where(tickets.c.code == bindparam("ticket_code"))
-# The most bookings whose tickets one statement reads: a page's, at most.
-_TICKETS_AT_ONCE = 512
+_INSERT_CODE = insert(ticket_codes)
+# The most bookings whose check-ins one statement reads: a page's, at most.
+_CHECKINS_AT_ONCE = 512
+
+# Where a booking's check-ins are, by booking id and place.
+CheckIns = dict[int, dict[int, datetime]]
 
 
 @functools.cache
-def _tickets_of_bookings(size: int) -> Select[Any]:
-    """The tickets of up to `size` bookings, by booking then seat order; sizes are powers of
-    two, as _active_holds'."""
+def _checkins_of_bookings(size: int) -> Select[Any]:
+    """The check-ins of up to `size` bookings; sizes are powers of two, as _active_holds'."""
     ids: list[BindParameter[int]] = [bindparam(f"booking_id_{n}") for n in range(size)]
-    return _TICKETS.where(tickets.c.booking_id.in_(ids)).order_by(
-        tickets.c.booking_id, tickets.c.position
-    )
+    return _CHECKINS.where(checkins.c.booking_id.in_(ids))
 
 
-def _ticket(row: Sequence[Any]) -> Ticket:
-    code, booking_id, show_id, seat, zone, ticket_type, amount, status, checked_in_at = row
-    return Ticket(
-        code,
-        booking_id,
-        show_id,
-        seat,
-        zone,
-        ticket_type,
-        amount,
-        TicketStatus(status),
-        checked_in_at,
-    )
+def _grouped(rows: Sequence[Sequence[Any]]) -> CheckIns:
+    grouped: CheckIns = {}
+    for booking_id, place, checked_in_at in rows:
+        grouped.setdefault(booking_id, {})[place] = checked_in_at
+    return grouped
 
 
-def _booking(row: Sequence[Any], tickets_of: tuple[Ticket, ...]) -> Booking:
+def _tickets(
+    booking_id: int,
+    show_id: int,
+    status: str,
+    seats: tuple[str, ...],
+    key: str | None,
+    lines: str,
+    checked_in: dict[int, datetime],
+) -> tuple[Ticket, ...]:
+    cancelled = status == BookingStatus.CANCELLED.value
+    made = []
+    for place, line in enumerate(orjson.loads(lines)):
+        code = line[3] if key is None else code_of(key, place)
+        at = None if cancelled else checked_in.get(place)
+        if cancelled:
+            state = TicketStatus.CANCELLED
+        else:
+            state = TicketStatus.VALID if at is None else TicketStatus.CHECKED_IN
+        seat = seats[place] if seats else None
+        made.append(Ticket(code, booking_id, show_id, seat, line[0], line[1], line[2], state, at))
+    return tuple(made)
+
+
+def _booking(row: Sequence[Any], checked_in: CheckIns) -> Booking:
     (
         booking_id,
         user_id,
@@ -636,11 +643,17 @@ def _booking(row: Sequence[Any], tickets_of: tuple[Ticket, ...]) -> Booking:
         status,
         created_at,
         cancelled_at,
-        seats,
+        seats_text,
         reason,
         currency,
         refund,
+        key,
+        lines,
     ) = row
+    seats = _seats(seats_text)
+    tickets = _tickets(
+        booking_id, show_id, status, seats, key, lines, checked_in.get(booking_id, {})
+    )
     return Booking(
         booking_id,
         user_id,
@@ -649,20 +662,33 @@ def _booking(row: Sequence[Any], tickets_of: tuple[Ticket, ...]) -> Booking:
         BookingStatus(status),
         created_at,
         cancelled_at,
-        _seats(seats),
+        seats,
         None if reason is None else CancelReason(reason),
-        tickets_of,
+        tickets,
         currency,
         refund,
     )
 
 
-def _by_booking(rows: Sequence[Sequence[Any]]) -> dict[int, list[Ticket]]:
-    grouped: dict[int, list[Ticket]] = {}
-    for row in rows:
-        ticket = _ticket(row)
-        grouped.setdefault(ticket.booking_id, []).append(ticket)
-    return grouped
+def _key_of(booking: Booking) -> str | None:
+    """The key every code of the booking is made of, in place order; None when its codes are
+    not all made of one key (a caller's own codes), so they are stored as they are."""
+    parsed = key_and_place(booking.tickets[0].code) if booking.tickets else None
+    if parsed is None:
+        return None
+    key = parsed[0]
+    made_of_key = all(
+        ticket.code == code_of(key, place) for place, ticket in enumerate(booking.tickets)
+    )
+    return key if made_of_key else None
+
+
+def _lines_text(booking: Booking, key: str | None) -> str:
+    if key is None:
+        lines = [[t.zone, t.ticket_type, t.amount, t.code] for t in booking.tickets]
+    else:
+        lines = [[t.zone, t.ticket_type, t.amount] for t in booking.tickets]
+    return orjson.dumps(lines).decode()
 
 
 class SqlAlchemyBookingRepository:
@@ -674,6 +700,7 @@ class SqlAlchemyBookingRepository:
 
     def add(self, booking: Booking) -> None:
         # The use case holds the show locked and checked the user: the foreign keys hold.
+        key = _key_of(booking)
         self._sql.write(
             _INSERT_BOOKING,
             {
@@ -688,22 +715,24 @@ class SqlAlchemyBookingRepository:
                 "cancel_reason": _reason(booking),
                 "currency": booking.currency,
                 "refund": booking.refund,
+                "ticket_key": key,
+                "lines": _lines_text(booking, key),
             },
         )
-        # Deferred with the booking's on PostgreSQL: they cost no round trip of their own.
-        self._sql.write_all(
-            _INSERT_TICKET,
-            [_ticket_row(ticket, position) for position, ticket in enumerate(booking.tickets)],
-        )
+        if key is None:
+            codes = [
+                {"code": ticket.code, "booking_id": booking.id, "place": place}
+                for place, ticket in enumerate(booking.tickets)
+            ]
+            self._sql.write_all(_INSERT_CODE, codes)
 
     def get(self, booking_id: int) -> Booking | None:
         row = self._sql.first(_BOOKING_BY_ID, {"id": booking_id})
-        if row is None:
-            return None
-        rows = self._sql.all(_BOOKING_TICKETS, {"booking_id": booking_id})
-        return _booking(row, tuple(_ticket(ticket) for ticket in rows))
+        return None if row is None else self.with_checkins([row])[0]
 
     def save(self, booking: Booking) -> None:
+        # A booking's tickets are cancelled with it, as their status is its own; check-ins are
+        # saved one by one, through the ticket repository.
         self._sql.write(
             _UPDATE_BOOKING,
             {
@@ -714,83 +743,95 @@ class SqlAlchemyBookingRepository:
                 "refund": booking.refund,
             },
         )
-        # The domain cancels a booking's tickets with it, and changes them otherwise only one
-        # by one (check-ins), through the ticket repository: an active booking's are left alone.
-        if booking.status is BookingStatus.CANCELLED:
-            self._sql.write(_CANCEL_TICKETS, {"cancelled_booking_id": booking.id})
 
     def list_for_user(self, user_id: int, *, after: int | None, limit: int) -> list[Booking]:
         rows = self._sql.all(
             _USER_BOOKINGS_PAGE, {"user_id": user_id, "after": after or 0, "limit": limit}
         )
-        return self._with_tickets(rows)
+        return self.with_checkins(rows)
 
     def list_for_show(self, show_id: int, *, after: int | None, limit: int) -> list[Booking]:
         rows = self._sql.all(
             _SHOW_BOOKINGS_PAGE, {"show_id": show_id, "after": after or 0, "limit": limit}
         )
-        return self._with_tickets(rows)
+        return self.with_checkins(rows)
 
     def active_for_show(self, show_id: int) -> list[Booking]:
         rows = self._sql.all(_ACTIVE_SHOW_BOOKINGS, {"show_id": show_id})
+        return self.of_show_rows(show_id, rows)
+
+    def of_show_rows(self, show_id: int, rows: Sequence[Sequence[Any]]) -> list[Booking]:
+        """The show's bookings in `rows`, with the show's check-ins read in one indexed read."""
         if not rows:
             return []
-        # Every booking of the show may be here: the show's tickets, in one indexed read.
-        grouped = _by_booking(self._sql.all(_SHOW_TICKETS, {"show_id": show_id}))
-        return [_booking(row, tuple(grouped.get(row[0], ()))) for row in rows]
+        grouped = _grouped(self._sql.all(_SHOW_CHECKINS, {"show_id": show_id}))
+        return [_booking(row, grouped) for row in rows]
 
     def refunds_of_show(self, show_id: int) -> int:
         row = self._sql.first(_REFUNDS_OF_SHOW, {"show_id": show_id})
         return 0 if row is None else int(row[0])
 
-    def _with_tickets(self, rows: Sequence[Sequence[Any]]) -> list[Booking]:
-        """The bookings of a page with their tickets: one more read per page, not per booking."""
-        grouped: dict[int, list[Ticket]] = {}
-        ids = [row[0] for row in rows]
-        for start in range(0, len(ids), _TICKETS_AT_ONCE):
-            chunk = ids[start : start + _TICKETS_AT_ONCE]
+    def with_checkins(self, rows: Sequence[Sequence[Any]]) -> list[Booking]:
+        """The bookings of a page with their check-ins: one more read per page, none when no
+        booking of it is active (a cancelled booking's tickets are all cancelled)."""
+        active = BookingStatus.ACTIVE.value
+        ids = [row[0] for row in rows if row[4] == active]
+        grouped: CheckIns = {}
+        for start in range(0, len(ids), _CHECKINS_AT_ONCE):
+            chunk = ids[start : start + _CHECKINS_AT_ONCE]
             size = 1 << (len(chunk) - 1).bit_length()
             padded = chunk + [chunk[-1]] * (size - len(chunk))
             parameters = {f"booking_id_{n}": booking_id for n, booking_id in enumerate(padded)}
-            grouped.update(_by_booking(self._sql.all(_tickets_of_bookings(size), parameters)))
-        return [_booking(row, tuple(grouped.get(row[0], ()))) for row in rows]
-
-
-def _ticket_row(ticket: Ticket, position: int) -> dict[str, Any]:
-    return {
-        "code": ticket.code,
-        "booking_id": ticket.booking_id,
-        "show_id": ticket.show_id,
-        "position": position,
-        "seat": ticket.seat,
-        "zone": ticket.zone,
-        "ticket_type": ticket.ticket_type,
-        "amount": ticket.amount,
-        "status": ticket.status.value,
-        "checked_in_at": ticket.checked_in_at,
-    }
+            grouped.update(_grouped(self._sql.all(_checkins_of_bookings(size), parameters)))
+        return [_booking(row, grouped) for row in rows]
 
 
 class SqlAlchemyTicketRepository:
-    def __init__(self, statements: Statements) -> None:
+    def __init__(self, statements: Statements, booked: SqlAlchemyBookingRepository) -> None:
         self._sql = statements
+        self._bookings = booked
 
     def get(self, code: str) -> Ticket | None:
-        row = self._sql.first(_TICKET_BY_CODE, {"code": code})
-        return None if row is None else _ticket(row)
+        found = self._place_of(code)
+        if found is None:
+            return None
+        row, place = found
+        tickets = self._bookings.with_checkins([row])[0].tickets
+        return tickets[place] if place < len(tickets) else None
 
     def save(self, ticket: Ticket) -> None:
-        self._sql.write(
-            _UPDATE_TICKET,
-            {
-                "ticket_code": ticket.code,
-                "status": ticket.status.value,
-                "checked_in_at": ticket.checked_in_at,
-            },
-        )
+        # Valid or cancelled is the booking's status: a ticket's own row is its check-in.
+        found = self._place_of(ticket.code)
+        if found is None:
+            raise NotFound("ticket", ticket.code)
+        place = found[1]
+        if ticket.status is TicketStatus.CHECKED_IN:
+            row = {"booking_id": ticket.booking_id, "place": place}
+            self._sql.write(_INSERT_CHECKIN, row | {"checked_in_at": ticket.checked_in_at})
+        elif ticket.status is TicketStatus.VALID:
+            self._sql.write(
+                _DELETE_CHECKIN, {"checked_booking_id": ticket.booking_id, "checked_place": place}
+            )
 
     def of_show(self, show_id: int) -> list[Ticket]:
-        return [_ticket(row) for row in self._sql.all(_SHOW_TICKETS, {"show_id": show_id})]
+        rows = self._sql.all(_SHOW_BOOKINGS, {"show_id": show_id})
+        booked = self._bookings.of_show_rows(show_id, rows)
+        return [ticket for booking in booked for ticket in booking.tickets]
+
+    def _place_of(self, code: str) -> tuple[Sequence[Any], int] | None:
+        """The row of the booking the code is of, and the ticket's place among its tickets."""
+        parsed = key_and_place(code)
+        if parsed is not None:
+            key, place = parsed
+            row = self._sql.first(_BOOKING_BY_KEY, {"ticket_key": key})
+            if row is not None:
+                return row, place
+        # A code from before keys, or a caller's own.
+        kept = self._sql.first(_CODE_PLACE, {"code": code})
+        if kept is None:
+            return None
+        row = self._sql.first(_BOOKING_BY_ID, {"id": kept[0]})
+        return None if row is None else (row, kept[1])
 
 
 def _reason(booking: Booking) -> str | None:

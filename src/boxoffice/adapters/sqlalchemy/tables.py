@@ -258,6 +258,12 @@ bookings = Table(
     # The show's currency when booked; what a cancellation gave back (0 while active).
     Column("currency", Text, nullable=True),
     Column("refund", Integer, nullable=False, server_default="0"),
+    # The random key its tickets' codes are made of (domain/ticket_codes.py); NULL for a booking
+    # made before keys, whose codes are in its lines and in ticket_codes.
+    Column("ticket_key", Text, nullable=True),
+    # Its tickets in seat order, a JSON array of [zone, ticket_type, amount] (and the code, for
+    # a booking without a key): a booking's tickets are part of its row.
+    Column("lines", Text, nullable=False, server_default="[]"),
     CheckConstraint("num_seats > 0", name="num_seats_positive"),
     CheckConstraint("status IN ('active', 'cancelled')", name="status"),
     CheckConstraint("refund >= 0", name="refund_non_negative"),
@@ -270,6 +276,8 @@ bookings = Table(
     # A user's bookings, page by page; a show's bookings (foreign key checks, audits).
     Index("ix_bookings_user_id_id", "user_id", "id"),
     Index("ix_bookings_show_id", "show_id"),
+    # A ticket is found by its code's key.
+    Index("uq_bookings_ticket_key", "ticket_key", unique=True),
 )
 
 holds = Table(
@@ -372,32 +380,25 @@ leases = Table(
     Column("expires_at", UtcDateTime, nullable=False),
 )
 
-# One row per seat (per admission, for general admission) of a booking. The code is random and
-# unguessable: it is what the door scans.
-# Keyed by booking and place, so a booking's tickets are written side by side and read in one
-# range; the code, random, has an index of its own. Without SQLite's rowid: one B-tree fewer
-# to write a booking's tickets into. A show's tickets are found through its bookings.
-tickets = Table(
-    "tickets",
+# A ticket let in at the door, by its booking and its place among the booking's tickets. Without
+# SQLite's rowid: the key is all there is. Whether a ticket is valid or cancelled is its booking's
+# status, so only check-ins are written.
+checkins = Table(
+    "checkins",
     metadata,
     Column("booking_id", Id, ForeignKey("bookings.id"), primary_key=True),
-    # Its place among the booking's tickets: seat order.
-    Column("position", Integer, primary_key=True),
-    Column("code", Text, nullable=False, unique=True),
-    Column("show_id", Id, ForeignKey("shows.id"), nullable=False),
-    # NULL for general admission.
-    Column("seat", Text, nullable=True),
-    Column("zone", Text, nullable=False),
-    # NULL where the show's cinema had no ticket types.
-    Column("ticket_type", Text, nullable=True),
-    Column("amount", Integer, nullable=False),
-    Column("status", Text, nullable=False),
-    Column("checked_in_at", UtcDateTime, nullable=True),
-    CheckConstraint("amount >= 0", name="amount_non_negative"),
-    CheckConstraint("status IN ('valid', 'checked_in', 'cancelled')", name="status"),
-    CheckConstraint(
-        "(status = 'checked_in') = (checked_in_at IS NOT NULL)", name="checked_in_at_iff_checked_in"
-    ),
+    Column("place", Integer, primary_key=True),
+    Column("checked_in_at", UtcDateTime, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# The codes of tickets sold before bookings had keys: random codes of their own, kept valid.
+ticket_codes = Table(
+    "ticket_codes",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("booking_id", Id, ForeignKey("bookings.id"), nullable=False),
+    Column("place", Integer, nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -458,10 +459,12 @@ webhooks = Table(
     Index("ix_webhooks_cinema_id_id", "cinema_id", "id"),
 )
 
-# The outbox: one row per event and subscribing webhook, written in the transaction of the
-# change it reports, with the body as it is delivered. Deleted with its webhook.
-webhook_deliveries = Table(
-    "webhook_deliveries",
+# The outbox: one row per event and subscribing webhook still to be delivered, written in the
+# transaction of the change it reports, with the body as it is delivered. No index but its key:
+# on SQLite each index is one more page written by every booking's commit. Few rows at a time:
+# a delivery leaves for webhook_deliveries once delivered or failed, under the same id.
+webhook_outbox = Table(
+    "webhook_outbox",
     metadata,
     Column("id", Id, primary_key=True),
     Column("webhook_id", Id, ForeignKey("webhooks.id"), nullable=False),
@@ -471,32 +474,30 @@ webhook_deliveries = Table(
     Column("show_id", Id, nullable=True),
     Column("body", Text, nullable=False),
     Column("attempts", Integer, nullable=False),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+)
+
+# Deliveries done with: delivered, or failed after a day of retries. Their bodies are not kept.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    # Its id in the outbox.
+    Column("id", Id, primary_key=True, autoincrement=False),
+    Column("webhook_id", Id, ForeignKey("webhooks.id"), nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("show_id", Id, nullable=True),
+    Column("attempts", Integer, nullable=False),
     Column("status", Text, nullable=False),
     Column("last_status", Integer, nullable=True),
     Column("last_error", Text, nullable=True),
-    Column("next_attempt_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     CheckConstraint("attempts >= 0", name="attempts_non_negative"),
-    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
-    CheckConstraint(
-        "(status = 'pending') = (next_attempt_at IS NOT NULL)", name="next_attempt_iff_pending"
-    ),
+    CheckConstraint("status IN ('delivered', 'failed')", name="status"),
     # A webhook's deliveries, page by page.
     Index("ix_webhook_deliveries_webhook_id_id", "webhook_id", "id"),
-)
-_PENDING = webhook_deliveries.c.status == "pending"
-# The pending deliveries: by when they are due, and each webhook and show's first.
-Index(
-    "ix_webhook_deliveries_next_attempt_at_pending",
-    webhook_deliveries.c.next_attempt_at,
-    sqlite_where=_PENDING,
-    postgresql_where=_PENDING,
-)
-Index(
-    "ix_webhook_deliveries_webhook_id_show_id_id_pending",
-    webhook_deliveries.c.webhook_id,
-    webhook_deliveries.c.show_id,
-    webhook_deliveries.c.id,
-    sqlite_where=_PENDING,
-    postgresql_where=_PENDING,
 )

@@ -7,11 +7,28 @@ from datetime import datetime
 from typing import Any
 
 import attrs
-from sqlalchemy import Text, bindparam, delete, exists, insert, literal_column, select, update
+from sqlalchemy import (
+    Integer,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 
 from boxoffice.adapters.sqlalchemy.errors import MissingReference
 from boxoffice.adapters.sqlalchemy.statements import Statements
-from boxoffice.adapters.sqlalchemy.tables import Id, UtcDateTime, webhook_deliveries, webhooks
+from boxoffice.adapters.sqlalchemy.tables import (
+    Id,
+    UtcDateTime,
+    webhook_deliveries,
+    webhook_outbox,
+    webhooks,
+)
+from boxoffice.domain.delivery import deliverable
 from boxoffice.domain.errors import NotFound
 from boxoffice.domain.model import (
     ALL_EVENTS,
@@ -39,9 +56,6 @@ _CINEMA_WEBHOOKS_PAGE = (
     .limit(bindparam("limit"))
 )
 _INSERT_WEBHOOK = insert(webhooks)
-_DELETE_DELIVERIES = delete(webhook_deliveries).where(
-    webhook_deliveries.c.webhook_id == bindparam("webhook_id")
-)
 _DELETE_WEBHOOK = delete(webhooks).where(webhooks.c.id == bindparam("webhook_id"))
 
 # A webhook of the event's cinema that subscribes to its type: "*", or the type among its
@@ -55,10 +69,24 @@ _SUBSCRIBED = (
         )
     ),
 )
-_ANY_SUBSCRIBED = select(webhooks.c.id).where(*_SUBSCRIBED).limit(1)
-_PENDING = literal_column("'pending'", Text)
+# Without LIKE: SQLite prepares a statement again whenever the pattern bound to a LIKE changes.
+_CINEMA_SUBSCRIPTIONS = select(webhooks.c.id, webhooks.c.events).where(
+    webhooks.c.cinema_id == bindparam("cinema_id")
+)
+_o = webhook_outbox
+_d = webhook_deliveries
+# SQLite numbers an INTEGER PRIMARY KEY max(id) + 1, and a delivery done with has left the
+# outbox: its id must not be given again.
+_NEXT_SQLITE_ID = select(
+    func.max(
+        func.coalesce(select(func.max(_o.c.id)).scalar_subquery(), 0),
+        func.coalesce(select(func.max(_d.c.id)).scalar_subquery(), 0),
+    )
+    + 1
+).scalar_subquery()
+_INSERT_OUTBOX_SQLITE = insert(_o).values(id=_NEXT_SQLITE_ID)
 # One delivery per subscribing webhook, in one statement: nothing is written when none does.
-_QUEUE_EVENT = insert(webhook_deliveries).from_select(
+_QUEUE_EVENT = insert(_o).from_select(
     [
         "webhook_id",
         "event_id",
@@ -66,7 +94,6 @@ _QUEUE_EVENT = insert(webhook_deliveries).from_select(
         "show_id",
         "body",
         "attempts",
-        "status",
         "next_attempt_at",
         "created_at",
     ],
@@ -77,15 +104,26 @@ _QUEUE_EVENT = insert(webhook_deliveries).from_select(
         bindparam("show_id", type_=Id),
         bindparam("body", type_=Text),
         literal_column("0"),
-        _PENDING,
         bindparam("due_at", type_=UtcDateTime),
         bindparam("created_at", type_=UtcDateTime),
     ).where(*_SUBSCRIBED),
 )
 
-_d = webhook_deliveries
-_earlier = webhook_deliveries.alias("earlier")
-_DELIVERY_COLUMNS = (
+# Rows in Delivery's field order, from either table.
+_QUEUED_COLUMNS = (
+    _o.c.id,
+    _o.c.webhook_id,
+    _o.c.event_id,
+    _o.c.event_type,
+    _o.c.show_id,
+    _o.c.attempts,
+    literal_column("'pending'", Text).label("status"),
+    _o.c.last_status,
+    _o.c.last_error,
+    _o.c.next_attempt_at,
+    _o.c.created_at,
+)
+_DONE_COLUMNS = (
     _d.c.id,
     _d.c.webhook_id,
     _d.c.event_id,
@@ -95,36 +133,73 @@ _DELIVERY_COLUMNS = (
     _d.c.status,
     _d.c.last_status,
     _d.c.last_error,
-    _d.c.next_attempt_at,
+    literal_column("NULL", UtcDateTime).label("next_attempt_at"),
     _d.c.created_at,
 )
-_DELIVERY_BY_ID = select(*_DELIVERY_COLUMNS).where(_d.c.id == bindparam("id"))
-_WEBHOOK_DELIVERIES_PAGE = (
-    select(*_DELIVERY_COLUMNS)
+_QUEUED_BY_ID = select(*_QUEUED_COLUMNS).where(_o.c.id == bindparam("id"))
+_DONE_BY_ID = select(*_DONE_COLUMNS).where(_d.c.id == bindparam("id"))
+_QUEUED_PAGE = (
+    select(*_QUEUED_COLUMNS)
+    .where(_o.c.webhook_id == bindparam("webhook_id"), _o.c.id > bindparam("after"))
+    .order_by(_o.c.id)
+    .limit(bindparam("limit"))
+)
+_DONE_PAGE = (
+    select(*_DONE_COLUMNS)
     .where(_d.c.webhook_id == bindparam("webhook_id"), _d.c.id > bindparam("after"))
     .order_by(_d.c.id)
     .limit(bindparam("limit"))
 )
-# Due, and no earlier delivery of its webhook and show still pending (delivery.deliverable).
-_DUE = (
-    select(*_DELIVERY_COLUMNS, webhooks.c.url, webhooks.c.secret, _d.c.body)
-    .join_from(_d, webhooks, webhooks.c.id == _d.c.webhook_id)
-    .where(
-        _d.c.status == _PENDING,
-        _d.c.next_attempt_at <= bindparam("now", type_=UtcDateTime),
-        ~exists().where(
-            _earlier.c.webhook_id == _d.c.webhook_id,
-            _earlier.c.show_id == _d.c.show_id,
-            _earlier.c.status == _PENDING,
-            _earlier.c.id < _d.c.id,
-        ),
-    )
-    .order_by(_d.c.id)
-    .limit(bindparam("limit"))
+# What the order of deliveries needs of every queued one, by id: the outbox is small.
+_QUEUE = select(_o.c.id, _o.c.webhook_id, _o.c.show_id, _o.c.next_attempt_at).order_by(_o.c.id)
+_OUTGOING = (
+    select(*_QUEUED_COLUMNS, webhooks.c.url, webhooks.c.secret, _o.c.body)
+    .join_from(_o, webhooks, webhooks.c.id == _o.c.webhook_id)
+    .where(_o.c.id == bindparam("id"))
 )
-_UPDATE_DELIVERY = update(webhook_deliveries).where(
-    webhook_deliveries.c.id == bindparam("delivery_id")
+_UPDATE_QUEUED = update(_o).where(_o.c.id == bindparam("delivery_id"))
+# A delivery done with moves out of the outbox, unless its webhook's deletion took it already.
+_FINISH = insert(_d).from_select(
+    [
+        "id",
+        "webhook_id",
+        "event_id",
+        "event_type",
+        "show_id",
+        "attempts",
+        "status",
+        "last_status",
+        "last_error",
+        "created_at",
+    ],
+    select(
+        _o.c.id,
+        _o.c.webhook_id,
+        _o.c.event_id,
+        _o.c.event_type,
+        _o.c.show_id,
+        bindparam("attempts", type_=Integer),
+        bindparam("status", type_=Text),
+        bindparam("last_status", type_=Integer),
+        bindparam("last_error", type_=Text),
+        _o.c.created_at,
+    ).where(_o.c.id == bindparam("delivery_id")),
 )
+_DEQUEUE = delete(_o).where(_o.c.id == bindparam("delivery_id"))
+_DELETE_QUEUED = delete(_o).where(_o.c.webhook_id == bindparam("webhook_id"))
+_DELETE_DONE = delete(_d).where(_d.c.webhook_id == bindparam("webhook_id"))
+
+
+@attrs.frozen
+class _Queued:
+    id: int
+    webhook_id: int
+    show_id: int | None
+    next_attempt_at: datetime
+
+
+def _subscribes(events: str, kind: str) -> bool:
+    return events == ALL_EVENTS or kind in events.split(",")
 
 
 def _webhook(row: Sequence[Any]) -> Webhook:
@@ -186,7 +261,8 @@ class SqlAlchemyWebhookRepository:
         return None if row is None else _webhook(row)
 
     def delete(self, webhook_id: int) -> None:
-        self._sql.write(_DELETE_DELIVERIES, {"webhook_id": webhook_id})
+        self._sql.write(_DELETE_QUEUED, {"webhook_id": webhook_id})
+        self._sql.write(_DELETE_DONE, {"webhook_id": webhook_id})
         self._sql.write(_DELETE_WEBHOOK, {"webhook_id": webhook_id})
 
     def list(self, cinema_id: int, *, after: int | None, limit: int) -> list[Webhook]:
@@ -197,29 +273,45 @@ class SqlAlchemyWebhookRepository:
 
 
 class SqlAlchemyOutbox:
-    """look_first: ask whether any webhook subscribes before rendering the body (SQLite, where
-    a look costs no round trip); otherwise the body is rendered and the one INSERT ... SELECT
-    goes with the transaction's other writes (PostgreSQL defers them to its COMMIT)."""
+    """look_first: read the cinema's subscriptions before rendering the body, and write one row
+    per subscriber (SQLite, where a read costs no round trip); otherwise the body is rendered
+    and one INSERT ... SELECT of the subscribers goes with the transaction's other writes
+    (PostgreSQL sends them with its COMMIT): no round trip more for a cinema without webhooks."""
 
     def __init__(self, statements: Statements, *, look_first: bool) -> None:
         self._sql = statements
         self._look_first = look_first
 
     def add(self, event: OutboxEvent, body: Callable[[], str]) -> None:
-        pattern = f"%,{event.type.value},%"
+        kind = event.type.value
         if self._look_first:
-            found = self._sql.first(
-                _ANY_SUBSCRIBED, {"cinema_id": event.cinema_id, "pattern": pattern}
-            )
-            if found is None:
+            rows = self._sql.all(_CINEMA_SUBSCRIPTIONS, {"cinema_id": event.cinema_id})
+            subscribers = [row[0] for row in rows if _subscribes(row[1], kind)]
+            if not subscribers:
                 return
+            text = body()
+            for webhook_id in subscribers:
+                self._sql.write(
+                    _INSERT_OUTBOX_SQLITE,
+                    {
+                        "webhook_id": webhook_id,
+                        "event_id": event.id,
+                        "event_type": kind,
+                        "show_id": event.show_id,
+                        "body": text,
+                        "attempts": 0,
+                        "next_attempt_at": event.occurred_at,
+                        "created_at": event.occurred_at,
+                    },
+                )
+            return
         self._sql.write(
             _QUEUE_EVENT,
             {
                 "cinema_id": event.cinema_id,
-                "pattern": pattern,
+                "pattern": f"%,{kind},%",
                 "event_id": event.id,
-                "event_type": event.type.value,
+                "event_type": kind,
                 "show_id": event.show_id,
                 "body": body(),
                 "due_at": event.occurred_at,
@@ -228,29 +320,37 @@ class SqlAlchemyOutbox:
         )
 
     def pending(self, now: datetime, *, limit: int) -> list[Outgoing]:
-        rows = self._sql.all(_DUE, {"now": now, "limit": limit})
-        return [Outgoing(_delivery(row), row[11], row[12], row[13]) for row in rows]
+        queue = [_Queued(*row) for row in self._sql.all(_QUEUE, {})]
+        outgoing = []
+        for queued in deliverable(queue, now)[:limit]:
+            row = self._sql.first(_OUTGOING, {"id": queued.id})
+            # Gone meanwhile: its webhook was deleted.
+            if row is not None:
+                outgoing.append(Outgoing(_delivery(row), row[11], row[12], row[13]))
+        return outgoing
 
     def get(self, delivery_id: int) -> Delivery | None:
-        row = self._sql.first(_DELIVERY_BY_ID, {"id": delivery_id})
+        row = self._sql.first(_QUEUED_BY_ID, {"id": delivery_id})
+        if row is None:
+            row = self._sql.first(_DONE_BY_ID, {"id": delivery_id})
         return None if row is None else _delivery(row)
 
     def save(self, delivery: Delivery) -> None:
-        self._sql.write(
-            _UPDATE_DELIVERY,
-            {
-                "delivery_id": delivery.id,
-                "attempts": delivery.attempts,
-                "status": delivery.status.value,
-                "last_status": delivery.last_status,
-                "last_error": delivery.last_error,
-                "next_attempt_at": delivery.next_attempt_at,
-            },
-        )
+        outcome = {
+            "delivery_id": delivery.id,
+            "attempts": delivery.attempts,
+            "last_status": delivery.last_status,
+            "last_error": delivery.last_error,
+        }
+        if delivery.status is DeliveryStatus.PENDING:
+            self._sql.write(
+                _UPDATE_QUEUED, {**outcome, "next_attempt_at": delivery.next_attempt_at}
+            )
+            return
+        self._sql.write(_FINISH, {**outcome, "status": delivery.status.value})
+        self._sql.write(_DEQUEUE, {"delivery_id": delivery.id})
 
     def list(self, webhook_id: int, *, after: int | None, limit: int) -> list[Delivery]:
-        rows = self._sql.all(
-            _WEBHOOK_DELIVERIES_PAGE,
-            {"webhook_id": webhook_id, "after": after or 0, "limit": limit},
-        )
-        return [_delivery(row) for row in rows]
+        page = {"webhook_id": webhook_id, "after": after or 0, "limit": limit}
+        rows = [*self._sql.all(_QUEUED_PAGE, page), *self._sql.all(_DONE_PAGE, page)]
+        return sorted((_delivery(row) for row in rows), key=lambda d: d.id)[:limit]

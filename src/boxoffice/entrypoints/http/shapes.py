@@ -179,8 +179,9 @@ TypeCode = Annotated[
 Amount = Annotated[
     int, Meta(ge=0, le=pricing.MAX_AMOUNT, description="minor units of the cinema's currency")
 ]
-# Ticket codes are URL-safe base64: they travel in paths and QR codes as they are.
-TICKET_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+# Ticket codes are URL-safe base64 and a dot (ticket_codes.py): they travel in paths and QR codes
+# as they are.
+TICKET_CODE_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 TicketCode = Annotated[
     str, Meta(extra_json_schema={"pattern": TICKET_CODE_PATTERN}, description="a ticket's code")
 ]
