@@ -685,3 +685,33 @@ def test_0009_downgrades_with_its_rows_in_place_and_upgrades_again(database_url:
             assert (kept.booking_id, kept.status) == (1, TicketStatus.CHECKED_IN)
     finally:
         factory.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_0010_downgrades_and_upgrades_again(database_url: str) -> None:
+    from alembic import command
+
+    with connect(database_url) as connection:
+        _rows_before_waiting_lists(connection)
+        connection.exec_driver_sql(
+            "INSERT INTO cinemas (owner_id, name, time_zone, gap_minutes, currency)"
+            " VALUES (1, 'Rex', 'UTC', 0, 'EUR')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO webhooks (cinema_id, url, events, secret, created_at)"
+            " VALUES (1, 'https://hooks.example.com/', '*', 'whsec_x', '2026-01-01 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO webhook_outbox (webhook_id, event_id, event_type, show_id, body,"
+            " attempts, next_attempt_at, created_at) VALUES (1, 'evt_1', 'booking.created', 1,"
+            " '{}', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+        connection.commit()
+    command.downgrade(alembic_config(database_url), "0009")
+    with connect(database_url) as connection:
+        tables = set(inspect(connection).get_table_names())
+        assert not {"webhooks", "webhook_outbox", "webhook_deliveries"} & tables
+    upgrade(database_url)
+    with connect(database_url) as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert _constraint_names(connection) == _declared_constraint_names(connection)

@@ -11,6 +11,7 @@ from boxoffice.domain.delivery import (
     MAX_DELAY,
     RETRY_FOR,
     Attempt,
+    chains,
     deliverable,
     is_public_address,
     next_attempt,
@@ -61,7 +62,7 @@ def pending(delivery_id: int, webhook_id: int, show_id: int | None, due_in: floa
     )
 
 
-def test_each_webhook_and_show_gets_its_first_pending_delivery_only() -> None:
+def test_each_webhook_and_shows_deliveries_are_due_from_its_first_pending_on() -> None:
     deliveries = [
         pending(5, 1, 10),
         pending(3, 1, 10),
@@ -70,14 +71,21 @@ def test_each_webhook_and_show_gets_its_first_pending_delivery_only() -> None:
         pending(7, 1, None),
         pending(8, 1, None),
     ]
-    assert [d.id for d in deliverable(deliveries, START)] == [3, 4, 6, 7, 8]
+    assert [d.id for d in deliverable(deliveries, START)] == [3, 4, 5, 6, 7, 8]
+    assert [[d.id for d in chain] for chain in chains(deliveries, lambda d: d)] == [
+        [3, 5],
+        [4],
+        [6],
+        [7],
+        [8],
+    ]
 
 
 def test_a_delivery_backing_off_holds_back_the_later_ones_of_its_show() -> None:
     deliveries = [pending(1, 1, 10, due_in=5), pending(2, 1, 10), pending(3, 1, 11)]
     assert [d.id for d in deliverable(deliveries, START)] == [3]
     later = START + timedelta(seconds=5)
-    assert [d.id for d in deliverable(deliveries, later)] == [1, 3]
+    assert [d.id for d in deliverable(deliveries, later)] == [1, 2, 3]
 
 
 def test_an_attempt_succeeds_on_2xx_only() -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import ssl
+import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import attrs
 import pytest
@@ -19,6 +23,7 @@ from boxoffice.adapters.memory import InMemoryUnitOfWorkFactory
 from boxoffice.adapters.network import SocketResolver
 from boxoffice.adapters.webhook_http import HttpWebhookSender
 from boxoffice.config import Settings
+from boxoffice.domain.delivery import Attempt
 from boxoffice.domain.model import Actor, Delivery, DeliveryStatus, Outgoing, Show
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.service import Boxoffice
@@ -295,10 +300,8 @@ def test_a_failing_database_is_logged_once_and_the_next_tick_retries(
         def due_deliveries(self, *, limit: int = 100) -> list[Outgoing]:
             return []
 
-        def record_attempt(
-            self, delivery_id: int, *, status: int | None = None, error: str | None = None
-        ) -> Delivery | None:
-            return None
+        def record_attempts(self, attempts: Sequence[tuple[int, Attempt]]) -> list[Delivery | None]:
+            return []
 
     dispatcher = Dispatcher(Down(), sender(), interval=1)
     assert dispatcher.tick() == 0
@@ -330,3 +333,117 @@ def test_bodies_show_the_resource_as_the_http_api_does(
         "EUR",
     )
     assert [line["ticket_code"] for line in data["lines"]] == [t.code for t in booking.tickets]
+
+
+@pytest.fixture
+def tls_receiver(tmp_path: Path) -> Iterator[tuple[Receiver, int, Path]]:
+    """A receiver over HTTPS with a certificate of its own for hooks.test."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=hooks.test",
+            "-addext",
+            "subjectAltName=DNS:hooks.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    endpoint = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            self.send_response(endpoint.answer(dict(self.headers.items()), body))
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield endpoint, server.server_address[1], cert
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_checks_the_certificate_against_the_urls_host(
+    tls_receiver: tuple[Receiver, int, Path],
+) -> None:
+    endpoint, port, cert = tls_receiver
+    resolver = FakeResolver({"hooks.test": ["127.0.0.1"]})
+    url = f"https://hooks.test:{port}/in"
+    untrusted = HttpWebhookSender(resolver, allow_private=True)(outgoing(url))
+    assert (untrusted.error or "").startswith("tls error")
+    trusting = ssl.create_default_context(cafile=str(cert))
+    sent = HttpWebhookSender(resolver, allow_private=True, tls=trusting)(outgoing(url))
+    assert sent.status == 204
+    # The address is not the name the certificate is for.
+    by_address = HttpWebhookSender(resolver, allow_private=True, tls=trusting)(
+        outgoing(f"https://127.0.0.1:{port}/in")
+    )
+    assert (by_address.error or "").startswith("tls error")
+    assert len(endpoint.received) == 1
+
+
+@attrs.define
+class CountingRecords:
+    """A Boxoffice whose record_attempts calls are counted."""
+
+    app: Boxoffice
+    batches: list[int] = attrs.field(factory=list)
+
+    def take_lease(self, name: str, holder: str, *, seconds: float) -> bool:
+        return self.app.take_lease(name, holder, seconds=seconds)
+
+    def due_deliveries(self, *, limit: int = 100) -> list[Outgoing]:
+        return self.app.due_deliveries(limit=limit)
+
+    def record_attempts(self, attempts: Sequence[tuple[int, Attempt]]) -> list[Delivery | None]:
+        self.batches.append(len(attempts))
+        return self.app.record_attempts(attempts)
+
+
+def test_a_busy_shows_events_go_in_one_round_recorded_in_one_transaction(
+    app: Boxoffice, receiver: tuple[Receiver, int]
+) -> None:
+    endpoint, port = receiver
+    owner = sign_up(app, "owner@example.com", "owner")
+    buyer = sign_up(app, "buyer@example.com")
+    first, second = shows_in_a_cinema(app, owner, 2)
+    assert first.cinema_id is not None
+    webhook = app.add_webhook(owner, first.cinema_id, url=f"http://127.0.0.1:{port}/", events=["*"])
+    made = [app.book_seats(buyer, show_id=s.id, num_seats=1).id for s in [first, second] * 10]
+    counting = CountingRecords(app)
+    dispatcher = Dispatcher(counting, sender(), interval=1, concurrency=4)
+
+    assert dispatcher.tick() == 20
+    assert dispatcher.wait_idle(10)
+
+    assert counting.batches == [20]
+    assert {d.status for d in deliveries(app, owner, webhook.id)} == {DeliveryStatus.DELIVERED}
+    heard = [json.loads(r.body)["data"] for r in endpoint.received]
+    for show in (first, second):
+        assert [b["id"] for b in heard if b["show_id"] == show.id] == [
+            booking for n, booking in enumerate(made) if n % 2 == (show is second)
+        ]

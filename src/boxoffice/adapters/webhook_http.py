@@ -79,12 +79,14 @@ class HttpWebhookSender:
         allow_private: bool = False,
         timeout: float = ATTEMPT_TIMEOUT_SECONDS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """tls: how certificates are checked (default: the system's trusted ones)."""
         self._resolver = resolver
         self._allow_private = allow_private
         self._timeout = timeout
         self._clock = clock
-        self._tls = ssl.create_default_context()
+        self._tls = tls or ssl.create_default_context()
 
     def __call__(self, outgoing: Outgoing) -> Attempt:
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -81,23 +81,39 @@ class Queued(Protocol):
 
 
 Q = TypeVar("Q", bound=Queued)
+T = TypeVar("T")
 
 
 def deliverable(pending: Iterable[Q], now: datetime) -> list[Q]:
-    """The pending deliveries to attempt at `now`, by id: due, and each the first still
-    pending of its webhook and show, so that a show's events reach an endpoint in the order
-    they happened (a later one waits while an earlier one retries)."""
-    first_of: set[tuple[int, int]] = set()
+    """The pending deliveries to attempt at `now`, by id: of each webhook and show, those from
+    its first still pending on, while they are due. Attempted in that order, each once the one
+    before it succeeded, a show's events reach an endpoint in the order they happened: a later
+    one waits while an earlier one retries."""
+    blocked: set[tuple[int, int]] = set()
     due: list[Q] = []
     for delivery in sorted(pending, key=lambda d: d.id):
-        if delivery.show_id is not None:
-            key = (delivery.webhook_id, delivery.show_id)
-            if key in first_of:
-                continue
-            first_of.add(key)
+        key = None if delivery.show_id is None else (delivery.webhook_id, delivery.show_id)
+        if key is not None and key in blocked:
+            continue
         if delivery.next_attempt_at is not None and delivery.next_attempt_at <= now:
             due.append(delivery)
+        elif key is not None:
+            blocked.add(key)
     return due
+
+
+def chains(items: Iterable[T], delivery: Callable[[T], Queued]) -> list[list[T]]:
+    """Items (deliveries, or what carries one) grouped by webhook and show, each group in id
+    order, groups by their first id: a dispatcher attempts each group in turn, and stops a
+    group at its first failure."""
+    groups: dict[tuple[int, int | None, int], list[T]] = {}
+    for item in sorted(items, key=lambda i: delivery(i).id):
+        queued = delivery(item)
+        # A delivery of no show is in order with nothing: a group of its own.
+        show = queued.show_id
+        key = (queued.webhook_id, show, 0 if show is not None else queued.id)
+        groups.setdefault(key, []).append(item)
+    return list(groups.values())
 
 
 def is_public_address(address: str) -> bool:

@@ -468,8 +468,8 @@ class Webhook:
 
 @attrs.frozen
 class OutboxEvent:
-    """A change as webhooks hear of it, written in the transaction of the change: `body` is
-    the JSON text delivered, {id, type, occurred_at, data}, rendered when it is written."""
+    """A change as webhooks hear of it, written in the transaction of the change with its
+    body, the JSON text delivered ({id, type, occurred_at, data}, rendered by a Presenter)."""
 
     id: str
     type: WebhookEvent

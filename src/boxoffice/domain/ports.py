@@ -281,8 +281,9 @@ class Outbox(Protocol):
         more than a look."""
 
     def pending(self, now: datetime, *, limit: int) -> list[Outgoing]:
-        """Pending deliveries an attempt may be made of at `now`, by id, at most limit: each
-        the first pending one of its webhook and show (delivery.deliverable), and due."""
+        """Pending deliveries to attempt at `now`, by id, at most limit: of each webhook and
+        show, those from its first pending on while they are due (delivery.deliverable). An
+        adapter may look at a window of the oldest pending ones only."""
 
     def get(self, delivery_id: int) -> Delivery | None: ...
 

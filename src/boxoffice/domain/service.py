@@ -31,6 +31,7 @@ from boxoffice.domain.catalog import (
     ListShows,
     ShowSeats,
 )
+from boxoffice.domain.delivery import Attempt
 from boxoffice.domain.door import CheckIn, GetTicket, UndoCheckIn
 from boxoffice.domain.holds import ConfirmHold, GetHold, HoldSeats, ReleaseHold
 from boxoffice.domain.model import (
@@ -98,7 +99,7 @@ from boxoffice.domain.webhooks import (
     GetWebhook,
     ListDeliveries,
     ListWebhooks,
-    RecordAttempt,
+    RecordAttempts,
 )
 
 
@@ -157,7 +158,7 @@ class Boxoffice:
     _delete_webhook: DeleteWebhook
     _list_deliveries: ListDeliveries
     _due_deliveries: DueDeliveries
-    _record_attempt: RecordAttempt
+    _record_attempts: RecordAttempts
     limits: Limits
 
     @classmethod
@@ -240,7 +241,7 @@ class Boxoffice:
             delete_webhook=DeleteWebhook(ports),
             list_deliveries=ListDeliveries(ports),
             due_deliveries=DueDeliveries(ports),
-            record_attempt=RecordAttempt(ports),
+            record_attempts=RecordAttempts(ports),
             limits=limits,
         )
 
@@ -709,9 +710,11 @@ class Boxoffice:
         return self._list_deliveries(actor, webhook_id, after=after, limit=limit)
 
     def due_deliveries(self, *, limit: int = 100) -> list[Outgoing]:
-        """For a dispatcher: deliveries to attempt now, each with its URL, secret and body;
-        at most one at a time of each webhook and show, so their events arrive in order. Hold
-        a lease ("webhook-dispatcher") so that one dispatcher at a time calls this."""
+        """For a dispatcher: deliveries to attempt now, each with its URL, secret and body, by
+        id: of each webhook and show, from its first pending on (delivery.deliverable). Attempt
+        those of a webhook and show in order, each once the one before succeeded, and stop at
+        the first that fails (delivery.chains). Hold a lease ("webhook-dispatcher") so that one
+        dispatcher at a time calls this."""
         return self._due_deliveries(limit=limit)
 
     def record_attempt(
@@ -720,7 +723,12 @@ class Boxoffice:
         """For a dispatcher: an attempt's HTTP status, or why it had none ("timeout"). A 2xx
         delivers it; otherwise it is retried with backoff, or failed once its event is a day
         old. None when the delivery is gone (its webhook deleted)."""
-        return self._record_attempt(delivery_id, status=status, error=error)
+        return self._record_attempts([(delivery_id, Attempt(status, error))])[0]
+
+    def record_attempts(self, attempts: Sequence[tuple[int, Attempt]]) -> list[Delivery | None]:
+        """record_attempt for each (delivery id, Attempt), in one transaction: a dispatcher
+        records a round's attempts with one commit."""
+        return self._record_attempts(attempts)
 
     def list_audit_events(
         self, *, after: int | None = None, limit: int | None = None

@@ -1,6 +1,6 @@
 """Webhooks: a cinema's owner registers endpoints for the events of its shows; deliveries
 record each attempt. Events are written by outbox.publish; the dispatcher takes the pending
-deliveries (DueDeliveries) and records each attempt (RecordAttempt).
+deliveries (DueDeliveries) and records what its attempts came to (RecordAttempts).
 """
 
 from __future__ import annotations
@@ -97,6 +97,21 @@ def _event(
 ) -> AuditEvent:
     # Names the webhook, never its secret or URL.
     return AuditEvent(UNSAVED, at, action, actor.id, f"webhook:{webhook.id}", client)
+
+
+def _checked(attempt: object) -> Attempt:
+    if not isinstance(attempt, Attempt):
+        raise ValidationError("attempt", "must be an Attempt(status=..., error=...)")
+    if attempt.status is not None:
+        rules.require_int("status", attempt.status, low=100, high=999)
+    if attempt.error is not None:
+        if not isinstance(attempt.error, str):
+            raise ValidationError("error", "must be a string")
+        error = rules.require_text(
+            "error", attempt.error[:MAX_ERROR_CHARS], max_chars=MAX_ERROR_CHARS
+        )
+        return Attempt(attempt.status, error)
+    return attempt
 
 
 def owned_webhook(uow: UnitOfWork, actor: Actor, webhook_id: int) -> Webhook:
@@ -206,7 +221,8 @@ class ListDeliveries:
 
 @attrs.frozen
 class DueDeliveries:
-    """The deliveries to attempt now, for the dispatcher: no actor, like the sweeper's calls."""
+    """The deliveries to attempt now, for the dispatcher (delivery.deliverable): no actor,
+    like the sweeper's calls."""
 
     ports: Ports
 
@@ -218,30 +234,28 @@ class DueDeliveries:
 
 
 @attrs.frozen
-class RecordAttempt:
-    """Record an attempt of a delivery: delivered on a 2xx; otherwise retried later, or
-    failed once its event is a day old. None when the delivery is gone (its webhook deleted)."""
+class RecordAttempts:
+    """Record the attempts of deliveries, all in one transaction: each delivered on a 2xx,
+    otherwise retried later, or failed once its event is a day old. For each, the delivery as
+    recorded, or None when it is gone (its webhook deleted)."""
 
     ports: Ports
 
-    def __call__(
-        self, delivery_id: int, *, status: int | None = None, error: str | None = None
-    ) -> Delivery | None:
-        delivery_id = rules.require_id("delivery_id", delivery_id)
-        if status is not None:
-            status = rules.require_int("status", status, low=100, high=999)
-        if error is not None:
-            if not isinstance(error, str):
-                raise ValidationError("error", "must be a string")
-            error = rules.require_text("error", error[:MAX_ERROR_CHARS], max_chars=MAX_ERROR_CHARS)
-        attempt = Attempt(status, error)
+    def __call__(self, attempts: Sequence[tuple[int, Attempt]]) -> list[Delivery | None]:
+        checked = [(rules.require_id("delivery_id", d), _checked(a)) for d, a in attempts]
+        if not checked:
+            return []
         now = self.ports.clock.now()
+        recorded: list[Delivery | None] = []
         with self.ports.uow() as uow:
-            delivery = uow.outbox.get(delivery_id)
-            if delivery is None or delivery.status is not DeliveryStatus.PENDING:
-                return delivery
-            recorded = self._recorded(delivery, attempt, now)
-            uow.outbox.save(recorded)
+            for delivery_id, attempt in checked:
+                delivery = uow.outbox.get(delivery_id)
+                if delivery is None or delivery.status is not DeliveryStatus.PENDING:
+                    recorded.append(delivery)
+                    continue
+                done = self._recorded(delivery, attempt, now)
+                uow.outbox.save(done)
+                recorded.append(done)
             uow.commit()
         return recorded
 

@@ -150,12 +150,19 @@ _DONE_PAGE = (
     .order_by(_d.c.id)
     .limit(bindparam("limit"))
 )
-# What the order of deliveries needs of every queued one, by id: the outbox is small.
-_QUEUE = select(_o.c.id, _o.c.webhook_id, _o.c.show_id, _o.c.next_attempt_at).order_by(_o.c.id)
+# What the order of deliveries needs of the oldest queued ones, by id: the outbox holds what is
+# not yet delivered, and a round reads a window of it.
+QUEUE_WINDOW = 10_000
+_QUEUE = (
+    select(_o.c.id, _o.c.webhook_id, _o.c.show_id, _o.c.next_attempt_at)
+    .order_by(_o.c.id)
+    .limit(bindparam("window"))
+)
 _OUTGOING = (
     select(*_QUEUED_COLUMNS, webhooks.c.url, webhooks.c.secret, _o.c.body)
     .join_from(_o, webhooks, webhooks.c.id == _o.c.webhook_id)
-    .where(_o.c.id == bindparam("id"))
+    .where(_o.c.id >= bindparam("low"), _o.c.id <= bindparam("high"))
+    .order_by(_o.c.id)
 )
 _UPDATE_QUEUED = update(_o).where(_o.c.id == bindparam("delivery_id"))
 # A delivery done with moves out of the outbox, unless its webhook's deletion took it already.
@@ -320,14 +327,14 @@ class SqlAlchemyOutbox:
         )
 
     def pending(self, now: datetime, *, limit: int) -> list[Outgoing]:
-        queue = [_Queued(*row) for row in self._sql.all(_QUEUE, {})]
-        outgoing = []
-        for queued in deliverable(queue, now)[:limit]:
-            row = self._sql.first(_OUTGOING, {"id": queued.id})
-            # Gone meanwhile: its webhook was deleted.
-            if row is not None:
-                outgoing.append(Outgoing(_delivery(row), row[11], row[12], row[13]))
-        return outgoing
+        queue = [_Queued(*row) for row in self._sql.all(_QUEUE, {"window": QUEUE_WINDOW})]
+        chosen = {queued.id for queued in deliverable(queue, now)[:limit]}
+        if not chosen:
+            return []
+        rows = self._sql.all(_OUTGOING, {"low": min(chosen), "high": max(chosen)})
+        return [
+            Outgoing(_delivery(row), row[11], row[12], row[13]) for row in rows if row[0] in chosen
+        ]
 
     def get(self, delivery_id: int) -> Delivery | None:
         row = self._sql.first(_QUEUED_BY_ID, {"id": delivery_id})
