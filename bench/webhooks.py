@@ -77,10 +77,21 @@ def register(server: Server, owner: str, cinema_id: int, url: str) -> int:
 
 
 def delete(server: Server, owner: str, webhook_id: int) -> None:
-    reply = server.call("DELETE", f"/webhooks/{webhook_id}", token=owner)
+    """Delete the webhook; a 503 is retried after its Retry-After, as a client would, and
+    reported, so that it shows in the output."""
+    for _ in range(5):
+        reply = server.call("DELETE", f"/webhooks/{webhook_id}", token=owner)
+        if reply.status != 503:
+            break
+        print(f"DELETE /webhooks/{webhook_id} answered 503: {_warnings(server)[-1:]}")
+        time.sleep(float(reply.headers.get("retry-after", "1")))
     if reply.status != 200:
-        lines = [line for line in server.log().splitlines() if "WARNING" in line or "ERROR" in line]
-        raise SystemExit(f"DELETE /webhooks/{webhook_id}: {reply}\n" + "\n".join(lines[-20:]))
+        lines = "\n".join(_warnings(server)[-20:])
+        raise SystemExit(f"DELETE /webhooks/{webhook_id}: {reply}\n{lines}")
+
+
+def _warnings(server: Server) -> list[str]:
+    return [line for line in server.log().splitlines() if "WARNING" in line or "ERROR" in line]
 
 
 def bookings_delivered(receiver: Receiver) -> int:
