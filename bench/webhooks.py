@@ -10,7 +10,8 @@ subscribes to every event (a receiver in this process that accepts each POST), a
 rounds alternate, with then without, then
 without then with, as in bench/ab.py, and the medians compare. After each round with the
 webhook, the receiver's count of bookings is waited for: every booking made is delivered,
-and how long delivery trailed the load is reported (drain_s). With --dispatcher off the
+and how long delivery trailed the load is reported (drain_s), with the share of a core the
+receiver took meanwhile (receiver_cores: it runs on the service's machine). With --dispatcher off the
 service delivers nothing (BOXOFFICE_WEBHOOKS_POLL_SECONDS=0): the events are only written, which
 is the outbox's own cost.
 """
@@ -103,6 +104,7 @@ def bench_database(
 ) -> dict[str, object]:
     runs: dict[str, list[float]] = {"with": [], "without": []}
     drains: list[float] = []
+    receiver_cpu: list[float] = []
     env = DISPATCHER_ENV if dispatch else {**DISPATCHER_ENV, "BOXOFFICE_WEBHOOKS_POLL_SECONDS": "0"}
     with (
         Receiver() as receiver,
@@ -120,6 +122,8 @@ def bench_database(
                     register(server, owner, cinema_id, receiver.url) if leg == "with" else None
                 )
                 before = bookings_delivered(receiver)
+                # This process's CPU while wrk runs: the receiver's threads, on the same cores.
+                cpu_before = time.process_time()
                 result = run_wrk(
                     server.base_url,
                     "book",
@@ -130,6 +134,8 @@ def bench_database(
                     seconds=seconds,
                 )
                 runs[leg].append(result.count(201) / result.seconds)
+                if webhook is not None:
+                    receiver_cpu.append((time.process_time() - cpu_before) / result.seconds)
                 if webhook is not None and dispatch:
                     want = before + result.count(201)
                     loaded = time.monotonic()
@@ -156,6 +162,7 @@ def bench_database(
         if without_median
         else None,
         "drain_s": " ".join(f"{x:.1f}" for x in drains),
+        "receiver_cores": round(statistics.median(receiver_cpu), 2) if receiver_cpu else None,
     }
 
 
