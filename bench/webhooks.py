@@ -11,9 +11,9 @@ rounds alternate, with then without, then
 without then with, as in bench/ab.py, and the medians compare. After each round with the
 webhook, the receiver's count of bookings is waited for: every booking made is delivered,
 and how long delivery trailed the load is reported (drain_s), with the share of a core the
-receiver took meanwhile (receiver_cores: it runs on the service's machine). With --dispatcher off the
-service delivers nothing (BOXOFFICE_WEBHOOKS_POLL_SECONDS=0): the events are only written, which
-is the outbox's own cost.
+receiver took meanwhile (receiver_cores: it runs on the service's machine). With --dispatcher
+off the service delivers nothing (BOXOFFICE_WEBHOOKS_POLL_SECONDS=0): the events are only
+written, which is the outbox's own cost.
 """
 
 from __future__ import annotations
