@@ -241,7 +241,19 @@ def test_a_loopback_private_link_local_or_metadata_address_is_400(
 
 @pytest.mark.parametrize(
     "events",
-    [[], ["booking.made"], ["Booking.Created"], ["*", "bogus"], [""], [1], "*", None, ["\x00"]],
+    [
+        [],
+        ["booking.made"],
+        ["Booking.Created"],
+        ["*", "bogus"],
+        ["*", "booking.created"],
+        ["booking.created", "booking.created"],
+        [""],
+        [1],
+        "*",
+        None,
+        ["\x00"],
+    ],
 )
 def test_unknown_or_no_events_are_400(
     api: Api, owner: str, cinema: dict[str, Any], events: Any
