@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -111,6 +112,20 @@ class Server:
             self._process.wait()
             self._process = None
 
+    def kill_all(self) -> None:
+        """SIGKILL to the master and every process under it at once, as a lost host would:
+        no worker finishes what it was doing."""
+        if self._process is None:
+            return
+        tree = [self._process.pid, *descendants(self._process.pid)]
+        for pid in tree:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self._process.wait()
+        self._process = None
+        for pid in tree[1:]:
+            _wait_gone(pid)
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -150,3 +165,37 @@ class Server:
                 return Reply(response.status, dict(response.headers), json.loads(response.read()))
         except urllib.error.HTTPError as error:
             return Reply(error.code, dict(error.headers), json.loads(error.read() or b"null"))
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under pid, read from /proc (Linux)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (comm) state ppid ...": comm may hold spaces, so split after its ")".
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def _wait_gone(pid: int, seconds: float = 10.0) -> None:
+    """Until a killed process is no longer running (a zombie waiting for init counts as gone)."""
+    deadline = time.monotonic() + seconds
+    stat = Path(f"/proc/{pid}/stat")
+    while time.monotonic() < deadline:
+        try:
+            state = stat.read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} outlived SIGKILL")

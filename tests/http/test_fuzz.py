@@ -54,6 +54,11 @@ OWNER_ONLY = {
     ("POST", "/checkins"),
     ("DELETE", "/checkins/{code}"),
     ("GET", "/shows/{show_id}/waitlist"),
+    ("POST", "/cinemas/{cinema_id}/webhooks"),
+    ("GET", "/cinemas/{cinema_id}/webhooks"),
+    ("GET", "/webhooks/{webhook_id}"),
+    ("DELETE", "/webhooks/{webhook_id}"),
+    ("GET", "/webhooks/{webhook_id}/deliveries"),
 }
 # Rules a JSON Schema cannot state, so schema-valid input may still get a (documented) 400:
 # a show's timing must be in the future; a password at most 72 bytes of UTF-8, an email at
@@ -62,8 +67,10 @@ OWNER_ONLY = {
 # listing's date needs its cinema_id, and its instants a timezone; a show's capacity can only
 # change under general admission; a currency must be a real one; a report's `to` must follow
 # its `from`; prices must name the cinema's ticket types and the show's zones; a waiting list
-# takes only a party the show cannot seat now, once per user.
+# takes only a party the show cannot seat now, once per user; a webhook's host must be a public
+# address or a name that resolves to one.
 NOT_EVERY_VALID_INPUT_IS_ACCEPTED = {
+    "POST /cinemas/{cinema_id}/webhooks",
     "POST /shows/{show_id}/waitlist",
     "POST /shows",
     "POST /signup",

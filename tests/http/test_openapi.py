@@ -12,6 +12,8 @@ from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import create_app, reference
 from tests.http.conftest import Api
 from tests.http.test_waitlist import ENTRY_FIELDS
+from tests.http.test_webhooks import DELIVERY_FIELDS, WEBHOOK_FIELDS
+from tests.http.test_webhooks import EVENTS as EVENT_TYPES
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -111,7 +113,7 @@ def test_the_document_is_valid_for_schemathesis(document: dict[str, Any]) -> Non
     schema = schemathesis.openapi.from_dict(document)
 
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 45
+    assert len(operations) == 50
 
 
 @pytest.mark.parametrize(
@@ -216,3 +218,26 @@ def test_the_waiting_list_routes_are_documented(document: dict[str, Any]) -> Non
         "expired",
         "left",
     }
+
+
+def test_the_webhook_routes_are_documented(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    schemas = document["components"]["schemas"]
+    add = paths["/cinemas/{cinema_id}/webhooks"]["post"]
+
+    assert set(add["responses"]) == {"201", "400", "401", "403", "404", "413", "415", "503"}
+    assert add["responses"]["201"]["headers"]["Location"]["required"] is True
+    assert add["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/NewWebhook"
+    }
+    assert set(schemas["WebhookRequest"]["required"]) == {"url", "events"}
+    events = schemas["WebhookRequest"]["properties"]["events"]
+    assert set(events["items"]["enum"]) == {*EVENT_TYPES, "*"}
+    assert set(schemas["NewWebhook"]["required"]) == {*WEBHOOK_FIELDS, "secret"}
+    # Only the registration's answer has the secret.
+    assert set(schemas["Webhook"]["required"]) == WEBHOOK_FIELDS
+    assert set(paths["/webhooks/{webhook_id}"]) == {"get", "delete"}
+    for path in ("/cinemas/{cinema_id}/webhooks", "/webhooks/{webhook_id}/deliveries"):
+        assert set(paths[path]["get"]["responses"]["200"]["headers"]) == {"Link"}
+    assert set(schemas["Delivery"]["required"]) == DELIVERY_FIELDS
+    assert set(schemas["DeliveryStatus"]["enum"]) == {"pending", "delivered", "failed"}

@@ -29,6 +29,7 @@ from boxoffice.entrypoints.http.resources.reports import Reports
 from boxoffice.entrypoints.http.resources.shows import Shows
 from boxoffice.entrypoints.http.resources.tickets import Tickets
 from boxoffice.entrypoints.http.resources.waitlist import Waitlist
+from boxoffice.entrypoints.http.resources.webhooks import Webhooks
 from boxoffice.entrypoints.http.security_headers import SecurityHeaders
 
 ACCESS_LOGGER = "boxoffice.access"
@@ -106,7 +107,7 @@ def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation
     bookings, holds = Bookings(boxoffice), Holds(boxoffice)
     cinemas, screens = Cinemas(boxoffice), Screens(boxoffice)
     tickets, reports = Tickets(boxoffice), Reports(boxoffice)
-    waitlist = Waitlist(boxoffice)
+    waitlist, webhooks = Waitlist(boxoffice), Webhooks(boxoffice)
     document = meta.Document(openapi.document(boxoffice.limits))
     # One per declared operation: create_app looks each one up.
     return {
@@ -155,4 +156,9 @@ def _handlers(boxoffice: Boxoffice, token_ttl_seconds: int) -> Mapping[Operation
         contract.TICKET_QR: tickets.qr,
         contract.CHECK_IN: tickets.check_in,
         contract.UNDO_CHECK_IN: tickets.undo_check_in,
+        contract.ADD_WEBHOOK: webhooks.add,
+        contract.LIST_WEBHOOKS: webhooks.list,
+        contract.GET_WEBHOOK: webhooks.get,
+        contract.DELETE_WEBHOOK: webhooks.delete,
+        contract.LIST_DELIVERIES: webhooks.deliveries,
     }

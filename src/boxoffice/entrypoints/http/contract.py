@@ -480,6 +480,58 @@ UNDO_CHECK_IN = Operation(
     text_params=("code",),
     error_shapes=_REFUSED,
 )
+ADD_WEBHOOK = Operation(
+    "POST",
+    "/cinemas/{cinema_id}/webhooks",
+    "register an endpoint for events of one of the caller's cinemas (owner); the answer is "
+    "the only one that shows its secret",
+    201,
+    shapes.NewWebhook,
+    errors=(403, 404, *_STORED),
+    body=shapes.WebhookRequest,
+    secured=True,
+    located="/webhooks/{id}",
+)
+LIST_WEBHOOKS = Operation(
+    "GET",
+    "/cinemas/{cinema_id}/webhooks",
+    "the endpoints of one of the caller's cinemas (owner), without secrets",
+    200,
+    shapes.Webhook,
+    errors=(403, 404, *_STORED),
+    query=shapes.PageQuery,
+    secured=True,
+)
+GET_WEBHOOK = Operation(
+    "GET",
+    "/webhooks/{webhook_id}",
+    "one endpoint of the caller's cinemas (owner), without its secret",
+    200,
+    shapes.Webhook,
+    errors=(403, 404, *_STORED),
+    secured=True,
+)
+DELETE_WEBHOOK = Operation(
+    "DELETE",
+    "/webhooks/{webhook_id}",
+    "delete one endpoint of the caller's cinemas (owner); its pending deliveries are never "
+    "attempted again; returns it",
+    200,
+    shapes.Webhook,
+    errors=(403, 404, *_STORED),
+    secured=True,
+)
+LIST_DELIVERIES = Operation(
+    "GET",
+    "/webhooks/{webhook_id}/deliveries",
+    "the deliveries of events to one endpoint of the caller's cinemas (owner), oldest first: "
+    "attempts, last status or error, next attempt",
+    200,
+    shapes.Delivery,
+    errors=(403, 404, *_STORED),
+    query=shapes.PageQuery,
+    secured=True,
+)
 
 OPERATIONS = (
     HEALTH,
@@ -527,4 +579,9 @@ OPERATIONS = (
     TICKET_QR,
     CHECK_IN,
     UNDO_CHECK_IN,
+    ADD_WEBHOOK,
+    LIST_WEBHOOKS,
+    GET_WEBHOOK,
+    DELETE_WEBHOOK,
+    LIST_DELIVERIES,
 )

@@ -20,11 +20,12 @@ from typing import Annotated, Any, ClassVar, Literal
 import msgspec
 from msgspec import Meta
 
-from boxoffice.domain import model, pricing, reports, rules, schedule, seating, venues
+from boxoffice.domain import delivery, model, pricing, reports, rules, schedule, seating, venues
 from boxoffice.domain.errors import ValidationError
 from boxoffice.domain.model import (
     BookingStatus,
     CancelReason,
+    DeliveryStatus,
     HoldStatus,
     Role,
     ShowStatus,
@@ -467,6 +468,28 @@ class HoldRequest(SeatsRequest, frozen=True):
 class WaitlistRequest(Request, frozen=True):
     # Required; bounded by Limits: see bounded().
     num_seats: int
+
+
+EventName = Annotated[
+    str,
+    Meta(
+        extra_json_schema={"enum": [*model.WebhookEvent, model.ALL_EVENTS]},
+        description='an event type, or "*" for every one',
+    ),
+]
+
+
+class WebhookRequest(Request, frozen=True):
+    url: Annotated[
+        str,
+        Meta(
+            max_length=delivery.MAX_URL_CHARS,
+            extra_json_schema={"pattern": delivery.URL_PATTERN},
+            description="http or https; a loopback, private, link-local or metadata address "
+            "only where the service allows them",
+        ),
+    ]
+    events: Annotated[list[EventName], Meta(min_length=1, extra_json_schema={"uniqueItems": True})]
 
 
 class PageQuery(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -1126,3 +1149,73 @@ class CinemaReport(Response, frozen=True):
         totals = Totals(report.sold, report.checked_in, report.gross, report.refunds, report.net)
         rows = [ShowReport.of(row) for row in report.shows]
         return cls(report.cinema_id, report.currency, start, end, rows, totals)
+
+
+class Webhook(Response, frozen=True):
+    """An endpoint as listed and read: without its secret."""
+
+    id: Id
+    cinema_id: Id
+    url: str
+    events: Annotated[tuple[str, ...], Meta(description='the event types it receives; ["*"]: all')]
+    created_at: Instant
+
+    @classmethod
+    def of(cls, webhook: model.Webhook) -> Webhook:
+        return cls(webhook.id, webhook.cinema_id, webhook.url, webhook.events, webhook.created_at)
+
+
+class NewWebhook(Webhook, frozen=True):
+    """An endpoint as registered: the one answer that carries its secret."""
+
+    secret: Annotated[
+        str,
+        Meta(
+            description="signs every delivery (Standard Webhooks: whsec_ and base64); shown "
+            "only here"
+        ),
+    ]
+
+    @classmethod
+    def of(cls, webhook: model.Webhook) -> NewWebhook:
+        return cls(
+            webhook.id,
+            webhook.cinema_id,
+            webhook.url,
+            webhook.events,
+            webhook.created_at,
+            webhook.secret,
+        )
+
+
+class Delivery(Response, frozen=True):
+    id: Id
+    event_id: Annotated[str, Meta(description="the webhook-id header of every attempt")]
+    event_type: str
+    show_id: Id | None
+    attempts: int
+    status: DeliveryStatus
+    last_status: Annotated[
+        int | None, Meta(description="the HTTP status of the last attempt; null if it had none")
+    ]
+    last_error: Annotated[
+        str | None,
+        Meta(description='why the last attempt had no 2xx answer: "timeout", "connection refused"'),
+    ]
+    next_attempt_at: Annotated[Instant | None, Meta(description="null once delivered or failed")]
+    created_at: Instant
+
+    @classmethod
+    def of(cls, sent: model.Delivery) -> Delivery:
+        return cls(
+            sent.id,
+            sent.event_id,
+            sent.event_type,
+            sent.show_id,
+            sent.attempts,
+            sent.status,
+            sent.last_status,
+            sent.last_error,
+            sent.next_attempt_at,
+            sent.created_at,
+        )
