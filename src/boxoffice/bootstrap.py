@@ -12,7 +12,7 @@ from boxoffice.adapters.network import SocketResolver
 from boxoffice.adapters.security import BcryptPasswordHasher, JwtTokenService
 from boxoffice.config import Settings
 from boxoffice.domain.model import Booking, OutboxEvent, Show, Ticket, WaitlistEntry
-from boxoffice.domain.ports import Clock, Events, UnitOfWorkFactory
+from boxoffice.domain.ports import Clock, Events, Resolver, UnitOfWorkFactory
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.service import Boxoffice
 
@@ -33,9 +33,11 @@ def build(
     clock: Clock | None = None,
     migrate: bool = True,
     events: Events | None = None,
+    resolver: Resolver | None = None,
 ) -> Boxoffice:
     """migrate=False skips the schema check: for processes whose parent already migrated.
-    events: told of committed bookings, cancellations and holds (the service's metrics)."""
+    events: told of committed bookings, cancellations and holds (the service's metrics).
+    resolver: how webhook URLs' host names are looked up (default: the system's resolver)."""
     clock = clock or SystemClock()
     # Without a configured secret, tokens are valid for this process only.
     secret = settings.jwt_secret or secrets.token_urlsafe(48)
@@ -58,7 +60,7 @@ def build(
         ),
         events=events,
         presenter=HttpShapes(),
-        resolver=SocketResolver(),
+        resolver=resolver or SocketResolver(),
     )
 
 
