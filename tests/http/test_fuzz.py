@@ -36,7 +36,7 @@ from schemathesis.generation import GenerationMode  # noqa: E402
 
 # BOXOFFICE_FUZZ_EXAMPLES=1000 for a longer hunt than CI's. The SQL legs, there to find what
 # only a real database refuses, run fewer: the document's checks do not depend on storage.
-EXAMPLES_PER_OPERATION_AND_MODE = int(os.environ.get("BOXOFFICE_FUZZ_EXAMPLES", "100"))
+EXAMPLES_PER_OPERATION_AND_MODE = int(os.environ.get("BOXOFFICE_FUZZ_EXAMPLES", "60"))
 SQL_SHARE = 0.4
 OWNER_ONLY = {
     ("POST", "/movies"),
