@@ -624,10 +624,10 @@ def _tickets(
     made = []
     for place, line in enumerate(orjson.loads(lines)):
         code = line[3] if key is None else code_of(key, place)
-        at = None if cancelled else checked_in.get(place)
         if cancelled:
-            state = TicketStatus.CANCELLED
+            state, at = TicketStatus.CANCELLED, None
         else:
+            at = checked_in.get(place)
             state = TicketStatus.VALID if at is None else TicketStatus.CHECKED_IN
         seat = seats[place] if seats else None
         made.append(Ticket(code, booking_id, show_id, seat, line[0], line[1], line[2], state, at))
