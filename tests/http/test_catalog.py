@@ -141,6 +141,7 @@ def test_a_user_may_not_add_a_show(api: Api, owner: str, user: str) -> None:
         ("timing", "next tuesday", "timing: must be an ISO 8601 date-time with a timezone"),
         ("timing", 1_900_000_000, "timing: must be a string"),
         ("timing", "2029-12-31T20:00:00+00:00", "timing: must be in the future"),
+        ("timing", "9999-12-31T23:30:00-01:00", "timing: is outside the calendar in UTC"),
         ("available_seats", True, "available_seats: must be an integer"),
         ("available_seats", "20", "available_seats: must be an integer"),
         ("available_seats", 0, "available_seats: must be between 1 and 100000"),

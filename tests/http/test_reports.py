@@ -163,3 +163,21 @@ def test_a_cinema_report_is_its_owners_only(api: Api, venue: Venue) -> None:
     result = api.call("GET", f"/cinemas/{venue.cinema['id']}/report?{RANGE}", token=other)
 
     assert result.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=0001-01-01T00:00:00%2B01:00&to=2030-02-02T00:00:00Z", "from"),
+        ("from=2030-02-01T00:00:00Z&to=9999-12-31T23:30:00-01:00", "to"),
+    ],
+)
+def test_an_instant_past_the_calendars_ends_in_utc_is_a_bad_request(
+    api: Api, venue: Venue, query: str, field: str
+) -> None:
+    path = f"/cinemas/{venue.cinema['id']}/report?{query}"
+
+    result = api.call("GET", path, token=venue.owner)
+
+    assert result.status_code == 400
+    assert result.json["description"] == f"{field}: is outside the calendar in UTC"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
@@ -125,6 +125,11 @@ def require_aware_datetime(field: str, value: Any) -> datetime:
         raise ValidationError(field, "must be a datetime")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(field, "must include a timezone")
+    try:
+        # The calendar's first and last hours with an offset that takes them past its ends.
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(field, "is outside the calendar in UTC") from None
     return value
 
 
