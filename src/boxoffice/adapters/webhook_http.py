@@ -1,17 +1,26 @@
-"""Webhook deliveries over HTTP: one signed POST per attempt, to an address checked first.
+"""Webhook deliveries over HTTP: one signed POST per attempt, to an address checked first, on
+connections kept alive between attempts.
 
 The URL's host is resolved here and every address it gives is checked (delivery.py) before
 anything is sent, and the connection goes to the address checked, not to whatever a second
 lookup would give: a name that resolves to a public address when the webhook is registered
 cannot be turned to the operator's own network later. Redirects are not followed: a 3xx
 answer is a failed attempt like any other that is not 2xx.
+
+Connections are kept by that address (and the name its certificate must match), so the next
+attempt to an endpoint skips the TCP and TLS handshakes. They are http.client's, pooled here:
+urllib3's pool costs about half again as much CPU an attempt (its header checks and response
+wrapper), and the dispatcher makes one attempt per event.
 """
 
 from __future__ import annotations
 
 import http.client
+import select
 import socket
 import ssl
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -27,6 +36,8 @@ from boxoffice.domain.ports import Resolver
 USER_AGENT = "boxoffice-webhooks/1"
 # What is read of an answer: its status is all that counts.
 MAX_ANSWER_BYTES = 64 * 1024
+# Endpoints whose idle connections are kept; the least recently used beyond are closed.
+MAX_ENDPOINTS = 64
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -37,7 +48,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self._address = address
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connected(self._address, self.port, self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
@@ -51,8 +62,71 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self._tls = context
 
     def connect(self) -> None:
-        plain = socket.create_connection((self._address, self.port), self.timeout)
+        plain = _connected(self._address, self.port, self.timeout)
         self.sock = self._tls.wrap_socket(plain, server_hostname=self.host)
+
+
+def _connected(address: str, port: int, timeout: float | None) -> socket.socket:
+    connection = socket.create_connection((address, port), timeout)
+    # A request goes out in one write and waits for its answer: nothing to gather.
+    connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return connection
+
+
+# (scheme, URL host, port, address connected)
+Endpoint = tuple[str, str, int, str]
+
+
+class _IdleConnections:
+    """Connections whose last answer was read to its end, by endpoint; thread-safe."""
+
+    def __init__(self, per_endpoint: int) -> None:
+        self._per_endpoint = per_endpoint
+        self._idle: OrderedDict[Endpoint, list[http.client.HTTPConnection]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, endpoint: Endpoint) -> http.client.HTTPConnection | None:
+        """An idle connection to the endpoint that its peer has not closed, or None."""
+        while True:
+            with self._lock:
+                idle = self._idle.get(endpoint)
+                if not idle:
+                    return None
+                connection = idle.pop()
+            if not _closed_by_peer(connection):
+                return connection
+            connection.close()
+
+    def give_back(self, endpoint: Endpoint, connection: http.client.HTTPConnection) -> None:
+        closing: list[http.client.HTTPConnection] = []
+        with self._lock:
+            idle = self._idle.setdefault(endpoint, [])
+            self._idle.move_to_end(endpoint)
+            if len(idle) < self._per_endpoint:
+                idle.append(connection)
+            else:
+                closing.append(connection)
+            while len(self._idle) > MAX_ENDPOINTS:
+                closing.extend(self._idle.popitem(last=False)[1])
+        for extra in closing:
+            extra.close()
+
+    def close(self) -> None:
+        with self._lock:
+            every = [c for idle in self._idle.values() for c in idle]
+            self._idle.clear()
+        for connection in every:
+            connection.close()
+
+
+def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+    # An idle connection has nothing to read: if it is readable, the peer closed it (or sent
+    # what no request asked for), and a request on it would fail.
+    if connection.sock is None:
+        return True
+    poller = select.poll()
+    poller.register(connection.sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def signed_headers(outgoing: Outgoing, now: datetime) -> dict[str, str]:
@@ -70,7 +144,8 @@ def signed_headers(outgoing: Outgoing, now: datetime) -> dict[str, str]:
 
 
 class HttpWebhookSender:
-    """Makes one attempt of a delivery; never raises for what the network or endpoint does."""
+    """Makes one attempt of a delivery; never raises for what the network or endpoint does.
+    Safe to call from several threads at once."""
 
     def __init__(
         self,
@@ -80,13 +155,16 @@ class HttpWebhookSender:
         timeout: float = ATTEMPT_TIMEOUT_SECONDS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         tls: ssl.SSLContext | None = None,
+        connections_per_endpoint: int = 8,
     ) -> None:
-        """tls: how certificates are checked (default: the system's trusted ones)."""
+        """tls: how certificates are checked (default: the system's trusted ones).
+        connections_per_endpoint: how many idle connections to one address are kept."""
         self._resolver = resolver
         self._allow_private = allow_private
         self._timeout = timeout
         self._clock = clock
         self._tls = tls or ssl.create_default_context()
+        self._idle = _IdleConnections(connections_per_endpoint)
 
     def __call__(self, outgoing: Outgoing) -> Attempt:
         try:
@@ -105,41 +183,53 @@ class HttpWebhookSender:
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = signed_headers(outgoing, self._clock())
+        body = outgoing.body.encode()
         attempt = Attempt(error="connection failed")
         for address in addresses:
-            attempt = self._post(
-                destination.scheme,
-                destination.host,
-                destination.port,
-                address,
-                target,
-                outgoing.body.encode(),
-                headers,
-            )
+            endpoint = (destination.scheme, destination.host, destination.port, address)
+            attempt = self._post(endpoint, target, body, headers)
             # Another address of the host is tried only when this one could not be reached.
             if not (attempt.error or "").startswith(_UNREACHED):
                 return attempt
         return attempt
 
+    def close(self) -> None:
+        """Close every idle connection kept."""
+        self._idle.close()
+
     def _post(
+        self, endpoint: Endpoint, target: str, body: bytes, headers: dict[str, str]
+    ) -> Attempt:
+        kept = self._idle.take(endpoint)
+        if kept is not None:
+            attempt = self._exchange(endpoint, kept, target, body, headers)
+            # The peer may close a kept connection just as it is used; a new one is tried
+            # then, as nothing of the request can have been answered.
+            if attempt.error not in _LOST_KEPT_CONNECTION:
+                return attempt
+        return self._exchange(endpoint, self._connection(endpoint), target, body, headers)
+
+    def _connection(self, endpoint: Endpoint) -> http.client.HTTPConnection:
+        scheme, host, port, address = endpoint
+        if scheme == "https":
+            return _PinnedHTTPSConnection(host, port, address, self._timeout, self._tls)
+        return _PinnedHTTPConnection(host, port, address, self._timeout)
+
+    def _exchange(
         self,
-        scheme: str,
-        host: str,
-        port: int,
-        address: str,
+        endpoint: Endpoint,
+        connection: http.client.HTTPConnection,
         target: str,
         body: bytes,
         headers: dict[str, str],
     ) -> Attempt:
-        connection: http.client.HTTPConnection
-        if scheme == "https":
-            connection = _PinnedHTTPSConnection(host, port, address, self._timeout, self._tls)
-        else:
-            connection = _PinnedHTTPConnection(host, port, address, self._timeout)
+        keep = False
         try:
             connection.request("POST", target, body=body, headers=headers)
             answer = connection.getresponse()
             answer.read(MAX_ANSWER_BYTES)
+            # Kept only when its answer was read to the end and it stays open.
+            keep = answer.isclosed() and not answer.will_close
             return Attempt(status=answer.status)
         except TimeoutError:
             return Attempt(error="timeout")
@@ -152,8 +242,18 @@ class HttpWebhookSender:
         except OSError as error:
             return Attempt(error=f"connection failed: {error.strerror or type(error).__name__}")
         finally:
-            connection.close()
+            if keep:
+                self._idle.give_back(endpoint, connection)
+            else:
+                connection.close()
 
 
 # Errors of an address that could not be reached: nothing was sent to it.
 _UNREACHED = ("connection refused", "connection failed")
+# How a kept connection that its peer closed meanwhile fails.
+_LOST_KEPT_CONNECTION = (
+    "bad answer: RemoteDisconnected",
+    "bad answer: BrokenPipeError",
+    "bad answer: ConnectionResetError",
+    "bad answer: ConnectionAbortedError",
+)
