@@ -186,16 +186,20 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def running(pid: int) -> bool:
+    """Whether the process is there (a zombie waiting for init counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 def _wait_gone(pid: int, seconds: float = 10.0) -> None:
-    """Until a killed process is no longer running (a zombie waiting for init counts as gone)."""
+    """Until a killed process is no longer running."""
     deadline = time.monotonic() + seconds
-    stat = Path(f"/proc/{pid}/stat")
     while time.monotonic() < deadline:
-        try:
-            state = stat.read_text().rpartition(")")[2].split()[0]
-        except OSError:
-            return
-        if state in ("Z", "X"):
+        if not running(pid):
             return
         time.sleep(0.05)
     raise AssertionError(f"process {pid} outlived SIGKILL")

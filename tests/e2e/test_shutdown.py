@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.e2e.server import Server
+from tests.e2e.server import Server, descendants, running
 from tests.e2e.test_service import add_show, sign_up_and_log_in
 
 pytestmark = pytest.mark.slow
@@ -86,6 +86,10 @@ def test_sigterm_under_load_loses_and_half_writes_nothing(
 def test_workers_stop_when_their_master_is_killed(server_factory: Callable[..., Server]) -> None:
     server = server_factory(workers=2)
     assert server.call("GET", "/health").status == 200
+    assert server.pid is not None
+    # Two workers and the webhook dispatcher.
+    children = descendants(server.pid)
+    assert len(children) >= 3
 
     server.kill()
 
@@ -93,6 +97,9 @@ def test_workers_stop_when_their_master_is_killed(server_factory: Callable[..., 
     deadline = time.monotonic() + 15
     while _accepts_connections(server.port):
         assert time.monotonic() < deadline, "workers outlived their master"
+        time.sleep(0.2)
+    while any(running(pid) for pid in children):
+        assert time.monotonic() < deadline, "a child outlived its master"
         time.sleep(0.2)
     assert "the master process is gone" in server.log()
     assert server_factory(workers=1, port=server.port).call("GET", "/health").status == 200

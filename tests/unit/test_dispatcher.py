@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import signal
 import ssl
 import subprocess
 import threading
@@ -28,6 +30,7 @@ from boxoffice.domain.model import Actor, Delivery, DeliveryStatus, Outgoing, Sh
 from boxoffice.domain.rules import Limits
 from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.dispatcher import Dispatcher
+from tests.e2e.server import running
 from tests.fakes import START, FakeClock, FakePasswordHasher, FakeResolver, FakeTokenService
 
 PASSWORD = "correct horse"
@@ -276,18 +279,57 @@ def test_one_dispatcher_at_a_time_delivers(app: Boxoffice) -> None:
     assert app.take_lease("webhook-dispatcher", "first", seconds=1) is True
 
 
-def test_serve_starts_a_dispatcher_per_worker_unless_turned_off(app: Boxoffice) -> None:
-    from boxoffice.entrypoints.server import start_dispatcher
+def test_serve_runs_one_dispatcher_process_at_a_lower_priority_and_restarts_it(
+    tmp_path: Path,
+) -> None:
+    from boxoffice.adapters.sqlalchemy.migrations import upgrade
+    from boxoffice.entrypoints.server import DISPATCHER_NICENESS, dispatcher_process
 
-    assert start_dispatcher(Settings(webhooks_poll_seconds=0), app) is None
-    dispatcher = start_dispatcher(Settings(webhooks_poll_seconds=0.05), app)
-    assert dispatcher is not None
+    url = f"sqlite:///{tmp_path / 'boxoffice.db'}"
+    upgrade(url)
+    with dispatcher_process(Settings(database_url=url, webhooks_poll_seconds=0)) as off:
+        assert off is None
+    settings = Settings(database_url=url, webhooks_poll_seconds=0.05)
+    with dispatcher_process(settings) as process:
+        assert process is not None
+        first = process.pid
+        assert first is not None
+        assert _niceness(first) == os.nice(0) + DISPATCHER_NICENESS
+        holder = _lease_holder(url)
+        assert holder is not None
+        assert f":{first}:" in holder
+        os.kill(first, signal.SIGKILL)
+        # A crashed dispatcher is replaced.
+        deadline = time.monotonic() + 10
+        while process.pid == first:
+            assert time.monotonic() < deadline, "the dispatcher was not started again"
+            time.sleep(0.05)
+        assert process.pid is not None
+    assert not running(process.pid)
+
+
+def _niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[16])
+
+
+def _lease_holder(url: str, seconds: float = 10) -> str | None:
+    """Who holds the dispatcher's lease, once somebody does."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    deadline = time.monotonic() + seconds
     try:
-        assert dispatcher.running
-        assert any(thread.name == "webhook-dispatcher" for thread in threading.enumerate())
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                holder = connection.exec_driver_sql(
+                    "SELECT holder FROM leases WHERE name = 'webhook-dispatcher'"
+                ).scalar()
+            if holder is not None:
+                return str(holder)
+            time.sleep(0.05)
     finally:
-        dispatcher.stop()
-    assert not dispatcher.running
+        engine.dispose()
+    return None
 
 
 def test_a_failing_database_is_logged_once_and_the_next_tick_retries(

@@ -33,7 +33,7 @@ from prometheus_client import start_http_server
 from boxoffice.config import Settings
 from boxoffice.domain.errors import BoxofficeError
 from boxoffice.entrypoints import jwt_secret
-from boxoffice.entrypoints.dispatcher import Dispatchable, Dispatcher, dispatcher_for
+from boxoffice.entrypoints.dispatcher import dispatcher_for, run_until_signalled
 from boxoffice.entrypoints.http.metrics import every_worker
 from boxoffice.entrypoints.logs import configure_service_logging, granian_log_config
 from boxoffice.entrypoints.sweeper import Sweepable, Sweeper
@@ -96,15 +96,17 @@ def _run(settings: Settings, address: str, port: int, metrics_dir: str) -> int:
         workers_kill_timeout=SHUTDOWN_GRACE_SECONDS,
     )
     os.register_at_fork(after_in_child=_stop_signals_end_a_starting_worker)
-    try:
-        server.serve(
-            target_loader=functools.partial(_worker, settings, metrics_dir), wrap_loader=False
-        )
-    except SystemExit as stop:
-        # Granian's master leaves through sys.exit() when a worker failed.
-        if stop.code is None:
-            return 0
-        return stop.code if isinstance(stop.code, int) else 1
+    with dispatcher_process(settings):
+        try:
+            server.serve(
+                target_loader=functools.partial(_worker, settings, metrics_dir),
+                wrap_loader=False,
+            )
+        except SystemExit as stop:
+            # Granian's master leaves through sys.exit() when a worker failed.
+            if stop.code is None:
+                return 0
+            return stop.code if isinstance(stop.code, int) else 1
     return 0
 
 
@@ -167,7 +169,6 @@ def _worker(settings: Settings, metrics_dir: str) -> WSGIApplication:
     _stop_with_the_master(os.getppid())
     boxoffice, app = worker_service(settings, metrics_dir)
     start_sweeper(settings, boxoffice)
-    start_dispatcher(settings, boxoffice)
     return app
 
 
@@ -183,15 +184,102 @@ def start_sweeper(settings: Settings, boxoffice: Sweepable) -> Sweeper | None:
     return sweeper
 
 
-def start_dispatcher(settings: Settings, boxoffice: Dispatchable) -> Dispatcher | None:
-    """The worker's webhook dispatcher, running until the worker stops; None when turned off.
-    Each worker runs one; the lease lets one at a time deliver."""
+@contextlib.contextmanager
+def dispatcher_process(settings: Settings) -> Iterator[DispatcherProcess | None]:
+    """The service's webhook dispatcher, in a process of its own while the block runs; None
+    when turned off."""
     if not settings.webhooks_poll_seconds:
-        return None
-    dispatcher = dispatcher_for(settings, boxoffice)
-    dispatcher.start()
-    multiprocessing.util.Finalize(None, dispatcher.stop, exitpriority=10)
-    return dispatcher
+        yield None
+        return
+    process = DispatcherProcess(settings)
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+class DispatcherProcess:
+    """`boxoffice serve`'s webhook dispatcher: a child of the master, not a thread of a worker,
+    so that delivering never takes the interpreter lock from a request, and at a lower CPU
+    priority than the workers, so that a busy machine serves bookings first and delivers with
+    what is left. A dispatcher that crashes is started again; one stopped by a signal of its
+    own (Ctrl-C reaches the whole process group) is not."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._context = multiprocessing.get_context("fork")
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._stopping = threading.Event()
+        self._watch: threading.Thread | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def start(self) -> None:
+        self._spawn()
+        self._watch = threading.Thread(target=self._restart_on_crash, name="dispatcher-watch")
+        self._watch.daemon = True
+        self._watch.start()
+
+    def stop(self) -> None:
+        """SIGTERM, and wait for the attempts in flight to be recorded (a grace period)."""
+        self._stopping.set()
+        process = self._process
+        if process is not None and process.is_alive():
+            process.terminate()
+            process.join(SHUTDOWN_GRACE_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        if self._watch is not None:
+            self._watch.join(5)
+
+    def _spawn(self) -> None:
+        process = self._context.Process(
+            target=_run_dispatcher,
+            args=(self._settings, os.getpid()),
+            name="webhook-dispatcher",
+        )
+        process.start()
+        self._process = process
+        _log.info("webhook dispatcher started (process %s)", process.pid)
+
+    def _restart_on_crash(self) -> None:
+        while not self._stopping.is_set():
+            process = self._process
+            assert process is not None
+            process.join(MASTER_CHECK_SECONDS)
+            if process.exitcode is None or self._stopping.is_set():
+                continue
+            if process.exitcode == 0:
+                return
+            _log.warning(
+                "the webhook dispatcher stopped (exit code %s): starting it again",
+                process.exitcode,
+            )
+            if self._stopping.wait(RESTART_DELAY_SECONDS):
+                return
+            self._spawn()
+
+
+# How much lower the dispatcher's CPU priority is than the workers' (nice(2)).
+DISPATCHER_NICENESS = 10
+# How long a crashed dispatcher's replacement waits: a dispatcher that cannot start is not
+# restarted in a tight loop.
+RESTART_DELAY_SECONDS = 1.0
+
+
+def _run_dispatcher(settings: Settings, master: int) -> None:
+    """In the dispatcher's process, until SIGTERM or SIGINT."""
+    from boxoffice.bootstrap import build
+
+    os.nice(DISPATCHER_NICENESS)
+    forget_request_like_environment(os.environ)
+    configure_service_logging()
+    _stop_with_the_master(master)
+    run_until_signalled(dispatcher_for(settings, build(settings, migrate=False)))
 
 
 # prometheus_client's multi-process mode finds its directory by this variable.
@@ -251,7 +339,7 @@ def _stop_with_the_master(master: int) -> None:
     def watch() -> None:
         while os.getppid() == master:
             time.sleep(MASTER_CHECK_SECONDS)
-        _log.warning("the master process is gone: stopping this worker")
+        _log.warning("the master process is gone: stopping")
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="master-watch", daemon=True).start()
