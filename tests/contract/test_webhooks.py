@@ -270,6 +270,45 @@ def test_a_shows_events_come_due_in_order(
     ]
 
 
+def test_a_round_of_attempts_is_recorded_as_if_one_by_one(
+    app: Boxoffice, owner: Actor, buyer: Actor
+) -> None:
+    show = cinema_show(app, owner)
+    webhook = hook(app, owner, show)
+    for _ in range(3):
+        app.book_seats(buyer, show_id=show.id, num_seats=1)
+    first, second, third = (d.delivery.id for d in app.due_deliveries())
+    recorded = app.record_attempts(
+        [
+            (first, Attempt(status=503)),
+            (second, Attempt(error="timeout")),
+            (first, Attempt(status=204)),
+            (third, Attempt(status=200)),
+            (third, Attempt(status=500)),
+        ]
+    )
+    assert [(d.id, d.attempts, d.status) for d in recorded if d is not None] == [
+        (first, 1, DeliveryStatus.PENDING),
+        (second, 1, DeliveryStatus.PENDING),
+        (first, 2, DeliveryStatus.DELIVERED),
+        (third, 1, DeliveryStatus.DELIVERED),
+        # Delivered already: a later attempt changes nothing.
+        (third, 1, DeliveryStatus.DELIVERED),
+    ]
+    stored = {d.id: d for d in app.list_deliveries(owner, webhook.id)}
+    assert (stored[first].attempts, stored[first].status, stored[first].last_status) == (
+        2,
+        DeliveryStatus.DELIVERED,
+        204,
+    )
+    assert (stored[second].status, stored[second].last_error) == (
+        DeliveryStatus.PENDING,
+        "timeout",
+    )
+    assert stored[second].next_attempt_at is not None
+    assert (stored[third].attempts, stored[third].status) == (1, DeliveryStatus.DELIVERED)
+
+
 def test_a_delivery_fails_a_day_after_its_event(
     app: Boxoffice, owner: Actor, buyer: Actor, clock: FakeClock
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -590,6 +590,10 @@ class InMemoryOutbox(_StagedRepository[Delivery]):
             return None
         return found
 
+    def find(self, delivery_ids: Collection[int]) -> dict[int, Delivery]:
+        found = (self.get(delivery_id) for delivery_id in set(delivery_ids))
+        return {delivery.id: delivery for delivery in found if delivery is not None}
+
     def pending(self, now: datetime, *, limit: int) -> list[Outgoing]:
         pending = self._select(lambda d: d.status is DeliveryStatus.PENDING, None, 2**62)
         due = deliverable(pending, now)[:limit]
@@ -602,9 +606,10 @@ class InMemoryOutbox(_StagedRepository[Delivery]):
                 )
         return outgoing
 
-    def save(self, delivery: Delivery) -> None:
-        if self.get(delivery.id) is not None:
-            super().save(delivery)
+    def save(self, deliveries: Sequence[Delivery]) -> None:  # type: ignore[override]
+        for delivery in deliveries:
+            if self.get(delivery.id) is not None:
+                super().save(delivery)
 
     def list(self, webhook_id: int, *, after: int | None, limit: int) -> list[Delivery]:
         return self._select(lambda d: d.webhook_id == webhook_id, after, limit)

@@ -6,7 +6,7 @@ Repository attributes are read-only properties because a Protocol attribute is i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -289,10 +289,12 @@ class Outbox(Protocol):
         show, those from its first pending on while they are due (delivery.deliverable). An
         adapter may look at a window of the oldest pending ones only."""
 
-    def get(self, delivery_id: int) -> Delivery | None: ...
+    def find(self, delivery_ids: Collection[int]) -> dict[int, Delivery]:
+        """The deliveries of these ids, pending or done, by id; those gone (their webhook
+        deleted) are left out."""
 
-    def save(self, delivery: Delivery) -> None:
-        """Write a delivery's attempts, status, last status or error and next attempt; a
+    def save(self, deliveries: Sequence[Delivery]) -> None:
+        """Write each delivery's attempts, status, last status or error and next attempt; a
         delivery whose webhook was deleted meanwhile is gone, and stays gone."""
 
     def list(self, webhook_id: int, *, after: int | None, limit: int) -> list[Delivery]:

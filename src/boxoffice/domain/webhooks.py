@@ -248,17 +248,20 @@ class RecordAttempts:
         now = self.ports.clock.now()
         recorded: list[Delivery | None] = []
         with self.ports.uow() as uow:
-            read = [uow.outbox.get(delivery_id) for delivery_id, _ in checked]
-            uow.webhooks.keep(delivery.webhook_id for delivery in read if delivery is not None)
+            ids = {delivery_id for delivery_id, _ in checked}
+            uow.webhooks.keep(delivery.webhook_id for delivery in uow.outbox.find(ids).values())
+            # Read again once kept: a deletion that went first has taken them.
+            current = uow.outbox.find(ids)
+            # What this round records, by id, written at the end in one go.
+            done: dict[int, Delivery] = {}
             for delivery_id, attempt in checked:
-                # Read again once kept: a deletion that went first has taken it.
-                delivery = uow.outbox.get(delivery_id)
+                delivery = done.get(delivery_id) or current.get(delivery_id)
                 if delivery is None or delivery.status is not DeliveryStatus.PENDING:
                     recorded.append(delivery)
                     continue
-                done = self._recorded(delivery, attempt, now)
-                uow.outbox.save(done)
-                recorded.append(done)
+                done[delivery_id] = self._recorded(delivery, attempt, now)
+                recorded.append(done[delivery_id])
+            uow.outbox.save(list(done.values()))
             uow.commit()
         return recorded
 

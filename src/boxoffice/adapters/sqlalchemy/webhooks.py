@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -145,7 +145,9 @@ _DONE_COLUMNS = (
     literal_column("NULL", UtcDateTime).label("next_attempt_at"),
     _d.c.created_at,
 )
-_QUEUED_BY_ID = select(*_QUEUED_COLUMNS).where(_o.c.id == bindparam("id"))
+_QUEUED_BETWEEN = select(*_QUEUED_COLUMNS).where(
+    _o.c.id >= bindparam("low"), _o.c.id <= bindparam("high")
+)
 _DONE_BY_ID = select(*_DONE_COLUMNS).where(_d.c.id == bindparam("id"))
 _QUEUED_PAGE = (
     select(*_QUEUED_COLUMNS)
@@ -350,26 +352,44 @@ class SqlAlchemyOutbox:
             Outgoing(_delivery(row), row[11], row[12], row[13]) for row in rows if row[0] in chosen
         ]
 
-    def get(self, delivery_id: int) -> Delivery | None:
-        row = self._sql.first(_QUEUED_BY_ID, {"id": delivery_id})
-        if row is None:
-            row = self._sql.first(_DONE_BY_ID, {"id": delivery_id})
-        return None if row is None else _delivery(row)
-
-    def save(self, delivery: Delivery) -> None:
-        outcome = {
-            "delivery_id": delivery.id,
-            "attempts": delivery.attempts,
-            "last_status": delivery.last_status,
-            "last_error": delivery.last_error,
+    def find(self, delivery_ids: Collection[int]) -> dict[int, Delivery]:
+        wanted = set(delivery_ids)
+        if not wanted:
+            return {}
+        # One read of the outbox between the lowest and highest: it holds only what is
+        # pending, so the range holds little more than the ids asked for.
+        span = {"low": min(wanted), "high": max(wanted)}
+        found = {
+            row[0]: _delivery(row)
+            for row in self._sql.all(_QUEUED_BETWEEN, span)
+            if row[0] in wanted
         }
-        if delivery.status is DeliveryStatus.PENDING:
-            self._sql.write(
-                _UPDATE_QUEUED, {**outcome, "next_attempt_at": delivery.next_attempt_at}
-            )
-            return
-        self._sql.write(_FINISH, {**outcome, "status": delivery.status.value})
-        self._sql.write(_DEQUEUE, {"delivery_id": delivery.id})
+        # Those done with already, which a dispatcher seldom asks for.
+        for delivery_id in sorted(wanted - found.keys()):
+            row = self._sql.first(_DONE_BY_ID, {"id": delivery_id})
+            if row is not None:
+                found[delivery_id] = _delivery(row)
+        return found
+
+    def save(self, deliveries: Sequence[Delivery]) -> None:
+        # A statement each for those still pending and those done with, each run once for
+        # all its rows: a dispatcher records a round of hundreds in one transaction.
+        again: list[dict[str, Any]] = []
+        finished: list[dict[str, Any]] = []
+        for delivery in deliveries:
+            outcome = {
+                "delivery_id": delivery.id,
+                "attempts": delivery.attempts,
+                "last_status": delivery.last_status,
+                "last_error": delivery.last_error,
+            }
+            if delivery.status is DeliveryStatus.PENDING:
+                again.append({**outcome, "next_attempt_at": delivery.next_attempt_at})
+            else:
+                finished.append({**outcome, "status": delivery.status.value})
+        self._sql.write_all(_UPDATE_QUEUED, again)
+        self._sql.write_all(_FINISH, finished)
+        self._sql.write_all(_DEQUEUE, [{"delivery_id": row["delivery_id"]} for row in finished])
 
     def list(self, webhook_id: int, *, after: int | None, limit: int) -> list[Delivery]:
         page = {"webhook_id": webhook_id, "after": after or 0, "limit": limit}
