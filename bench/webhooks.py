@@ -5,13 +5,14 @@
 
 Per database, one `boxoffice serve --workers N` whose shows (100, on a screen of one cinema)
 are booked by 32 wrk connections, one seat each, in rounds: with a webhook on the cinema that
-subscribes to every event (a receiver in this process that accepts each POST), and without
+subscribes to every event (bench/sink.py, a receiver process that accepts each POST), and without
 (the webhook deleted, so no event is written), after an unmeasured second of warming up. The
 rounds alternate, with then without, then
 without then with, as in bench/ab.py, and the medians compare. After each round with the
 webhook, the receiver's count of bookings is waited for: every booking made is delivered,
 and how long delivery trailed the load is reported (drain_s), with the share of a core the
-receiver took meanwhile (receiver_cores: it runs on the service's machine). With --dispatcher
+receiver took meanwhile (receiver_cores: it runs on the service's machine, where a cinema's
+own would run on another). With --dispatcher
 off the service delivers nothing (BOXOFFICE_WEBHOOKS_POLL_SECONDS=0): the events are only
 written, which is the outbox's own cost.
 """
@@ -26,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from bench.common import chosen_legs, print_json_line, print_table
 from bench.load import require_wrk, run_wrk
 from bench.service import running_service, token_for
-from tests.e2e.receiver import Receiver
+from bench.sink import running_sink
 from tests.e2e.server import Server
 
 CONNECTIONS = 32
@@ -95,10 +96,6 @@ def _warnings(server: Server) -> list[str]:
     return [line for line in server.log().splitlines() if "WARNING" in line or "ERROR" in line]
 
 
-def bookings_delivered(receiver: Receiver) -> int:
-    return receiver.count("booking.created")
-
-
 def bench_database(
     database: str, workers: int, rounds: int, seconds: float, dispatch: bool = True
 ) -> dict[str, object]:
@@ -107,7 +104,7 @@ def bench_database(
     receiver_cpu: list[float] = []
     env = DISPATCHER_ENV if dispatch else {**DISPATCHER_ENV, "BOXOFFICE_WEBHOOKS_POLL_SECONDS": "0"}
     with (
-        Receiver() as receiver,
+        running_sink() as receiver,
         running_service(database, workers=workers, bcrypt_rounds=4, extra_env=env) as server,
     ):
         owner = token_for(server, "owner@example.com", "owner")
@@ -121,9 +118,8 @@ def bench_database(
                 webhook = (
                     register(server, owner, cinema_id, receiver.url) if leg == "with" else None
                 )
-                before = bookings_delivered(receiver)
-                # This process's CPU while wrk runs: the receiver's threads, on the same cores.
-                cpu_before = time.process_time()
+                before = receiver.count("booking.created")
+                cpu_before = receiver.cpu_seconds()
                 result = run_wrk(
                     server.base_url,
                     "book",
@@ -135,15 +131,11 @@ def bench_database(
                 )
                 runs[leg].append(result.count(201) / result.seconds)
                 if webhook is not None:
-                    receiver_cpu.append((time.process_time() - cpu_before) / result.seconds)
+                    receiver_cpu.append((receiver.cpu_seconds() - cpu_before) / result.seconds)
                 if webhook is not None and dispatch:
                     want = before + result.count(201)
                     loaded = time.monotonic()
-                    receiver.wait_for(
-                        lambda r: bookings_delivered(r) >= want,  # noqa: B023
-                        timeout=DRAIN_SECONDS,
-                        what="every booking delivered",
-                    )
+                    receiver.wait_for("booking.created", want, timeout=DRAIN_SECONDS)
                     drains.append(time.monotonic() - loaded)
                 if webhook is not None:
                     delete(server, owner, webhook)
