@@ -202,15 +202,17 @@ def dispatcher_process(settings: Settings) -> Iterator[DispatcherProcess | None]
 class DispatcherProcess:
     """`boxoffice serve`'s webhook dispatcher: a child of the master, not a thread of a worker,
     so that delivering never takes the interpreter lock from a request, and at a lower CPU
-    priority than the workers, so that a busy machine serves bookings first and delivers with
-    what is left. A dispatcher that crashes is started again; one stopped by a signal of its
-    own (Ctrl-C reaches the whole process group) is not."""
+    priority than the workers (nice +10), so that while every core is busy the scheduler gives
+    them the larger share. A dispatcher that crashes is started again; one stopped by a signal
+    of its own (Ctrl-C reaches the whole process group) is not."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._context = multiprocessing.get_context("fork")
         self._process: multiprocessing.process.BaseProcess | None = None
         self._stopping = threading.Event()
+        # Held to start a process or to stop: none is started once stopping.
+        self._lock = threading.Lock()
         self._watch: threading.Thread | None = None
 
     @property
@@ -225,8 +227,9 @@ class DispatcherProcess:
 
     def stop(self) -> None:
         """SIGTERM, and wait for the attempts in flight to be recorded (a grace period)."""
-        self._stopping.set()
-        process = self._process
+        with self._lock:
+            self._stopping.set()
+            process = self._process
         if process is not None and process.is_alive():
             process.terminate()
             process.join(SHUTDOWN_GRACE_SECONDS)
@@ -261,7 +264,10 @@ class DispatcherProcess:
             )
             if self._stopping.wait(RESTART_DELAY_SECONDS):
                 return
-            self._spawn()
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._spawn()
 
 
 # How much lower the dispatcher's CPU priority is than the workers' (nice(2)).
