@@ -252,7 +252,8 @@ class DispatcherProcess:
     def _restart_on_crash(self) -> None:
         while not self._stopping.is_set():
             process = self._process
-            assert process is not None
+            if process is None:
+                return
             process.join(MASTER_CHECK_SECONDS)
             if process.exitcode is None or self._stopping.is_set():
                 continue
