@@ -1,5 +1,5 @@
-"""The webhook dispatcher: delivers the outbox's events, in `boxoffice serve` (a thread in each
-worker) or apart (`boxoffice dispatch`).
+"""The webhook dispatcher: delivers the outbox's events, in `boxoffice serve` (a process of its
+own beside the workers, server.DispatcherProcess) or apart (`boxoffice dispatch`).
 
 Every dispatcher ticks, and a database lease lets one at a time deliver: the holder renews it
 each tick, and when its process dies another takes over once it lapses. A tick records what the
