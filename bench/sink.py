@@ -37,7 +37,7 @@ class _Counts:
     def add(self, event_id: str, body: bytes) -> None:
         if event_id not in self.seen:
             self.seen.add(event_id)
-            self.by_type[json.loads(body)["type"]] += 1
+            self.by_type[str(json.loads(body).get("type"))] += 1
 
 
 class _Connection(asyncio.Protocol):

@@ -438,11 +438,10 @@ def test_https_checks_the_certificate_against_the_urls_host(
     url = f"https://hooks.test:{port}/in"
     untrusted = HttpWebhookSender(resolver, allow_private=True)(outgoing(url))
     assert (untrusted.error or "").startswith("tls error")
-    trusting = ssl.create_default_context(cafile=str(cert))
-    sent = HttpWebhookSender(resolver, allow_private=True, tls=trusting)(outgoing(url))
+    sent = HttpWebhookSender(resolver, allow_private=True, ca_file=str(cert))(outgoing(url))
     assert sent.status == 204
     # The address is not the name the certificate is for.
-    by_address = HttpWebhookSender(resolver, allow_private=True, tls=trusting)(
+    by_address = HttpWebhookSender(resolver, allow_private=True, ca_file=str(cert))(
         outgoing(f"https://127.0.0.1:{port}/in")
     )
     assert (by_address.error or "").startswith("tls error")
