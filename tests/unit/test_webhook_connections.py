@@ -141,3 +141,18 @@ def test_a_short_answer_with_a_body_keeps_its_connection(
     state.answer_bytes = 100
     assert [sender(outgoing(url, n)).status for n in range(1, 4)] == [200] * 3
     assert state.connections() == 1
+
+
+def test_a_proxy_in_the_environment_is_not_used(
+    endpoint: tuple[Endpoint, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, url = endpoint
+    # Nobody listens there: a request sent through it would fail.
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "all_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    send = HttpWebhookSender(SocketResolver(), allow_private=True, timeout=5)
+    try:
+        assert send(outgoing(url)).status == 204
+    finally:
+        send.close()
+    assert state.connections() == 1
