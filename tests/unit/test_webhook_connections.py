@@ -156,3 +156,13 @@ def test_a_proxy_in_the_environment_is_not_used(
     finally:
         send.close()
     assert state.connections() == 1
+
+
+def test_a_closed_sender_makes_new_connections(
+    endpoint: tuple[Endpoint, str], sender: HttpWebhookSender
+) -> None:
+    state, url = endpoint
+    assert sender(outgoing(url, 1)).status == 204
+    sender.close()
+    assert sender(outgoing(url, 2)).status == 204
+    assert state.connections() == 2

@@ -71,7 +71,11 @@ class HttpWebhookSender:
         self._allow_private = allow_private
         self._timeout_ms = max(1, round(timeout * 1000))
         self._clock = clock
-        self._ca_file = ca_file or ssl.get_default_verify_paths().cafile
+        system = ssl.get_default_verify_paths()
+        # The system's certificates, as Python finds them: the CA path compiled into a
+        # libcurl wheel is another distribution's.
+        self._ca_file = ca_file or system.cafile
+        self._ca_path = None if self._ca_file else system.capath
         self._handles = threading.local()
         self._every_handle: list[pycurl.Curl] = []
         self._lock = threading.Lock()
@@ -112,6 +116,8 @@ class HttpWebhookSender:
         """Close every handle, and the connections it keeps."""
         with self._lock:
             handles, self._every_handle = self._every_handle, []
+            # A thread's next attempt makes a handle anew.
+            self._handles = threading.local()
         for handle in handles:
             handle.close()
 
@@ -156,7 +162,10 @@ class HttpWebhookSender:
         # Threads: no signals for timeouts.
         handle.setopt(pycurl.NOSIGNAL, 1)
         handle.setopt(pycurl.MAXCONNECTS, CONNECTIONS_PER_THREAD)
-        handle.setopt(pycurl.CAINFO, self._ca_file)
+        if self._ca_file:
+            handle.setopt(pycurl.CAINFO, self._ca_file)
+        elif self._ca_path:
+            handle.setopt(pycurl.CAPATH, self._ca_path)
         handle.setopt(pycurl.SSL_VERIFYPEER, 1)
         handle.setopt(pycurl.SSL_VERIFYHOST, 2)
         self._handles.handle = handle
