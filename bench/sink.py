@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench import cpu
+
 ACCEPTED = b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
 # A request head longer than this is not a webhook delivery: the connection is dropped.
 MAX_HEAD_BYTES = 16 * 1024
@@ -128,8 +130,8 @@ class Sink:
 
     def cpu_seconds(self) -> float:
         """The CPU time the sink has used, user and system."""
-        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        process = cpu.parse_stat(Path(f"/proc/{self._process.pid}/stat").read_text())
+        return process.ticks / os.sysconf("SC_CLK_TCK")
 
     def close(self) -> None:
         self._process.kill()

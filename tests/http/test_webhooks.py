@@ -13,6 +13,7 @@ from boxoffice.domain.service import Boxoffice
 from boxoffice.entrypoints.http import create_app
 from tests.fakes import FakeClock, FakePasswordHasher, FakeTokenService
 from tests.http.conftest import FUTURE, TOKEN_TTL_SECONDS, Api
+from tests.http.test_cinemas import add_cinema
 from tests.http.test_paging import next_link
 
 # A public address, written as one: registering it needs no name lookup.
@@ -38,14 +39,6 @@ EVENTS = [
     "waitlist.offered",
     "checkin.admitted",
 ]
-
-
-def add_cinema(api: Api, owner: str) -> dict[str, Any]:
-    body = {"name": "Rex", "time_zone": "Europe/Berlin", "currency": "EUR"}
-    result = api.call("POST", "/cinemas", json=body, token=owner)
-    assert result.status_code == 201, result.text
-    cinema: dict[str, Any] = result.json
-    return cinema
 
 
 def register(

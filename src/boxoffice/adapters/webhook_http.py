@@ -85,9 +85,10 @@ class HttpWebhookSender:
             url, destination = require_webhook_url(outgoing.url)
         except ValidationError:
             return Attempt(error="invalid url")
+        literal = destination.literal_address
         addresses = (
             [destination.host]
-            if destination.literal_address
+            if literal
             else self._resolver.addresses(destination.host, destination.port)
         )
         if not addresses:
@@ -103,7 +104,7 @@ class HttpWebhookSender:
         attempt = Attempt(error="connection failed")
         for address in addresses:
             pinned = None
-            if not destination.literal_address:
+            if not literal:
                 shown = f"[{address}]" if ":" in address else address
                 pinned = f"{destination.host}:{destination.port}:{shown}"
             attempt = self._post(url, pinned, headers, body)
